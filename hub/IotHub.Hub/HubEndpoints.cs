@@ -1,0 +1,7 @@
+namespace IotHub.Hub;
+
+/// <summary>The URLs the hub listens on, as written to <c>DIR/endpoints.json</c>.</summary>
+/// <param name="Http">Base URL of the HTTP API.</param>
+/// <param name="Mqtt">MQTT broker URL.</param>
+/// <param name="Dashboard">The dashboard page.</param>
+public sealed record HubEndpoints(string Http, string Mqtt, string Dashboard);

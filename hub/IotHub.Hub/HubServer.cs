@@ -1,0 +1,164 @@
+using System.Net;
+using System.Text.Json;
+using IotHub.Ingest;
+using IotHub.Storage;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using MQTTnet.AspNetCore;
+using MQTTnet.Server;
+
+namespace IotHub.Hub;
+
+/// <summary>
+/// One hub process: Kestrel serving the HTTP API and dashboard on one port and the MQTT broker
+/// (MQTTnet on Kestrel's connection pipeline) on another, the store, and in demo mode the
+/// simulated city. Runs until the process is asked to stop (Ctrl-C, SIGTERM).
+/// </summary>
+internal static partial class HubServer
+{
+    public static async Task<int> RunAsync(HubSettings settings, TextWriter output)
+    {
+        var dataDirectory = Path.GetFullPath(settings.DataDirectory);
+        Directory.CreateDirectory(dataDirectory);
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddEnvironmentVariables("IOTHUB_");
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+        var ingestOptions = new IngestOptions();
+        builder.Configuration.GetSection("Ingest").Bind(ingestOptions);
+        ingestOptions.Validate();
+        var storageOptions = new StorageOptions();
+        builder.Configuration.GetSection("Storage").Bind(storageOptions);
+        storageOptions.DataDirectory = dataDirectory;
+        storageOptions.Validate();
+
+        var admin = new AdminCredentials(AdminTokenFile.Load(dataDirectory, settings.AdminToken));
+        var registry = DeviceRegistry.Load(dataDirectory);
+
+        ListenOptions? httpListen = null;
+        ListenOptions? mqttListen = null;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 32 * 1024 * 1024;
+            kestrel.Listen(IPAddress.Loopback, settings.HttpPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                httpListen = listen;
+            });
+            kestrel.Listen(IPAddress.Loopback, settings.MqttPort, listen =>
+            {
+                listen.UseMqtt();
+                mqttListen = listen;
+            });
+        });
+        builder.Services.AddHostedMqttServer(mqtt => mqtt
+                .WithoutDefaultEndpoint()
+                .WithMaxPendingMessagesPerClient(ingestOptions.MaxPendingMessagesPerClient)
+                .WithPendingMessagesOverflowStrategy(MqttPendingMessagesOverflowStrategy.DropOldestQueuedMessage))
+            .AddMqttConnectionHandler()
+            .AddConnections();
+
+        var time = TimeProvider.System;
+        using var loggerFactory = LoggerFactory.Create(l => l
+            .AddConfiguration(builder.Configuration.GetSection("Logging"))
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            }));
+        DuckDbStore store;
+        try
+        {
+            store = await DuckDbStore.OpenAsync(storageOptions, loggerFactory.CreateLogger<DuckDbStore>(), CancellationToken.None);
+        }
+        catch (DuckDB.NET.Data.DuckDBException ex)
+        {
+            await output.WriteLineAsync($"error: cannot open the store in {dataDirectory}: {ex.Message}");
+            return 2;
+        }
+
+        await using (store)
+        {
+            builder.Services.AddSingleton(time);
+            builder.Services.AddSingleton(store);
+            builder.Services.AddSingleton(registry);
+            builder.Services.AddSingleton(admin);
+            builder.Services.AddSingleton(ingestOptions);
+            builder.Services.AddSingleton<IngestMetrics>();
+            builder.Services.AddSingleton<LatestImages>();
+            builder.Services.AddSingleton<TelemetryMapper>();
+            builder.Services.AddSingleton<MqttIngest>();
+
+            await using var app = builder.Build();
+            app.UseMqttServer(server => app.Services.GetRequiredService<MqttIngest>().Attach(server));
+            ApiRoutes.Map(app);
+
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (IOException ex)
+            {
+                await output.WriteLineAsync($"error: cannot listen: {ex.Message}");
+                return 2;
+            }
+
+            var endpoints = new HubEndpoints(
+                $"http://127.0.0.1:{httpListen!.IPEndPoint!.Port}",
+                $"mqtt://127.0.0.1:{mqttListen!.IPEndPoint!.Port}",
+                $"http://127.0.0.1:{httpListen.IPEndPoint.Port}/");
+            await File.WriteAllTextAsync(
+                Path.Combine(dataDirectory, "endpoints.json"),
+                JsonSerializer.Serialize(new { http = endpoints.Http, mqtt = endpoints.Mqtt, dashboard = endpoints.Dashboard }));
+
+            var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+            using var demoStop = new CancellationTokenSource();
+            Task demo = Task.CompletedTask;
+            if (settings.Demo)
+            {
+                var city = new DemoRunner(registry, dataDirectory, settings.Seed, time, app.Services.GetRequiredService<ILoggerFactory>());
+                await city.RegisterDevicesAsync();
+                demo = city.RunAsync(mqttListen.IPEndPoint.Port, demoStop.Token);
+            }
+
+            await output.WriteLineAsync($"IotHub {(settings.Demo ? "demo" : "hub")} running; data in {dataDirectory}");
+            await output.WriteLineAsync($"  dashboard  {endpoints.Dashboard}#token={admin.Token}");
+            await output.WriteLineAsync($"  HTTP API   {endpoints.Http}/api/v1  (Authorization: Token <adminToken from admin.json>)");
+            await output.WriteLineAsync($"  MQTT       {endpoints.Mqtt}");
+            if (settings.Demo)
+            {
+                await output.WriteLineAsync($"  devices    {Path.Combine(dataDirectory, "devices.json")}");
+            }
+
+            await output.WriteLineAsync("Press Ctrl-C to stop.");
+
+            await WaitForStopAsync(lifetime.ApplicationStopping);
+            await output.WriteLineAsync("Stopping...");
+            await demoStop.CancelAsync();
+            await demo;
+            await app.StopAsync();
+        }
+
+        await output.WriteLineAsync("Stopped.");
+        return 0;
+    }
+
+    private static Task WaitForStopAsync(CancellationToken stopping)
+    {
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stopping.Register(() => stopped.TrySetResult());
+        return stopped.Task;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Text;
+using IotHub.Ingest;
+using IotHub.Storage;
+
+namespace IotHub.Hub;
+
+/// <summary>The hub's own metrics in the Prometheus text exposition format (version 0.0.4).</summary>
+internal static class MetricsText
+{
+    public static string Render(IngestMetrics metrics, DuckDbStore store, DeviceRegistry registry)
+    {
+        var text = new StringBuilder(2048);
+        text.AppendLine("# HELP iothub_points_ingested_total Points accepted and committed, per listener.");
+        text.AppendLine("# TYPE iothub_points_ingested_total counter");
+        foreach (var (listener, points) in metrics.PointsByListener())
+        {
+            text.AppendLine(ApiRoutes.Invariant($"iothub_points_ingested_total{{listener=\"{listener}\"}} {points}"));
+        }
+
+        text.AppendLine("# HELP iothub_rejections_total Messages refused, per reason.");
+        text.AppendLine("# TYPE iothub_rejections_total counter");
+        foreach (var (reason, count) in metrics.Rejections())
+        {
+            text.AppendLine(ApiRoutes.Invariant($"iothub_rejections_total{{reason=\"{reason}\"}} {count}"));
+        }
+
+        text.AppendLine("# HELP iothub_store_points_written_total Points committed to the store since start.");
+        text.AppendLine("# TYPE iothub_store_points_written_total counter");
+        text.AppendLine(ApiRoutes.Invariant($"iothub_store_points_written_total {store.PointsWritten}"));
+        text.AppendLine("# HELP iothub_store_commits_total Store transactions committed since start.");
+        text.AppendLine("# TYPE iothub_store_commits_total counter");
+        text.AppendLine(ApiRoutes.Invariant($"iothub_store_commits_total {store.Commits}"));
+        text.AppendLine("# HELP iothub_store_write_queue_depth Write requests waiting for a commit.");
+        text.AppendLine("# TYPE iothub_store_write_queue_depth gauge");
+        text.AppendLine(ApiRoutes.Invariant($"iothub_store_write_queue_depth {store.QueueDepth}"));
+        text.AppendLine("# HELP iothub_devices_connected Devices with an open MQTT connection.");
+        text.AppendLine("# TYPE iothub_devices_connected gauge");
+        text.AppendLine(ApiRoutes.Invariant($"iothub_devices_connected {registry.ConnectedCount}"));
+        return text.ToString();
+    }
+}

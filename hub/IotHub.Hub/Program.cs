@@ -1,0 +1,77 @@
+using System.CommandLine;
+using IotHub.Hub;
+
+var dataOption = new Option<string>("--data")
+{
+    Description = "Folder for the store, device registry, admin.json and endpoints.json",
+    DefaultValueFactory = _ => "data",
+};
+var httpOption = new Option<int>("--http")
+{
+    Description = "HTTP port for the API and dashboard on 127.0.0.1 (0 = any free port)",
+    DefaultValueFactory = _ => 8080,
+};
+var mqttOption = new Option<int>("--mqtt")
+{
+    Description = "MQTT port on 127.0.0.1 (0 = any free port)",
+    DefaultValueFactory = _ => 1883,
+};
+var adminTokenOption = new Option<string?>("--admin-token")
+{
+    Description = "Admin token for the HTTP API (16+ characters); default: the one in admin.json, generated on first start",
+};
+var seedOption = new Option<int>("--seed")
+{
+    Description = "Seed of the simulated city (the same seed gives the same city)",
+    DefaultValueFactory = _ => 42,
+};
+
+foreach (var port in new[] { httpOption, mqttOption })
+{
+    port.Validators.Add(result =>
+    {
+        var value = result.GetValueOrDefault<int>();
+        if (value is < 0 or > 65535)
+        {
+            result.AddError($"{result.Option.Name} must be a port number 0..65535, was {value}.");
+        }
+    });
+}
+
+var serve = new Command("serve", "Run the hub: MQTT broker, ingest, store and HTTP API");
+var demo = new Command("demo", "Run the hub with a simulated city (devices of every kind publishing over MQTT)");
+foreach (var command in new[] { serve, demo })
+{
+    command.Options.Add(dataOption);
+    command.Options.Add(httpOption);
+    command.Options.Add(mqttOption);
+    command.Options.Add(adminTokenOption);
+}
+
+demo.Options.Add(seedOption);
+
+serve.SetAction(parse => Run(parse, isDemo: false));
+demo.SetAction(parse => Run(parse, isDemo: true));
+
+var root = new RootCommand("IotHub: smart-city IoT and edge data hub") { serve, demo };
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+
+async Task<int> Run(ParseResult parse, bool isDemo)
+{
+    var settings = new HubSettings(
+        parse.GetValue(dataOption)!,
+        parse.GetValue(httpOption),
+        parse.GetValue(mqttOption),
+        parse.GetValue(adminTokenOption),
+        isDemo,
+        isDemo ? parse.GetValue(seedOption) : 0);
+    try
+    {
+        return await HubServer.RunAsync(settings, Console.Out);
+    }
+    catch (Exception ex) when (ex is ArgumentException or InvalidDataException or UnauthorizedAccessException)
+    {
+        await Console.Error.WriteLineAsync($"error: {ex.Message}");
+        return 2;
+    }
+}

@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+
+namespace IotHub.Ingest;
+
+/// <summary>Counters of the ingest path, exposed by the hub's API and metrics.</summary>
+public sealed class IngestMetrics
+{
+    private readonly long[] _rejections = new long[Enum.GetValues<RejectReason>().Length];
+    private readonly ConcurrentDictionary<string, long> _pointsByListener = new(StringComparer.Ordinal);
+    private long _messages;
+
+    /// <summary>Messages (payloads) accepted.</summary>
+    public long MessagesAccepted => Interlocked.Read(ref _messages);
+
+    /// <summary>Counts an accepted payload and its points for a listener (mqtt, http, tcp, grpc).</summary>
+    public void Accepted(string listener, int points)
+    {
+        Interlocked.Increment(ref _messages);
+        _pointsByListener.AddOrUpdate(listener, points, (_, total) => total + points);
+    }
+
+    /// <summary>Counts a rejection.</summary>
+    public void Rejected(RejectReason reason) => Interlocked.Increment(ref _rejections[(int)reason]);
+
+    /// <summary>Rejections so far for one reason.</summary>
+    public long RejectionCount(RejectReason reason) => Interlocked.Read(ref _rejections[(int)reason]);
+
+    /// <summary>Every reason with its count.</summary>
+    public IReadOnlyDictionary<string, long> Rejections()
+    {
+        var result = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var reason in Enum.GetValues<RejectReason>())
+        {
+            result[reason.ToString()] = RejectionCount(reason);
+        }
+
+        return result;
+    }
+
+    /// <summary>Points accepted per listener.</summary>
+    public IReadOnlyDictionary<string, long> PointsByListener() => new SortedDictionary<string, long>(_pointsByListener, StringComparer.Ordinal);
+}

@@ -1,0 +1,45 @@
+namespace IotHub.Ingest;
+
+/// <summary>Limits and policies of the ingest path. Every limit is checked before the data is buffered further.</summary>
+public sealed class IngestOptions
+{
+    /// <summary>Largest telemetry payload accepted, in bytes. Default 256 KiB.</summary>
+    public int MaxPayloadBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Largest camera still accepted, in bytes. Default 2 MiB.</summary>
+    public int MaxImageBytes { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>Most readings one payload may carry. Default 10,000.</summary>
+    public int MaxReadingsPerPayload { get; set; } = 10_000;
+
+    /// <summary>How far ahead of the hub's clock a timestamp may be. Default 10 minutes.</summary>
+    public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How far in the past a timestamp may be (backfills included). Default 400 days.</summary>
+    public TimeSpan MaxPastAge { get; set; } = TimeSpan.FromDays(400);
+
+    /// <summary>
+    /// Messages queued towards one MQTT subscriber before the broker drops the oldest. MQTTnet's
+    /// default of 250 drops QoS 1 messages for a subscriber that is briefly slow. Default 100,000.
+    /// </summary>
+    public int MaxPendingMessagesPerClient { get; set; } = 100_000;
+
+    /// <summary>Throws when an option is out of range, naming it.</summary>
+    public void Validate()
+    {
+        Check(MaxPayloadBytes is >= 64 and <= 64 * 1024 * 1024, nameof(MaxPayloadBytes), "64 B..64 MiB", MaxPayloadBytes);
+        Check(MaxImageBytes is >= 1024 and <= 64 * 1024 * 1024, nameof(MaxImageBytes), "1 KiB..64 MiB", MaxImageBytes);
+        Check(MaxReadingsPerPayload is >= 1 and <= 1_000_000, nameof(MaxReadingsPerPayload), "1..1000000", MaxReadingsPerPayload);
+        Check(MaxFutureSkew >= TimeSpan.Zero && MaxFutureSkew <= TimeSpan.FromDays(1), nameof(MaxFutureSkew), "0..1 day", MaxFutureSkew);
+        Check(MaxPastAge > TimeSpan.Zero && MaxPastAge <= TimeSpan.FromDays(36500), nameof(MaxPastAge), "0..36500 days", MaxPastAge);
+        Check(MaxPendingMessagesPerClient is >= 100 and <= 10_000_000, nameof(MaxPendingMessagesPerClient), "100..10000000", MaxPendingMessagesPerClient);
+    }
+
+    private static void Check(bool valid, string name, string range, object value)
+    {
+        if (!valid)
+        {
+            throw new ArgumentException($"Ingest: {name} must be {range}, was {value}.");
+        }
+    }
+}

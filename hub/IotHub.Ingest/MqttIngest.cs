@@ -1,0 +1,263 @@
+using System.Buffers;
+using IotHub.Storage;
+using IotHub.Telemetry;
+using Microsoft.Extensions.Logging;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace IotHub.Ingest;
+
+/// <summary>
+/// The MQTT side of ingest, attached to the hub's broker: authenticates devices at CONNECT,
+/// allows each only its own topics, decodes telemetry, and acknowledges a QoS 1 publish only
+/// after its points are committed to the store (MQTTnet sends the PUBACK when this handler
+/// returns, so a slow store delays acks and, through the client's in-flight window, slows it).
+/// </summary>
+public sealed partial class MqttIngest(
+    DeviceRegistry registry,
+    DuckDbStore store,
+    TelemetryMapper mapper,
+    LatestImages images,
+    IngestOptions options,
+    IngestMetrics metrics,
+    AdminCredentials admin,
+    TimeProvider time,
+    ILogger<MqttIngest> logger)
+{
+    private const string Listener = "mqtt";
+
+    /// <summary>Subscribes to the broker's events.</summary>
+    public void Attach(MqttServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        server.ValidatingConnectionAsync += ValidateConnectionAsync;
+        server.InterceptingPublishAsync += InterceptPublishAsync;
+        server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
+        server.ClientConnectedAsync += OnConnectedAsync;
+        server.ClientDisconnectedAsync += OnDisconnectedAsync;
+    }
+
+    private Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
+    {
+        var password = e.RawPassword is null || e.RawPassword.Length == 0 ? null : e.Password;
+        if (string.Equals(e.UserName, AdminCredentials.MqttUserName, StringComparison.Ordinal) && admin.Matches(password))
+        {
+            e.SessionItems[MqttSessionKeys.Admin] = true;
+            AssignClientIdIfEmpty(e, "admin");
+            return Task.CompletedTask;
+        }
+
+        // client id = device id with password = token; user name = device id with password = token;
+        // or ThingsBoard style, user name = token and no password.
+        if (registry.TryAuthenticate(e.ClientId, password, out var device)
+            || registry.TryAuthenticate(e.UserName, password, out device)
+            || (password is null && registry.TryAuthenticateToken(e.UserName, out device)))
+        {
+            e.SessionItems[MqttSessionKeys.Device] = device.Id;
+            AssignClientIdIfEmpty(e, device.Id);
+            return Task.CompletedTask;
+        }
+
+        metrics.Rejected(RejectReason.BadCredentials);
+        LogConnectRefused(logger, e.ClientId, e.UserName ?? "", e.RemoteEndPoint?.ToString() ?? "?");
+        e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+        e.ReasonString = "unknown device or wrong token";
+        return Task.CompletedTask;
+    }
+
+    private static void AssignClientIdIfEmpty(ValidatingConnectionEventArgs e, string prefix)
+    {
+        // MQTT 3.1.1 §3.1.3.1 and MQTT 5 §3.1.3.1: a zero-length client id asks the server to assign one.
+        if (string.IsNullOrEmpty(e.ClientId))
+        {
+            e.AssignedClientIdentifier = prefix + "-" + Guid.NewGuid().ToString("N")[..12];
+        }
+    }
+
+    private Task OnConnectedAsync(ClientConnectedEventArgs e)
+    {
+        if (e.SessionItems[MqttSessionKeys.Device] is string device)
+        {
+            registry.SetConnected(device, connected: true);
+            registry.MarkMessage(device, time.GetUtcNow());
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnDisconnectedAsync(ClientDisconnectedEventArgs e)
+    {
+        if (e.SessionItems[MqttSessionKeys.Device] is string device)
+        {
+            registry.SetConnected(device, connected: false);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task InterceptSubscriptionAsync(InterceptingSubscriptionEventArgs e)
+    {
+        if (e.SessionItems[MqttSessionKeys.Admin] is true)
+        {
+            return Task.CompletedTask;
+        }
+
+        var deviceId = e.SessionItems[MqttSessionKeys.Device] as string;
+        var filter = e.TopicFilter.Topic ?? "";
+        if (deviceId is not null && IsOwnDownlinkFilter(filter, deviceId))
+        {
+            return Task.CompletedTask;
+        }
+
+        metrics.Rejected(RejectReason.TopicNotAuthorized);
+        LogSubscribeRefused(logger, deviceId ?? e.ClientId, filter);
+        e.ProcessSubscription = false;
+        e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+        e.ReasonString = $"device '{deviceId}' may subscribe only to its own config and rpc/request topics";
+        return Task.CompletedTask;
+    }
+
+    private static bool IsOwnDownlinkFilter(string filter, string deviceId)
+    {
+        var own = DeviceTopic.Prefix + deviceId + "/";
+        return string.Equals(filter, own + "config", StringComparison.Ordinal)
+            || string.Equals(filter, own + "rpc/request/+", StringComparison.Ordinal)
+            || string.Equals(filter, "v1/devices/me/rpc/request/+", StringComparison.Ordinal)
+            || string.Equals(filter, "v1/devices/me/attributes", StringComparison.Ordinal)
+            || (filter.StartsWith(own + "rpc/request/", StringComparison.Ordinal) && filter.IndexOfAny(['#', '+'], own.Length) < 0);
+    }
+
+    private async Task InterceptPublishAsync(InterceptingPublishEventArgs e)
+    {
+        if (e.SessionItems[MqttSessionKeys.Admin] is true)
+        {
+            return;
+        }
+
+        var message = e.ApplicationMessage;
+        if (e.SessionItems[MqttSessionKeys.Device] is not string deviceId || !registry.TryGet(deviceId, out var device))
+        {
+            Reject(e, e.ClientId, RejectReason.TopicNotAuthorized, MqttPubAckReasonCode.NotAuthorized, "the session has no device");
+            return;
+        }
+
+        var topic = DeviceTopic.Parse(message.Topic);
+        if (topic.Kind == TopicKind.Unknown)
+        {
+            Reject(e, deviceId, RejectReason.UnknownTopic, MqttPubAckReasonCode.TopicNameInvalid,
+                $"topic '{message.Topic}' is not in the scheme iothub/v1/{{deviceId}}/telemetry|image|state|rpc/response/{{id}}");
+            return;
+        }
+
+        // ThingsBoard topics name no device: they are the connected device's own.
+        if (topic.DeviceId is not null && !string.Equals(topic.DeviceId, deviceId, StringComparison.Ordinal))
+        {
+            Reject(e, deviceId, RejectReason.TopicNotAuthorized, MqttPubAckReasonCode.NotAuthorized,
+                $"device '{deviceId}' may not publish to device '{topic.DeviceId}'s topic '{message.Topic}'");
+            return;
+        }
+
+        if (topic.Kind is TopicKind.Config or TopicKind.RpcRequest)
+        {
+            Reject(e, deviceId, RejectReason.TopicNotAuthorized, MqttPubAckReasonCode.NotAuthorized,
+                $"'{message.Topic}' is written by the hub, not by devices");
+            return;
+        }
+
+        var payload = message.Payload;
+        var limit = topic.Kind == TopicKind.Image ? options.MaxImageBytes : options.MaxPayloadBytes;
+        if (payload.Length > limit)
+        {
+            Reject(e, deviceId, RejectReason.PayloadTooLarge, MqttPubAckReasonCode.PayloadFormatInvalid,
+                $"payload of {payload.Length} bytes exceeds the limit of {limit} bytes for {topic.Kind.ToString().ToLowerInvariant()}");
+            return;
+        }
+
+        switch (topic.Kind)
+        {
+            case TopicKind.Telemetry:
+                await IngestTelemetryAsync(e, device, payload);
+                break;
+            case TopicKind.Image:
+                StoreImage(e, device, payload);
+                break;
+            default:
+                // State and RPC responses are relayed to subscribers (the hub's services) as they are.
+                registry.MarkMessage(deviceId, time.GetUtcNow());
+                break;
+        }
+    }
+
+    private async Task IngestTelemetryAsync(InterceptingPublishEventArgs e, DeviceRecord device, ReadOnlySequence<byte> payload)
+    {
+        List<Point> points;
+        try
+        {
+            var readings = JsonTelemetryDecoder.Decode(payload.IsSingleSegment ? payload.First : payload.ToArray(), options.MaxReadingsPerPayload);
+            points = mapper.Map(device, readings);
+        }
+        catch (PayloadException ex)
+        {
+            Reject(e, device.Id, RejectReason.MalformedPayload, MqttPubAckReasonCode.PayloadFormatInvalid, ex.Message);
+            return;
+        }
+        catch (IngestRejectedException ex)
+        {
+            Reject(e, device.Id, ex.Reason, MqttPubAckReasonCode.PayloadFormatInvalid, ex.Message);
+            return;
+        }
+
+        try
+        {
+            await store.WriteAsync(points, e.CancellationToken);
+        }
+        catch (StorageException ex)
+        {
+            // Not acknowledged as stored: close the connection so an MQTT 3.1.1 client, which cannot
+            // read a PUBACK reason code, resends the message after reconnecting.
+            Reject(e, device.Id, RejectReason.StoreFailure, MqttPubAckReasonCode.ImplementationSpecificError, "the store could not commit the readings; retry later");
+            LogStoreFailed(logger, device.Id, ex);
+            e.CloseConnection = true;
+            return;
+        }
+
+        metrics.Accepted(Listener, points.Count);
+        registry.MarkMessage(device.Id, time.GetUtcNow());
+    }
+
+    private void StoreImage(InterceptingPublishEventArgs e, DeviceRecord device, ReadOnlySequence<byte> payload)
+    {
+        var contentType = LatestImages.SniffContentType(payload);
+        if (contentType is null)
+        {
+            Reject(e, device.Id, RejectReason.MalformedPayload, MqttPubAckReasonCode.PayloadFormatInvalid, "an image must be a JPEG or PNG file");
+            return;
+        }
+
+        images.Put(device.Id, payload.ToArray(), contentType, time.GetUtcNow());
+        registry.MarkMessage(device.Id, time.GetUtcNow());
+        // Stills are kept by the hub, not relayed: subscribers fetch them over HTTP.
+        e.ProcessPublish = false;
+    }
+
+    private void Reject(InterceptingPublishEventArgs e, string who, RejectReason reason, MqttPubAckReasonCode code, string detail)
+    {
+        metrics.Rejected(reason);
+        LogPublishRejected(logger, who, e.ApplicationMessage.Topic, reason, detail);
+        e.ProcessPublish = false;
+        e.Response.ReasonCode = code;
+        e.Response.ReasonString = detail.Length > 512 ? detail[..512] : detail;
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "MQTT CONNECT refused: client '{ClientId}', user '{UserName}' from {Remote}: unknown device or wrong token")]
+    private static partial void LogConnectRefused(ILogger logger, string clientId, string userName, string remote);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Publish from {Device} to '{Topic}' rejected ({Reason}): {Detail}")]
+    private static partial void LogPublishRejected(ILogger logger, string device, string topic, RejectReason reason, string detail);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Subscription of {Device} to '{Filter}' refused: not its own downlink topic")]
+    private static partial void LogSubscribeRefused(ILogger logger, string device, string filter);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Error, Message = "Readings of {Device} not stored; connection closed so the device resends")]
+    private static partial void LogStoreFailed(ILogger logger, string device, Exception exception);
+}

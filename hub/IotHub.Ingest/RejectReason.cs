@@ -1,0 +1,38 @@
+namespace IotHub.Ingest;
+
+/// <summary>Why ingest refused something. The names are stable: they label the rejection counters.</summary>
+public enum RejectReason
+{
+    /// <summary>The payload does not decode (bad JSON, bad line protocol).</summary>
+    MalformedPayload,
+
+    /// <summary>The payload is larger than the limit.</summary>
+    PayloadTooLarge,
+
+    /// <summary>The topic is not one of the scheme's.</summary>
+    UnknownTopic,
+
+    /// <summary>The topic belongs to another device, or the direction is wrong.</summary>
+    TopicNotAuthorized,
+
+    /// <summary>The credentials at CONNECT match no device.</summary>
+    BadCredentials,
+
+    /// <summary>A field the device kind does not define.</summary>
+    UnknownField,
+
+    /// <summary>A value of the wrong type for the field.</summary>
+    WrongFieldType,
+
+    /// <summary>NaN or an infinity.</summary>
+    NonFiniteValue,
+
+    /// <summary>A timestamp too far in the future or past.</summary>
+    TimestampOutOfRange,
+
+    /// <summary>More readings in one payload than allowed.</summary>
+    TooManyReadings,
+
+    /// <summary>The store could not commit the write.</summary>
+    StoreFailure,
+}

@@ -1,0 +1,348 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using DuckDB.NET.Data;
+using IotHub.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace IotHub.Storage;
+
+/// <summary>
+/// The embedded time-series store on DuckDB. One commit loop owns the connection's writes and
+/// commits many writers' points in one transaction (group commit: one WAL sync serves them all);
+/// a write completes only after its transaction committed, so an acknowledged point is durable.
+/// The newest value of every series is kept in memory and rebuilt from disk on open.
+/// </summary>
+public sealed partial class DuckDbStore : IAsyncDisposable
+{
+    private const string DatabaseFileName = "iothub.duckdb";
+
+    private readonly StorageOptions _options;
+    private readonly ILogger _logger;
+    private readonly DuckDBConnection _connection;
+
+    // Bounded: when full, WriteAsync waits for room, which slows the listeners that call it.
+    private readonly Channel<WriteRequest> _queue;
+    private readonly Task _commitLoop;
+
+    // Owned by the commit loop for inserts; read concurrently by queries.
+    private readonly ConcurrentDictionary<string, SeriesInfo> _seriesByKey = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<int, LatestValue> _latest = new();
+    private readonly ConcurrentDictionary<string, long> _deviceLastSeen = new(StringComparer.Ordinal);
+    private int _nextSeriesId;
+    private long _pointsWritten;
+    private long _commits;
+
+    private DuckDbStore(StorageOptions options, ILogger logger, DuckDBConnection connection)
+    {
+        _options = options;
+        _logger = logger;
+        _connection = connection;
+        _queue = Channel.CreateBounded<WriteRequest>(new BoundedChannelOptions(options.WriteQueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
+        _commitLoop = Task.Run(CommitLoopAsync);
+    }
+
+    /// <summary>Points committed since open.</summary>
+    public long PointsWritten => Interlocked.Read(ref _pointsWritten);
+
+    /// <summary>Transactions committed since open.</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Write requests waiting for a commit.</summary>
+    public int QueueDepth => _queue.Reader.CanCount ? _queue.Reader.Count : -1;
+
+    /// <summary>Every series known to the store.</summary>
+    public IReadOnlyCollection<SeriesInfo> Series => (IReadOnlyCollection<SeriesInfo>)_seriesByKey.Values;
+
+    /// <summary>Opens (or creates) the store in <see cref="StorageOptions.DataDirectory"/> and rebuilds the in-memory state.</summary>
+    public static async Task<DuckDbStore> OpenAsync(StorageOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        options.Validate();
+        Directory.CreateDirectory(options.DataDirectory);
+        var path = Path.Combine(options.DataDirectory, DatabaseFileName);
+        var connection = new DuckDBConnection($"Data Source={path}");
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await ExecuteAsync(connection, Schema.Create, cancellationToken);
+            var store = new DuckDbStore(options, logger, connection);
+            await store.LoadStateAsync(cancellationToken);
+            LogOpened(logger, path, store._seriesByKey.Count);
+            return store;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes points; completes when they are committed (durable). Waits while the write queue is
+    /// full. Points must carry a timestamp; a series keeps the field type of its first write.
+    /// </summary>
+    /// <exception cref="StorageException">The commit failed; none of these points were stored.</exception>
+    public Task WriteAsync(IReadOnlyList<Point> points, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (points.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        return EnqueueAsync(points, cancellationToken);
+    }
+
+    private async Task EnqueueAsync(IReadOnlyList<Point> points, CancellationToken cancellationToken)
+    {
+        var request = new WriteRequest(points);
+        await _queue.Writer.WriteAsync(request, cancellationToken);
+        await request.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The newest value of every series of a device (series tagged <c>device=ID</c>).</summary>
+    public IReadOnlyList<LatestValue> GetLatestForDevice(string deviceId)
+    {
+        var result = new List<LatestValue>();
+        foreach (var latest in _latest.Values)
+        {
+            if (string.Equals(latest.Series.Device, deviceId, StringComparison.Ordinal))
+            {
+                result.Add(latest);
+            }
+        }
+
+        result.Sort(static (a, b) => string.CompareOrdinal(a.Series.Field, b.Series.Field));
+        return result;
+    }
+
+    /// <summary>The newest value of every series.</summary>
+    public IReadOnlyCollection<LatestValue> GetLatest() => (IReadOnlyCollection<LatestValue>)_latest.Values;
+
+    /// <summary>When a device's newest stored point was taken (ns since the epoch), if any.</summary>
+    public long? GetDeviceLastSeen(string deviceId) =>
+        _deviceLastSeen.TryGetValue(deviceId, out var ns) ? ns : null;
+
+    /// <summary>Number of stored rows of every type (a full count; for tests and diagnostics).</summary>
+    public async Task<long> CountRowsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _connection.CreateCommand();
+        command.CommandText = Schema.CountAll;
+        var result = await command.ExecuteScalarAsync(cancellationToken);
+        return Convert.ToInt64(result, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Stops taking writes, commits what is queued, and closes the database.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        try
+        {
+            await _commitLoop;
+        }
+        finally
+        {
+            // A checkpoint on close folds the WAL into the database file, so the next open is fast.
+            try
+            {
+                await ExecuteAsync(_connection, "CHECKPOINT", CancellationToken.None);
+            }
+            catch (DuckDBException ex)
+            {
+                LogCheckpointFailed(_logger, ex);
+            }
+
+            await _connection.DisposeAsync();
+        }
+    }
+
+    private async Task CommitLoopAsync()
+    {
+        var batch = new List<WriteRequest>();
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            var points = 0;
+            while (points < _options.MaxPointsPerCommit && reader.TryRead(out var request))
+            {
+                batch.Add(request);
+                points += request.Points.Count;
+            }
+
+            try
+            {
+                Commit(batch);
+                Interlocked.Add(ref _pointsWritten, points);
+                Interlocked.Increment(ref _commits);
+                foreach (var request in batch)
+                {
+                    request.Completion.TrySetResult();
+                }
+            }
+            catch (Exception ex) when (ex is DuckDBException or InvalidOperationException or IOException)
+            {
+                LogCommitFailed(_logger, batch.Count, points, ex);
+                var failure = new StorageException("The store could not commit the write: " + ex.Message, ex);
+                foreach (var request in batch)
+                {
+                    request.Completion.TrySetException(failure);
+                }
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private void Commit(List<WriteRequest> batch)
+    {
+        var newSeries = new List<SeriesInfo>();
+        var latestUpdates = new Dictionary<int, LatestValue>();
+        using var transaction = _connection.BeginTransaction();
+        try
+        {
+            using (var appenders = new SampleAppenders(_connection))
+            {
+                foreach (var request in batch)
+                {
+                    foreach (var point in request.Points)
+                    {
+                        foreach (var field in point.Fields)
+                        {
+                            var series = ResolveSeries(point, field.Key, field.Value.Kind, newSeries);
+                            appenders.Append(series, point.TimestampNs, field.Value);
+                            if (!latestUpdates.TryGetValue(series.Id, out var seen) || seen.TimestampNs <= point.TimestampNs)
+                            {
+                                latestUpdates[series.Id] = new LatestValue(series, point.TimestampNs, field.Value);
+                            }
+                        }
+                    }
+                }
+
+                if (newSeries.Count > 0)
+                {
+                    appenders.AppendSeries(newSeries);
+                }
+            }
+
+            transaction.Commit();
+        }
+        catch
+        {
+            // Series created for a failed batch are forgotten, so ids on disk and in memory agree.
+            foreach (var series in newSeries)
+            {
+                _seriesByKey.TryRemove(SeriesKey.Create(series.Measurement, series.Tags, series.Field), out _);
+            }
+
+            if (newSeries.Count > 0)
+            {
+                _nextSeriesId = newSeries[0].Id;
+            }
+
+            throw;
+        }
+
+        foreach (var update in latestUpdates.Values)
+        {
+            ApplyLatest(update);
+        }
+    }
+
+    private SeriesInfo ResolveSeries(Point point, string field, FieldKind kind, List<SeriesInfo> newSeries)
+    {
+        var key = SeriesKey.Create(point.Measurement, point.Tags, field);
+        if (_seriesByKey.TryGetValue(key, out var series))
+        {
+            if (series.Kind != kind)
+            {
+                throw new InvalidOperationException(
+                    $"Field '{field}' of measurement '{point.Measurement}' is {series.Kind}, not {kind}.");
+            }
+
+            return series;
+        }
+
+        series = new SeriesInfo(_nextSeriesId++, point.Measurement, point.Tags, field, kind);
+        _seriesByKey[key] = series;
+        newSeries.Add(series);
+        return series;
+    }
+
+    private void ApplyLatest(LatestValue update)
+    {
+        _latest.AddOrUpdate(
+            update.Series.Id,
+            static (_, candidate) => candidate,
+            static (_, existing, candidate) => candidate.TimestampNs >= existing.TimestampNs ? candidate : existing,
+            update);
+        if (update.Series.Device is { } device)
+        {
+            _deviceLastSeen.AddOrUpdate(device, static (_, ts) => ts, static (_, existing, ts) => Math.Max(existing, ts), update.TimestampNs);
+        }
+    }
+
+    private async Task LoadStateAsync(CancellationToken cancellationToken)
+    {
+        var byId = new Dictionary<int, SeriesInfo>();
+        await using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = "SELECT id, measurement, tags, field, kind FROM series ORDER BY id";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var series = new SeriesInfo(
+                    reader.GetInt32(0),
+                    reader.GetString(1),
+                    SeriesKey.DecodeTags(reader.GetString(2)),
+                    reader.GetString(3),
+                    (FieldKind)reader.GetByte(4));
+                byId[series.Id] = series;
+                _seriesByKey[SeriesKey.Create(series.Measurement, series.Tags, series.Field)] = series;
+                _nextSeriesId = Math.Max(_nextSeriesId, series.Id + 1);
+            }
+        }
+
+        foreach (var table in SampleTables.All)
+        {
+            await using var command = _connection.CreateCommand();
+            command.CommandText = $"SELECT series_id, max(ts), arg_max(value, ts) FROM {table.Name} GROUP BY series_id";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (byId.TryGetValue(reader.GetInt32(0), out var series))
+                {
+                    ApplyLatest(new LatestValue(series, reader.GetInt64(1), table.Read(reader, 2, series.Kind)));
+                }
+            }
+        }
+    }
+
+    private static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Store opened at {Path} with {SeriesCount} series")]
+    private static partial void LogOpened(ILogger logger, string path, int seriesCount);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Commit of {Requests} requests ({Points} points) failed; none acknowledged")]
+    private static partial void LogCommitFailed(ILogger logger, int requests, int points, Exception exception);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Checkpoint on close failed; the WAL will be replayed on next open")]
+    private static partial void LogCheckpointFailed(ILogger logger, Exception exception);
+
+    private sealed class WriteRequest(IReadOnlyList<Point> points)
+    {
+        public IReadOnlyList<Point> Points { get; } = points;
+
+        // Completed by the commit loop; continuations run elsewhere so they never block it.
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
