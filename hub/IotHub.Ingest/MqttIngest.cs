@@ -2,6 +2,8 @@ using System.Buffers;
 using IotHub.Storage;
 using IotHub.Telemetry;
 using Microsoft.Extensions.Logging;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -68,11 +70,27 @@ public sealed partial class MqttIngest(
     private static void AssignClientIdIfEmpty(ValidatingConnectionEventArgs e, string prefix)
     {
         // MQTT 3.1.1 §3.1.3.1 and MQTT 5 §3.1.3.1: a zero-length client id asks the server to assign one.
-        if (string.IsNullOrEmpty(e.ClientId))
+        if (!string.IsNullOrEmpty(e.ClientId))
         {
-            e.AssignedClientIdentifier = prefix + "-" + Guid.NewGuid().ToString("N")[..12];
+            return;
+        }
+
+        var assigned = prefix + "-" + Guid.NewGuid().ToString("N")[..12];
+        e.AssignedClientIdentifier = assigned;
+
+        // MQTTnet 5.2 applies AssignedClientIdentifier to MQTT 5 clients only and refuses an MQTT 3.1.1
+        // client with an empty id (as mosquitto_pub sends by default), although 3.1.1 allows it with a
+        // clean session. Its CONNECT packet is not exposed, so we set the id on it; the integration
+        // test MosquittoPub_EmptyClientIdThingsBoardToken_ReadingStored guards this on upgrades.
+        if (e.ProtocolVersion != MqttProtocolVersion.V500 && e.CleanSession != false
+            && ConnectPacketField?.GetValue(e) is MqttConnectPacket packet)
+        {
+            packet.ClientId = assigned;
         }
     }
+
+    private static readonly System.Reflection.FieldInfo? ConnectPacketField =
+        typeof(ValidatingConnectionEventArgs).GetField("_connectPacket", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic);
 
     private Task OnConnectedAsync(ClientConnectedEventArgs e)
     {

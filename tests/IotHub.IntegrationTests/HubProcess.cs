@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace IotHub.IntegrationTests;
+
+/// <summary>
+/// The real hub executable, started as a child process on ephemeral loopback ports with its own
+/// data folder, and stopped (SIGINT, as Ctrl-C does) at the end.
+/// </summary>
+internal sealed class HubProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly bool _ownsDirectory;
+
+    private HubProcess(Process process, string dataDirectory, bool ownsDirectory)
+    {
+        _process = process;
+        DataDirectory = dataDirectory;
+        _ownsDirectory = ownsDirectory;
+    }
+
+    public string DataDirectory { get; }
+
+    public Uri Http { get; private set; } = null!;
+
+    public int MqttPort { get; private set; }
+
+    public string AdminToken { get; private set; } = "";
+
+    public string DashboardUrl { get; private set; } = "";
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public static async Task<HubProcess> StartAsync(string mode, string? dataDirectory = null)
+    {
+        var ownsDirectory = dataDirectory is null;
+        dataDirectory ??= Directory.CreateTempSubdirectory("iothub-test-").FullName;
+        var endpointsFile = Path.Combine(dataDirectory, "endpoints.json");
+        File.Delete(endpointsFile);
+
+        var hubDll = Path.Combine(AppContext.BaseDirectory, "IotHub.Hub.dll");
+        Assert.True(File.Exists(hubDll), $"the hub executable was not built next to the tests: {hubDll}");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = dataDirectory,
+        };
+        foreach (var arg in new[] { hubDll, mode, "--data", dataDirectory, "--http", "0", "--mqtt", "0" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the hub");
+        var hub = new HubProcess(process, dataDirectory, ownsDirectory);
+        process.OutputDataReceived += (_, e) => hub.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => hub.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        await Poll.UntilAsync(() => Task.FromResult(File.Exists(endpointsFile) || process.HasExited), TimeSpan.FromSeconds(60), () => "hub did not write endpoints.json:\n" + hub.Output);
+        Assert.False(process.HasExited, "hub exited at start:\n" + hub.Output);
+        using (var endpoints = JsonDocument.Parse(await File.ReadAllBytesAsync(endpointsFile)))
+        {
+            hub.Http = new Uri(endpoints.RootElement.GetProperty("http").GetString()!);
+            hub.MqttPort = new Uri(endpoints.RootElement.GetProperty("mqtt").GetString()!).Port;
+        }
+
+        using (var admin = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(dataDirectory, "admin.json"))))
+        {
+            hub.AdminToken = admin.RootElement.GetProperty("adminToken").GetString()!;
+        }
+
+        // The printed dashboard line comes right after endpoints.json is written.
+        await Poll.UntilAsync(() => Task.FromResult(hub.Output.Contains("dashboard", StringComparison.Ordinal)), TimeSpan.FromSeconds(10), () => hub.Output);
+        hub.DashboardUrl = hub.Output.Split('\n').First(l => l.TrimStart().StartsWith("dashboard", StringComparison.Ordinal)).Trim()["dashboard".Length..].Trim();
+        return hub;
+    }
+
+    public HttpClient CreateApiClient(string? token = null)
+    {
+        var client = new HttpClient { BaseAddress = Http, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Token", token ?? AdminToken);
+        return client;
+    }
+
+    /// <summary>Sends SIGINT (what Ctrl-C sends) and waits for the process to exit; returns the exit code.</summary>
+    public async Task<int> InterruptAsync(TimeSpan timeout)
+    {
+        var kill = await ExternalTool.RunAsync("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
+        Assert.Equal(0, kill.ExitCode);
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        if (_ownsDirectory)
+        {
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp folder is harmless.
+            }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}

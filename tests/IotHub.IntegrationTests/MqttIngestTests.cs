@@ -1,0 +1,178 @@
+using System.Text;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace IotHub.IntegrationTests;
+
+/// <summary>Devices publishing to the hub's broker: with Debian's mosquitto_pub (a client we did not write) and with MQTTnet.</summary>
+public sealed class MqttIngestTests : IAsyncLifetime
+{
+    private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(30);
+    private HubProcess _hub = null!;
+    private HttpClient _api = null!;
+
+    public async Task InitializeAsync()
+    {
+        _hub = await HubProcess.StartAsync("serve");
+        _api = _hub.CreateApiClient();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _api.Dispose();
+        await _hub.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task MosquittoPub_DeviceCredentials_ReadingAppearsInLatest()
+    {
+        var token = await _api.RegisterDeviceAsync("gauge-test-1", "river-gauge");
+
+        var result = await MosquittoPubAsync("-i", "gauge-test-1", "-u", "gauge-test-1", "-P", token,
+            "-t", "iothub/v1/gauge-test-1/telemetry", "-q", "1", "-m", "{\"level\": 1.23, \"rain_rate\": 12}");
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        await Poll.UntilAsync(async () => await _api.LatestValueAsync("gauge-test-1", "level") is { } v && v.GetDouble() == 1.23, TimeSpan.FromSeconds(10));
+        Assert.Equal(12.0, (await _api.LatestValueAsync("gauge-test-1", "rain_rate"))!.Value.GetDouble());
+    }
+
+    [Fact]
+    public async Task MosquittoPub_EmptyClientIdThingsBoardToken_ReadingStored()
+    {
+        var token = await _api.RegisterDeviceAsync("pole-test-1", "smart-pole");
+
+        // MQTT 3.1.1 with mosquitto_pub's own client id handling, user name = token (ThingsBoard style).
+        var result = await MosquittoPubAsync("-V", "mqttv311", "-u", token, "-t", "v1/devices/me/telemetry", "-q", "1",
+            "-m", "{\"ts\": " + DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + ", \"values\": {\"people_count\": 17, \"temperature\": 21.5}}");
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        await Poll.UntilAsync(async () => await _api.LatestValueAsync("pole-test-1", "people_count") is { } v && v.GetInt64() == 17, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task MosquittoPub_WrongToken_RefusedAtConnect()
+    {
+        await _api.RegisterDeviceAsync("gauge-test-2", "river-gauge");
+
+        var result = await MosquittoPubAsync("-i", "gauge-test-2", "-u", "gauge-test-2", "-P", "not-the-right-token-at-all",
+            "-t", "iothub/v1/gauge-test-2/telemetry", "-q", "1", "-m", "{\"level\": 9.9}");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("bad user name or password", result.StandardError, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(1, await _api.RejectionsAsync("BadCredentials"));
+        Assert.Null(await _api.LatestValueAsync("gauge-test-2", "level"));
+    }
+
+    [Fact]
+    public async Task MosquittoPub_AnotherDevicesTopic_RefusedAndNotStored()
+    {
+        var token = await _api.RegisterDeviceAsync("gauge-test-3", "river-gauge");
+        await _api.RegisterDeviceAsync("gauge-test-4", "river-gauge");
+
+        var result = await MosquittoPubAsync("-V", "mqttv5", "-i", "gauge-test-3", "-u", "gauge-test-3", "-P", token,
+            "-t", "iothub/v1/gauge-test-4/telemetry", "-q", "1", "-m", "{\"level\": 4.56}");
+
+        Assert.Contains("not authori", result.StandardError, StringComparison.OrdinalIgnoreCase);
+        await Poll.UntilAsync(async () => await _api.RejectionsAsync("TopicNotAuthorized") == 1, TimeSpan.FromSeconds(10));
+        Assert.Null(await _api.LatestValueAsync("gauge-test-4", "level"));
+        Assert.Null(await _api.LatestValueAsync("gauge-test-3", "level"));
+        Assert.Contains("may not publish to device 'gauge-test-4'", _hub.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Publish_MalformedJson_ReasonCodeAndStringThenHubCarriesOn()
+    {
+        var token = await _api.RegisterDeviceAsync("manhole-test-1", "manhole");
+        using var client = await ConnectAsync("manhole-test-1", token);
+
+        var bad = await client.PublishAsync(Message("iothub/v1/manhole-test-1/telemetry", "{\"level\": 0.5,"));
+        var unknownField = await client.PublishAsync(Message("iothub/v1/manhole-test-1/telemetry", "{\"speed\": 3}"));
+        var good = await client.PublishAsync(Message("iothub/v1/manhole-test-1/telemetry", "{\"level\": 0.5, \"surcharged\": false}"));
+
+        Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, bad.ReasonCode);
+        Assert.Contains("invalid JSON", bad.ReasonString, StringComparison.Ordinal);
+        Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, unknownField.ReasonCode);
+        Assert.Contains("\"speed\" is not defined for kind manhole", unknownField.ReasonString, StringComparison.Ordinal);
+        Assert.True(good.IsSuccess, good.ReasonCode.ToString());
+        Assert.Equal(1, await _api.RejectionsAsync("MalformedPayload"));
+        Assert.Equal(1, await _api.RejectionsAsync("UnknownField"));
+        Assert.Equal(0.5, (await _api.LatestValueAsync("manhole-test-1", "level"))!.Value.GetDouble());
+        await Poll.UntilAsync(() => Task.FromResult(_hub.Output.Contains("Publish from manhole-test-1 to 'iothub/v1/manhole-test-1/telemetry' rejected (MalformedPayload): invalid JSON", StringComparison.Ordinal)), TimeSpan.FromSeconds(5), () => _hub.Output);
+        Assert.False(_hub.HasExited);
+    }
+
+    [Fact]
+    public async Task Publish_NaNTimestampAndTypeProblems_EachGetsItsOwnReason()
+    {
+        var token = await _api.RegisterDeviceAsync("car-test-1", "train-car");
+        using var client = await ConnectAsync("car-test-1", token);
+        var farFuture = DateTimeOffset.UtcNow.AddDays(2).ToUnixTimeMilliseconds();
+
+        var future = await client.PublishAsync(Message("iothub/v1/car-test-1/telemetry", "{\"ts\": " + farFuture + ", \"values\": {\"load\": 3000}}"));
+        var wrongType = await client.PublishAsync(Message("iothub/v1/car-test-1/telemetry", "{\"station\": 5, \"load\": true}"));
+        var configTopic = await client.PublishAsync(Message("iothub/v1/car-test-1/config", "{}"));
+        var unknownTopic = await client.PublishAsync(Message("somewhere/else", "{}"));
+
+        Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, future.ReasonCode);
+        Assert.Contains("outside the accepted window", future.ReasonString, StringComparison.Ordinal);
+        Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, wrongType.ReasonCode);
+        Assert.Contains("must be string", wrongType.ReasonString, StringComparison.Ordinal);
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, configTopic.ReasonCode);
+        Assert.Equal(MqttClientPublishReasonCode.TopicNameInvalid, unknownTopic.ReasonCode);
+        Assert.Equal(1, await _api.RejectionsAsync("TimestampOutOfRange"));
+        Assert.Equal(1, await _api.RejectionsAsync("WrongFieldType"));
+        Assert.Equal(1, await _api.RejectionsAsync("UnknownTopic"));
+        Assert.Null(await _api.LatestValueAsync("car-test-1", "load"));
+    }
+
+    [Fact]
+    public async Task Publish_PayloadOverLimit_RefusedWithSize()
+    {
+        var token = await _api.RegisterDeviceAsync("det-test-1", "traffic-detector");
+        using var client = await ConnectAsync("det-test-1", token);
+        var huge = "[" + string.Join(",", Enumerable.Repeat("{\"volume\": 12}", 30_000)) + "]";
+
+        var result = await client.PublishAsync(Message("iothub/v1/det-test-1/telemetry", huge));
+
+        Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, result.ReasonCode);
+        Assert.Contains("exceeds the limit of 262144 bytes", result.ReasonString, StringComparison.Ordinal);
+        Assert.Equal(1, await _api.RejectionsAsync("PayloadTooLarge"));
+    }
+
+    [Fact]
+    public async Task Subscribe_AnotherDevicesConfig_Refused()
+    {
+        var token = await _api.RegisterDeviceAsync("pole-test-2", "smart-pole");
+        using var client = await ConnectAsync("pole-test-2", token);
+
+        var own = await client.SubscribeAsync("iothub/v1/pole-test-2/config");
+        var other = await client.SubscribeAsync("iothub/v1/#");
+
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS0, own.Items.Single().ResultCode);
+        Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, other.Items.Single().ResultCode);
+    }
+
+    private async Task<IMqttClient> ConnectAsync(string deviceId, string token)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        var options = new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", _hub.MqttPort)
+            .WithClientId(deviceId)
+            .WithCredentials(deviceId, token)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .Build();
+        var connect = await client.ConnectAsync(options);
+        Assert.Equal(MqttClientConnectResultCode.Success, connect.ResultCode);
+        return client;
+    }
+
+    private static MqttApplicationMessage Message(string topic, string payload) => new MqttApplicationMessageBuilder()
+        .WithTopic(topic)
+        .WithPayload(Encoding.UTF8.GetBytes(payload))
+        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+        .Build();
+
+    private Task<ExternalTool.Result> MosquittoPubAsync(params string[] arguments) =>
+        ExternalTool.RunAsync("mosquitto_pub", ["-h", "127.0.0.1", "-p", _hub.MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture), .. arguments], ToolTimeout);
+}
