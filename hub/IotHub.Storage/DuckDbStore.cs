@@ -101,7 +101,15 @@ public sealed partial class DuckDbStore : IAsyncDisposable
     private async Task EnqueueAsync(IReadOnlyList<Point> points, CancellationToken cancellationToken)
     {
         var request = new WriteRequest(points);
-        await _queue.Writer.WriteAsync(request, cancellationToken);
+        try
+        {
+            await _queue.Writer.WriteAsync(request, cancellationToken);
+        }
+        catch (ChannelClosedException ex)
+        {
+            throw new StorageException("The store is closing; the write was not accepted.", ex);
+        }
+
         await request.Completion.Task.WaitAsync(cancellationToken);
     }
 
@@ -174,21 +182,25 @@ public sealed partial class DuckDbStore : IAsyncDisposable
                 points += request.Points.Count;
             }
 
+            var accepted = ResolveRequests(batch);
             try
             {
-                Commit(batch);
-                Interlocked.Add(ref _pointsWritten, points);
-                Interlocked.Increment(ref _commits);
-                foreach (var request in batch)
+                Commit(accepted);
+                var committed = 0;
+                foreach (var request in accepted)
                 {
+                    committed += request.Points.Count;
                     request.Completion.TrySetResult();
                 }
+
+                Interlocked.Add(ref _pointsWritten, committed);
+                Interlocked.Increment(ref _commits);
             }
             catch (Exception ex) when (ex is DuckDBException or InvalidOperationException or IOException)
             {
-                LogCommitFailed(_logger, batch.Count, points, ex);
+                LogCommitFailed(_logger, accepted.Count, points, ex);
                 var failure = new StorageException("The store could not commit the write: " + ex.Message, ex);
-                foreach (var request in batch)
+                foreach (var request in accepted)
                 {
                     request.Completion.TrySetException(failure);
                 }
@@ -198,22 +210,61 @@ public sealed partial class DuckDbStore : IAsyncDisposable
         }
     }
 
-    private void Commit(List<WriteRequest> batch)
+    /// <summary>
+    /// Finds or creates the series of every field of every request. A request whose field has
+    /// another type than its series is failed alone, so one bad writer does not fail the others
+    /// that share its commit.
+    /// </summary>
+    private List<WriteRequest> ResolveRequests(List<WriteRequest> batch)
     {
-        var newSeries = new List<SeriesInfo>();
+        var accepted = new List<WriteRequest>(batch.Count);
+        foreach (var request in batch)
+        {
+            var created = new List<SeriesInfo>();
+            var resolved = new List<SeriesInfo>();
+            try
+            {
+                foreach (var point in request.Points)
+                {
+                    foreach (var field in point.Fields)
+                    {
+                        resolved.Add(ResolveSeries(point, field.Key, field.Value.Kind, created));
+                    }
+                }
+            }
+            catch (InvalidOperationException ex)
+            {
+                ForgetSeries(created);
+                request.Completion.TrySetException(new StorageException(ex.Message, ex));
+                continue;
+            }
+
+            request.Series = resolved;
+            request.CreatedSeries = created;
+            accepted.Add(request);
+        }
+
+        return accepted;
+    }
+
+    private void Commit(List<WriteRequest> requests)
+    {
         var latestUpdates = new Dictionary<int, LatestValue>();
         using var transaction = _connection.BeginTransaction();
         try
         {
             using (var appenders = new SampleAppenders(_connection))
             {
-                foreach (var request in batch)
+                var newSeries = new List<SeriesInfo>();
+                foreach (var request in requests)
                 {
+                    newSeries.AddRange(request.CreatedSeries);
+                    var index = 0;
                     foreach (var point in request.Points)
                     {
                         foreach (var field in point.Fields)
                         {
-                            var series = ResolveSeries(point, field.Key, field.Value.Kind, newSeries);
+                            var series = request.Series[index++];
                             appenders.Append(series, point.TimestampNs, field.Value);
                             if (!latestUpdates.TryGetValue(series.Id, out var seen) || seen.TimestampNs <= point.TimestampNs)
                             {
@@ -233,15 +284,10 @@ public sealed partial class DuckDbStore : IAsyncDisposable
         }
         catch
         {
-            // Series created for a failed batch are forgotten, so ids on disk and in memory agree.
-            foreach (var series in newSeries)
+            // Series created for a failed commit are forgotten, so ids on disk and in memory agree.
+            foreach (var request in requests)
             {
-                _seriesByKey.TryRemove(SeriesKey.Create(series.Measurement, series.Tags, series.Field), out _);
-            }
-
-            if (newSeries.Count > 0)
-            {
-                _nextSeriesId = newSeries[0].Id;
+                ForgetSeries(request.CreatedSeries);
             }
 
             throw;
@@ -250,6 +296,15 @@ public sealed partial class DuckDbStore : IAsyncDisposable
         foreach (var update in latestUpdates.Values)
         {
             ApplyLatest(update);
+        }
+    }
+
+    private void ForgetSeries(List<SeriesInfo> created)
+    {
+        foreach (var series in created)
+        {
+            // Its id is not reused: another request of the batch may hold a later one.
+            _seriesByKey.TryRemove(SeriesKey.Create(series.Measurement, series.Tags, series.Field), out _);
         }
     }
 
@@ -344,5 +399,10 @@ public sealed partial class DuckDbStore : IAsyncDisposable
 
         // Completed by the commit loop; continuations run elsewhere so they never block it.
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Set by the commit loop: the series of each field, in point and field order.
+        public List<SeriesInfo> Series { get; set; } = [];
+
+        public List<SeriesInfo> CreatedSeries { get; set; } = [];
     }
 }
