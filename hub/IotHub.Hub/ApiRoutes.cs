@@ -28,6 +28,7 @@ internal static class ApiRoutes
         api.MapPost("/devices", RegisterDevice);
         api.MapGet("/latest", Latest);
         api.MapGet("/devices/{id}/image", Image);
+        api.MapGet("/query", Query);
         api.MapGet("/stats", (IngestMetrics metrics, DuckDbStore store, DeviceRegistry registry) => new
         {
             pointsStored = store.PointsWritten,
@@ -144,6 +145,29 @@ internal static class ApiRoutes
         return image is null
             ? Results.Problem(statusCode: 404, title: "No image", detail: $"Device '{id}' has sent no camera still since the hub started.")
             : Results.File(image.Bytes, image.ContentType, lastModified: image.ReceivedAt);
+    }
+
+    private static async Task<IResult> Query(HttpContext context, DuckDbStore store, TimeProvider time)
+    {
+        try
+        {
+            var query = QueryParameters.Parse(context.Request.Query, time.GetUtcNow());
+            var answer = await store.QueryAsync(query, context.RequestAborted);
+            return Results.Ok(new
+            {
+                series = answer.Select(s => new
+                {
+                    measurement = s.Series.Measurement,
+                    field = s.Series.Field,
+                    tags = s.Series.Tags.ToDictionary(t => t.Key, t => t.Value),
+                    points = s.Points.Select(p => new object[] { p.TimestampNs, p.Value }),
+                }),
+            });
+        }
+        catch (QueryException ex)
+        {
+            return Results.Problem(statusCode: 400, title: "Bad query", detail: ex.Message);
+        }
     }
 
     internal static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
