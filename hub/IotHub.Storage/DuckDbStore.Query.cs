@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using DuckDB.NET.Data;
 using IotHub.Telemetry;
 
 namespace IotHub.Storage;
@@ -23,7 +24,9 @@ public sealed partial class DuckDbStore
         var byId = series.ToDictionary(s => s.Id);
         var answer = series.ToDictionary(s => s.Id, _ => new List<(long, double)>());
         var total = 0;
-        await using var connection = _connection.Duplicate();
+        // A second connection to the same database (DuckDB.NET shares the open database by path):
+        // reads see committed data and run beside the commit loop's connection.
+        await using var connection = new DuckDBConnection(_connection.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         foreach (var group in series.GroupBy(s => SampleTables.For(s.Kind)))
         {

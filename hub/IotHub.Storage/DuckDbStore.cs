@@ -190,11 +190,15 @@ public sealed partial class DuckDbStore : IAsyncDisposable
                 foreach (var request in accepted)
                 {
                     committed += request.Points.Count;
-                    request.Completion.TrySetResult();
                 }
 
+                // Counters first: a writer that sees its ack also sees the counters include it.
                 Interlocked.Add(ref _pointsWritten, committed);
                 Interlocked.Increment(ref _commits);
+                foreach (var request in accepted)
+                {
+                    request.Completion.TrySetResult();
+                }
             }
             catch (Exception ex) when (ex is DuckDBException or InvalidOperationException or IOException)
             {
