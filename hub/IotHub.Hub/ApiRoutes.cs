@@ -16,6 +16,10 @@ internal static class ApiRoutes
         app.MapGet("/metrics", (IngestMetrics metrics, DuckDbStore store, DeviceRegistry registry) =>
             Results.Text(MetricsText.Render(metrics, store, registry), "text/plain; version=0.0.4"));
 
+        // InfluxDB-compatible writes authenticate themselves (admin or device token).
+        app.MapPost("/api/v2/write", (HttpContext context, InfluxWriteHandler handler) => handler.HandleAsync(context, versionOne: false));
+        app.MapPost("/write", (HttpContext context, InfluxWriteHandler handler) => handler.HandleAsync(context, versionOne: true));
+
         var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiAuth>();
         api.MapGet("/kinds", () => DeviceKinds.All.Select(k => new
         {

@@ -51,7 +51,7 @@ internal static partial class HubServer
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = 32 * 1024 * 1024;
+            kestrel.Limits.MaxRequestBodySize = ingestOptions.MaxHttpBodyBytes;
             kestrel.Listen(IPAddress.Loopback, settings.HttpPort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1;
@@ -100,6 +100,7 @@ internal static partial class HubServer
             builder.Services.AddSingleton<LatestImages>();
             builder.Services.AddSingleton<TelemetryMapper>();
             builder.Services.AddSingleton<MqttIngest>();
+            builder.Services.AddSingleton<InfluxWriteHandler>();
 
             await using var app = builder.Build();
             app.UseMqttServer(server => app.Services.GetRequiredService<MqttIngest>().Attach(server));

@@ -6,7 +6,7 @@ namespace IotHub.Hub;
 
 /// <summary>
 /// Reads <c>/api/v1/query</c>'s parameters: <c>measurement</c>, <c>field</c>, <c>tag.K=V</c>,
-/// <c>from</c>/<c>to</c> (RFC 3339, ns since the epoch, <c>now</c> or <c>now-90m</c>),
+/// <c>from</c>/<c>to</c> (RFC 3339, ns since the epoch, <c>now</c>, <c>now-90m</c> or <c>now+5m</c>),
 /// <c>step</c> (<c>10s</c>, <c>1m</c>, <c>1h</c>, <c>1d</c>), <c>agg</c> and <c>limit</c>.
 /// </summary>
 internal static class QueryParameters
@@ -63,6 +63,11 @@ internal static class QueryParameters
             return TimeUnits.FromDateTimeOffset(now) - ParseDuration(text[4..], name);
         }
 
+        if (text.StartsWith("now+", StringComparison.Ordinal))
+        {
+            return TimeUnits.FromDateTimeOffset(now) + ParseDuration(text[4..], name);
+        }
+
         if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ns))
         {
             return ns;
@@ -73,7 +78,7 @@ internal static class QueryParameters
             return TimeUnits.FromDateTimeOffset(time);
         }
 
-        throw new QueryException($"{name} '{text}' is not RFC 3339, ns since the epoch, 'now' or 'now-<duration>'");
+        throw new QueryException($"{name} '{text}' is not RFC 3339, ns since the epoch, 'now', 'now-<duration>' or 'now+<duration>'");
     }
 
     public static long ParseDuration(string text, string name)

@@ -12,6 +12,15 @@ public sealed class IngestOptions
     /// <summary>Most readings one payload may carry. Default 10,000.</summary>
     public int MaxReadingsPerPayload { get; set; } = 10_000;
 
+    /// <summary>Most tags one point may carry (the device tag included). Default 16.</summary>
+    public int MaxTagsPerPoint { get; set; } = 16;
+
+    /// <summary>Largest HTTP write body, after decompression, in bytes. Default 32 MiB.</summary>
+    public int MaxHttpBodyBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>Longest line of line protocol accepted, in bytes. Default 64 KiB.</summary>
+    public int MaxLineBytes { get; set; } = 64 * 1024;
+
     /// <summary>How far ahead of the hub's clock a timestamp may be. Default 10 minutes.</summary>
     public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(10);
 
@@ -29,6 +38,9 @@ public sealed class IngestOptions
     {
         Check(MaxPayloadBytes is >= 64 and <= 64 * 1024 * 1024, nameof(MaxPayloadBytes), "64 B..64 MiB", MaxPayloadBytes);
         Check(MaxImageBytes is >= 1024 and <= 64 * 1024 * 1024, nameof(MaxImageBytes), "1 KiB..64 MiB", MaxImageBytes);
+        Check(MaxTagsPerPoint is >= 1 and <= 256, nameof(MaxTagsPerPoint), "1..256", MaxTagsPerPoint);
+        Check(MaxHttpBodyBytes is >= 1024 and <= 1024 * 1024 * 1024, nameof(MaxHttpBodyBytes), "1 KiB..1 GiB", MaxHttpBodyBytes);
+        Check(MaxLineBytes is >= 64 and <= 16 * 1024 * 1024, nameof(MaxLineBytes), "64 B..16 MiB", MaxLineBytes);
         Check(MaxReadingsPerPayload is >= 1 and <= 1_000_000, nameof(MaxReadingsPerPayload), "1..1000000", MaxReadingsPerPayload);
         Check(MaxFutureSkew >= TimeSpan.Zero && MaxFutureSkew <= TimeSpan.FromDays(1), nameof(MaxFutureSkew), "0..1 day", MaxFutureSkew);
         Check(MaxPastAge > TimeSpan.Zero && MaxPastAge <= TimeSpan.FromDays(36500), nameof(MaxPastAge), "0..36500 days", MaxPastAge);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using IotHub.Storage;
 using IotHub.Telemetry;
+using IotHub.Telemetry.LineProtocol;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Formatter;
 using MQTTnet.Packets;
@@ -27,6 +28,8 @@ public sealed partial class MqttIngest(
     ILogger<MqttIngest> logger)
 {
     private const string Listener = "mqtt";
+
+    private readonly LineProtocolReaderOptions _lineOptions = new() { MaxLineLength = options.MaxLineBytes };
 
     /// <summary>Subscribes to the broker's events.</summary>
     public void Attach(MqttServer server)
@@ -211,8 +214,23 @@ public sealed partial class MqttIngest(
         List<Point> points;
         try
         {
-            var readings = JsonTelemetryDecoder.Decode(payload.IsSingleSegment ? payload.First : payload.ToArray(), options.MaxReadingsPerPayload);
-            points = mapper.Map(device, readings);
+            var nowNs = TimeUnits.FromDateTimeOffset(time.GetUtcNow());
+            if (PayloadFormats.Detect(e.ApplicationMessage.ContentType, payload) == PayloadFormat.LineProtocol)
+            {
+                var parsed = LineProtocolParser.ParseLenient(payload, LineProtocolPrecision.Nanosecond, nowNs, _lineOptions);
+                if (!parsed.IsSuccess)
+                {
+                    // A device's message is one unit: any bad line refuses all of it, so a resend is whole.
+                    throw new PayloadException("line protocol " + parsed.Errors[0] + (parsed.Errors.Count > 1 ? $" (and {parsed.Errors.Count - 1} more bad lines)" : ""));
+                }
+
+                points = mapper.MapPoints(device, parsed.Points);
+            }
+            else
+            {
+                var readings = JsonTelemetryDecoder.Decode(payload.IsSingleSegment ? payload.First : payload.ToArray(), options.MaxReadingsPerPayload, nowNs);
+                points = mapper.Map(device, readings);
+            }
         }
         catch (PayloadException ex)
         {

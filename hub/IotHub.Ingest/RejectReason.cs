@@ -18,6 +18,15 @@ public enum RejectReason
     /// <summary>The credentials at CONNECT match no device.</summary>
     BadCredentials,
 
+    /// <summary>A measurement other than the device kind's.</summary>
+    UnknownMeasurement,
+
+    /// <summary>More tags on a point than allowed.</summary>
+    TooManyTags,
+
+    /// <summary>A unit other than the one the device kind defines for the field.</summary>
+    WrongUnit,
+
     /// <summary>A field the device kind does not define.</summary>
     UnknownField,
 

@@ -84,7 +84,8 @@ public sealed partial class DuckDbStore : IAsyncDisposable
 
     /// <summary>
     /// Writes points; completes when they are committed (durable). Waits while the write queue is
-    /// full. Points must carry a timestamp; a series keeps the field type of its first write.
+    /// full; <paramref name="cancellationToken"/> cancels that wait only: once queued, a write is
+    /// committed or fails, and the task says which. A series keeps the field type of its first write.
     /// </summary>
     /// <exception cref="StorageException">The commit failed; none of these points were stored.</exception>
     public Task WriteAsync(IReadOnlyList<Point> points, CancellationToken cancellationToken)
@@ -110,7 +111,7 @@ public sealed partial class DuckDbStore : IAsyncDisposable
             throw new StorageException("The store is closing; the write was not accepted.", ex);
         }
 
-        await request.Completion.Task.WaitAsync(cancellationToken);
+        await request.Completion.Task;
     }
 
     /// <summary>The newest value of every series of a device (series tagged <c>device=ID</c>).</summary>

@@ -11,10 +11,14 @@ public static class JsonTelemetryDecoder
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 8, CommentHandling = JsonCommentHandling.Disallow };
 
-    /// <summary>Decodes a payload; throws <see cref="PayloadException"/> naming the problem.</summary>
+    /// <summary>
+    /// Decodes a payload, ThingsBoard style or SenML (told apart by shape); throws
+    /// <see cref="PayloadException"/> naming the problem.
+    /// </summary>
     /// <param name="payload">UTF-8 JSON.</param>
     /// <param name="maxReadings">Most readings (array elements) one payload may carry.</param>
-    public static IReadOnlyList<RawReading> Decode(ReadOnlyMemory<byte> payload, int maxReadings)
+    /// <param name="nowNs">The hub's clock, for SenML's relative times.</param>
+    public static IReadOnlyList<RawReading> Decode(ReadOnlyMemory<byte> payload, int maxReadings, long nowNs)
     {
         JsonDocument document;
         try
@@ -30,6 +34,11 @@ public static class JsonTelemetryDecoder
         using (document)
         {
             var root = document.RootElement;
+            if (SenmlDecoder.LooksLikeSenml(root))
+            {
+                return SenmlDecoder.Decode(root, nowNs, maxReadings);
+            }
+
             var readings = new List<RawReading>();
             if (root.ValueKind == JsonValueKind.Array)
             {

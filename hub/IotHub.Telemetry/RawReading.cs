@@ -7,4 +7,5 @@ namespace IotHub.Telemetry;
 /// </summary>
 /// <param name="TimestampNs">Nanoseconds since the epoch, or <c>null</c> when the payload gave none.</param>
 /// <param name="Values">Field name and value pairs.</param>
-public sealed record RawReading(long? TimestampNs, IReadOnlyList<KeyValuePair<string, FieldValue>> Values);
+/// <param name="Units">Units the payload declared per field (SenML <c>u</c>/<c>bu</c>), or <c>null</c>.</param>
+public sealed record RawReading(long? TimestampNs, IReadOnlyList<KeyValuePair<string, FieldValue>> Values, IReadOnlyDictionary<string, string>? Units = null);

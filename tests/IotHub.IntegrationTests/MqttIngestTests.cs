@@ -51,6 +51,38 @@ public sealed class MqttIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MosquittoPub_LineProtocolPayload_Stored()
+    {
+        var token = await _api.RegisterDeviceAsync("det-lp-1", "traffic-detector");
+        var ns = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+
+        var result = await MosquittoPubAsync("-i", "det-lp-1", "-u", "det-lp-1", "-P", token, "-t", "iothub/v1/det-lp-1/telemetry", "-q", "1",
+            "-m", $"traffic,lane=2 volume=31i,occupancy=0.21,speed=38.5 {ns}\ntraffic,lane=2 volume=33i {ns + 60_000_000_000}");
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        await Poll.UntilAsync(async () => await _api.LatestValueAsync("det-lp-1", "volume") is { } v && v.GetInt64() == 33, TimeSpan.FromSeconds(10));
+        Assert.Equal(38.5, (await _api.LatestValueAsync("det-lp-1", "speed"))!.Value.GetDouble());
+    }
+
+    [Fact]
+    public async Task MosquittoPub_SenmlPayload_StoredAndWrongUnitRefused()
+    {
+        var token = await _api.RegisterDeviceAsync("pole-senml-1", "smart-pole");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+        var good = await MosquittoPubAsync("-V", "mqttv5", "-i", "pole-senml-1", "-u", "pole-senml-1", "-P", token, "-t", "iothub/v1/pole-senml-1/telemetry", "-q", "1",
+            "-m", $"[{{\"bn\":\"urn:dev:pole-senml-1:\",\"bt\":{now},\"n\":\"temperature\",\"u\":\"Cel\",\"v\":23.1}},{{\"n\":\"humidity\",\"u\":\"%RH\",\"v\":61}}]");
+        var wrongUnit = await MosquittoPubAsync("-V", "mqttv5", "-i", "pole-senml-1", "-u", "pole-senml-1", "-P", token, "-t", "iothub/v1/pole-senml-1/telemetry", "-q", "1",
+            "-m", "[{\"n\":\"temperature\",\"u\":\"K\",\"v\":296.2}]");
+
+        Assert.True(good.ExitCode == 0, good.StandardError);
+        await Poll.UntilAsync(async () => await _api.LatestValueAsync("pole-senml-1", "humidity") is { } v && v.GetDouble() == 61, TimeSpan.FromSeconds(10));
+        Assert.Equal(23.1, (await _api.LatestValueAsync("pole-senml-1", "temperature"))!.Value.GetDouble());
+        Assert.Contains("failed", wrongUnit.StandardError, StringComparison.OrdinalIgnoreCase);
+        await Poll.UntilAsync(async () => await _api.RejectionsAsync("WrongUnit") == 1, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task MosquittoPub_WrongToken_RefusedAtConnect()
     {
         await _api.RegisterDeviceAsync("gauge-test-2", "river-gauge");

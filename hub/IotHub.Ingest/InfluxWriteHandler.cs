@@ -1,0 +1,283 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Text;
+using IotHub.Storage;
+using IotHub.Telemetry;
+using IotHub.Telemetry.LineProtocol;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace IotHub.Ingest;
+
+/// <summary>
+/// InfluxDB-compatible writes: <c>POST /api/v2/write?org=&amp;bucket=&amp;precision=</c> and
+/// <c>POST /write?db=&amp;precision=</c>, line protocol bodies, plain or gzip. Good lines are
+/// written and a 400 names each bad line (InfluxDB's partial write); 204 when all were written.
+/// The admin token writes any measurement (bound to no device kind); a device's token writes
+/// only its own kind's measurement and fields, tagged with its id.
+/// </summary>
+public sealed partial class InfluxWriteHandler(
+    DeviceRegistry registry,
+    DuckDbStore store,
+    TelemetryMapper mapper,
+    IngestOptions options,
+    IngestMetrics metrics,
+    AdminCredentials admin,
+    TimeProvider time,
+    ILogger<InfluxWriteHandler> logger)
+{
+    private const string Listener = "http";
+    private const int MaxErrorsReported = 100;
+
+    // How long a write may wait for room in the store's queue before the client is told to retry.
+    private static readonly TimeSpan QueueWait = TimeSpan.FromSeconds(5);
+
+    private readonly LineProtocolReaderOptions _lineOptions = new() { MaxLineLength = options.MaxLineBytes };
+
+    /// <summary>Handles one write request.</summary>
+    public async Task<IResult> HandleAsync(HttpContext context, bool versionOne)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = context.Request;
+        var presented = PresentedToken(request, versionOne);
+        DeviceRecord? device = null;
+        if (!admin.Matches(presented) && !registry.TryAuthenticateToken(presented, out device))
+        {
+            metrics.Rejected(RejectReason.BadCredentials);
+            return Error(401, "unauthorized", presented is null
+                ? "send a token: 'Authorization: Token <token>' (the admin token or a device's token)"
+                : "the token is neither the admin token nor a device's token");
+        }
+
+        var precisionText = request.Query["precision"].ToString();
+        if (!TryParsePrecision(precisionText, out var precision))
+        {
+            return Error(400, "invalid", $"precision '{precisionText}' is not one of ns, us, ms, s");
+        }
+
+        if (request.ContentLength > options.MaxHttpBodyBytes)
+        {
+            metrics.Rejected(RejectReason.PayloadTooLarge);
+            return Error(413, "request too large", $"the body of {request.ContentLength} bytes exceeds the limit of {options.MaxHttpBodyBytes} bytes");
+        }
+
+        var encoding = request.Headers.ContentEncoding.ToString();
+        if (encoding.Length > 0 && !encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        {
+            return Error(415, "unsupported media type", $"Content-Encoding '{encoding}' is not supported; send gzip or identity");
+        }
+
+        byte[] body;
+        int length;
+        try
+        {
+            (body, length) = await ReadBodyAsync(request.Body, encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase), context.RequestAborted);
+        }
+        catch (InvalidDataException ex)
+        {
+            metrics.Rejected(RejectReason.MalformedPayload);
+            return Error(400, "invalid", "the gzip body cannot be decompressed: " + ex.Message);
+        }
+        catch (BodyTooLargeException)
+        {
+            metrics.Rejected(RejectReason.PayloadTooLarge);
+            return Error(413, "request too large", $"the body exceeds the limit of {options.MaxHttpBodyBytes} bytes (after decompression)");
+        }
+
+        try
+        {
+            var nowNs = TimeUnits.FromDateTimeOffset(time.GetUtcNow());
+            var parsed = LineProtocolParser.ParseLenient(new ReadOnlySequence<byte>(body, 0, length), precision, nowNs, _lineOptions);
+            var errors = new List<string>();
+            foreach (var error in parsed.Errors)
+            {
+                metrics.Rejected(RejectReason.MalformedPayload);
+                errors.Add(error.ToString());
+            }
+
+            var accepted = Validate(parsed.Points, device, errors);
+            if (accepted.Count > 0)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                wait.CancelAfter(QueueWait);
+                try
+                {
+                    await store.WriteAsync(accepted, wait.Token);
+                }
+                catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+                {
+                    context.Response.Headers.RetryAfter = "1";
+                    return Error(503, "unavailable", "the store is busy; nothing of this request was written; retry after a second");
+                }
+                catch (StorageException ex)
+                {
+                    metrics.Rejected(RejectReason.StoreFailure);
+                    LogStoreFailed(logger, ex);
+                    context.Response.Headers.RetryAfter = "1";
+                    return Error(503, "unavailable", "the store could not commit the write; nothing of this request was written; retry");
+                }
+
+                metrics.Accepted(Listener, accepted.Count);
+                if (device is not null)
+                {
+                    registry.MarkMessage(device.Id, time.GetUtcNow());
+                }
+            }
+
+            if (errors.Count == 0)
+            {
+                return Results.NoContent();
+            }
+
+            var total = accepted.Count + errors.Count;
+            LogPartialWrite(logger, device?.Id ?? "admin", errors.Count, total, errors[0]);
+            var shown = errors.Count > MaxErrorsReported ? errors.GetRange(0, MaxErrorsReported) : errors;
+            var message = new StringBuilder()
+                .Append(accepted.Count > 0 ? "partial write: " : "no points written: ")
+                .Append(errors.Count).Append(" of ").Append(total).Append(" lines rejected: ")
+                .AppendJoin("; ", shown)
+                .Append(errors.Count > shown.Count ? $"; and {errors.Count - shown.Count} more" : "")
+                .ToString();
+            return Results.Json(new { code = "invalid", message, written = accepted.Count, rejected = errors.Count, errors = shown }, statusCode: 400);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body);
+        }
+    }
+
+    private List<Point> Validate(IReadOnlyList<Point> points, DeviceRecord? device, List<string> errors)
+    {
+        var accepted = new List<Point>(points.Count);
+        for (var i = 0; i < points.Count; i++)
+        {
+            try
+            {
+                if (device is null)
+                {
+                    mapper.CheckUnbound([points[i]]);
+                    accepted.Add(points[i]);
+                }
+                else
+                {
+                    accepted.AddRange(mapper.MapPoints(device, [points[i]]));
+                }
+            }
+            catch (IngestRejectedException ex)
+            {
+                metrics.Rejected(ex.Reason);
+                errors.Add($"point {i} ({points[i].Measurement}): {ex.Message.Replace("reading 0: ", "", StringComparison.Ordinal).Replace("point 0: ", "", StringComparison.Ordinal)}");
+            }
+        }
+
+        return accepted;
+    }
+
+    private async Task<(byte[] Buffer, int Length)> ReadBodyAsync(Stream body, bool gzip, CancellationToken cancellationToken)
+    {
+        // Reads at most MaxHttpBodyBytes (after decompression) into a pooled buffer: a gzip bomb or a
+        // lying Content-Length stops at the limit.
+        await using var source = gzip ? new GZipStream(body, CompressionMode.Decompress, leaveOpen: true) : body;
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length >= options.MaxHttpBodyBytes + 1)
+                    {
+                        throw new BodyTooLargeException();
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, options.MaxHttpBodyBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await source.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    return (buffer, length);
+                }
+
+                length += read;
+                if (length > options.MaxHttpBodyBytes)
+                {
+                    throw new BodyTooLargeException();
+                }
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private static string? PresentedToken(HttpRequest request, bool versionOne)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (header.StartsWith("Token ", StringComparison.OrdinalIgnoreCase))
+        {
+            return header[6..].Trim();
+        }
+
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return header[7..].Trim();
+        }
+
+        if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            // InfluxDB 1.x clients: user:password, the password being the token.
+            try
+            {
+                var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
+                var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+                return colon >= 0 ? decoded[(colon + 1)..] : null;
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
+
+        return versionOne && request.Query.TryGetValue("p", out var password) ? password.ToString() : null;
+    }
+
+    private static bool TryParsePrecision(string text, out LineProtocolPrecision precision)
+    {
+        switch (text)
+        {
+            case "" or "ns" or "n":
+                precision = LineProtocolPrecision.Nanosecond;
+                return true;
+            case "us" or "u":
+                precision = LineProtocolPrecision.Microsecond;
+                return true;
+            case "ms":
+                precision = LineProtocolPrecision.Millisecond;
+                return true;
+            case "s":
+                precision = LineProtocolPrecision.Second;
+                return true;
+            default:
+                precision = default;
+                return false;
+        }
+    }
+
+    private static IResult Error(int status, string code, string message) =>
+        Results.Json(new { code, message }, statusCode: status);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "HTTP write by {Writer}: {Rejected} of {Total} lines rejected; first: {First}")]
+    private static partial void LogPartialWrite(ILogger logger, string writer, int rejected, int total, string first);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Error, Message = "HTTP write not stored")]
+    private static partial void LogStoreFailed(ILogger logger, Exception exception);
+
+    private sealed class BodyTooLargeException : Exception;
+}
