@@ -43,6 +43,8 @@ internal static class ApiRoutes
             devicesConnected = registry.ConnectedCount,
             pointsByListener = metrics.PointsByListener(),
             rejections = metrics.Rejections(),
+            duplicateBatches = metrics.DuplicateBatches,
+            duplicatePoints = metrics.DuplicatePoints,
         });
     }
 

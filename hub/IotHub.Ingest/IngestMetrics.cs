@@ -8,6 +8,8 @@ public sealed class IngestMetrics
     private readonly long[] _rejections = new long[Enum.GetValues<RejectReason>().Length];
     private readonly ConcurrentDictionary<string, long> _pointsByListener = new(StringComparer.Ordinal);
     private long _messages;
+    private long _duplicateBatches;
+    private long _duplicatePoints;
 
     /// <summary>Messages (payloads) accepted.</summary>
     public long MessagesAccepted => Interlocked.Read(ref _messages);
@@ -18,6 +20,19 @@ public sealed class IngestMetrics
         Interlocked.Increment(ref _messages);
         _pointsByListener.AddOrUpdate(listener, points, (_, total) => total + points);
     }
+
+    /// <summary>Counts a resent batch that was already committed (acknowledged, not written again).</summary>
+    public void Duplicate(int points)
+    {
+        Interlocked.Increment(ref _duplicateBatches);
+        Interlocked.Add(ref _duplicatePoints, points);
+    }
+
+    /// <summary>Resent batches acknowledged without writing.</summary>
+    public long DuplicateBatches => Interlocked.Read(ref _duplicateBatches);
+
+    /// <summary>Points in resent batches acknowledged without writing.</summary>
+    public long DuplicatePoints => Interlocked.Read(ref _duplicatePoints);
 
     /// <summary>Counts a rejection.</summary>
     public void Rejected(RejectReason reason) => Interlocked.Increment(ref _rejections[(int)reason]);

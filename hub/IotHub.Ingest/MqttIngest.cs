@@ -243,9 +243,22 @@ public sealed partial class MqttIngest(
             return;
         }
 
+        UplinkBatch? batch = null;
+        if (BatchSequence(e.ApplicationMessage) is { } sequence)
+        {
+            if (sequence == 0)
+            {
+                Reject(e, device.Id, RejectReason.MalformedPayload, MqttPubAckReasonCode.PayloadFormatInvalid, $"user property '{UplinkProperties.BatchSequence}' must be a whole number of 1 or more");
+                return;
+            }
+
+            batch = new UplinkBatch(device.Id, sequence);
+        }
+
+        WriteOutcome outcome;
         try
         {
-            await store.WriteAsync(points, e.CancellationToken);
+            outcome = await store.WriteAsync(points, batch, e.CancellationToken);
         }
         catch (StorageException ex)
         {
@@ -257,8 +270,36 @@ public sealed partial class MqttIngest(
             return;
         }
 
-        metrics.Accepted(Listener, points.Count);
         registry.MarkMessage(device.Id, time.GetUtcNow());
+        if (outcome == WriteOutcome.Duplicate)
+        {
+            // Already committed: acknowledge again so the device drops it, but relay it to nobody twice.
+            metrics.Duplicate(points.Count);
+            e.ProcessPublish = false;
+            return;
+        }
+
+        metrics.Accepted(Listener, points.Count);
+    }
+
+    /// <summary>The batch sequence user property: its value, 0 when malformed, or <c>null</c> when absent.</summary>
+    private static ulong? BatchSequence(MQTTnet.MqttApplicationMessage message)
+    {
+        if (message.UserProperties is null)
+        {
+            return null;
+        }
+
+        foreach (var property in message.UserProperties)
+        {
+            if (string.Equals(property.Name, UplinkProperties.BatchSequence, StringComparison.Ordinal))
+            {
+                var text = property.ValueBuffer.Span;
+                return System.Buffers.Text.Utf8Parser.TryParse(text, out ulong sequence, out var consumed) && consumed == text.Length ? sequence : 0;
+            }
+        }
+
+        return null;
     }
 
     private void StoreImage(InterceptingPublishEventArgs e, DeviceRecord device, ReadOnlySequence<byte> payload)

@@ -28,6 +28,9 @@ public sealed partial class DuckDbStore : IAsyncDisposable
     private readonly ConcurrentDictionary<string, SeriesInfo> _seriesByKey = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<int, LatestValue> _latest = new();
     private readonly ConcurrentDictionary<string, long> _deviceLastSeen = new(StringComparer.Ordinal);
+
+    // Highest committed uplink batch sequence per device; changed only by the commit loop.
+    private readonly ConcurrentDictionary<string, ulong> _batchSequences = new(StringComparer.Ordinal);
     private int _nextSeriesId;
     private long _pointsWritten;
     private long _commits;
@@ -88,20 +91,23 @@ public sealed partial class DuckDbStore : IAsyncDisposable
     /// committed or fails, and the task says which. A series keeps the field type of its first write.
     /// </summary>
     /// <exception cref="StorageException">The commit failed; none of these points were stored.</exception>
-    public Task WriteAsync(IReadOnlyList<Point> points, CancellationToken cancellationToken)
+    public Task WriteAsync(IReadOnlyList<Point> points, CancellationToken cancellationToken) =>
+        WriteAsync(points, batch: null, cancellationToken);
+
+    /// <summary>
+    /// Writes an uplink batch exactly once: when the device's batch with this sequence (or a later
+    /// one) is already committed, nothing is written and the answer is <see cref="WriteOutcome.Duplicate"/>.
+    /// </summary>
+    /// <exception cref="StorageException">The commit failed; none of these points were stored.</exception>
+    public async Task<WriteOutcome> WriteAsync(IReadOnlyList<Point> points, UplinkBatch? batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(points);
-        if (points.Count == 0)
+        if (points.Count == 0 && batch is null)
         {
-            return Task.CompletedTask;
+            return WriteOutcome.Committed;
         }
 
-        return EnqueueAsync(points, cancellationToken);
-    }
-
-    private async Task EnqueueAsync(IReadOnlyList<Point> points, CancellationToken cancellationToken)
-    {
-        var request = new WriteRequest(points);
+        var request = new WriteRequest(points, batch);
         try
         {
             await _queue.Writer.WriteAsync(request, cancellationToken);
@@ -112,7 +118,11 @@ public sealed partial class DuckDbStore : IAsyncDisposable
         }
 
         await request.Completion.Task;
+        return request.Outcome;
     }
+
+    /// <summary>The highest committed batch sequence of a device, or 0.</summary>
+    public ulong LastBatchSequence(string device) => _batchSequences.TryGetValue(device, out var sequence) ? sequence : 0;
 
     /// <summary>The newest value of every series of a device (series tagged <c>device=ID</c>).</summary>
     public IReadOnlyList<LatestValue> GetLatestForDevice(string deviceId)
@@ -184,6 +194,12 @@ public sealed partial class DuckDbStore : IAsyncDisposable
             }
 
             var accepted = ResolveRequests(batch);
+            if (accepted.Count == 0)
+            {
+                batch.Clear();
+                continue;
+            }
+
             try
             {
                 Commit(accepted);
@@ -223,8 +239,22 @@ public sealed partial class DuckDbStore : IAsyncDisposable
     private List<WriteRequest> ResolveRequests(List<WriteRequest> batch)
     {
         var accepted = new List<WriteRequest>(batch.Count);
+        var pendingSequences = new Dictionary<string, ulong>(StringComparer.Ordinal);
         foreach (var request in batch)
         {
+            if (request.Batch is { } uplink)
+            {
+                var committed = Math.Max(LastBatchSequence(uplink.Device), pendingSequences.GetValueOrDefault(uplink.Device));
+                if (uplink.Sequence <= committed)
+                {
+                    request.Outcome = WriteOutcome.Duplicate;
+                    request.Completion.TrySetResult();
+                    continue;
+                }
+
+                pendingSequences[uplink.Device] = uplink.Sequence;
+            }
+
             var created = new List<SeriesInfo>();
             var resolved = new List<SeriesInfo>();
             try
@@ -285,7 +315,17 @@ public sealed partial class DuckDbStore : IAsyncDisposable
                 }
             }
 
+            var sequences = LatestSequences(requests);
+            if (sequences.Count > 0)
+            {
+                UpsertSequences(sequences);
+            }
+
             transaction.Commit();
+            foreach (var (device, sequence) in sequences)
+            {
+                _batchSequences[device] = sequence;
+            }
         }
         catch
         {
@@ -302,6 +342,42 @@ public sealed partial class DuckDbStore : IAsyncDisposable
         {
             ApplyLatest(update);
         }
+    }
+
+    private static Dictionary<string, ulong> LatestSequences(List<WriteRequest> requests)
+    {
+        var sequences = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (var request in requests)
+        {
+            if (request.Batch is { } uplink && uplink.Sequence > sequences.GetValueOrDefault(uplink.Device))
+            {
+                sequences[uplink.Device] = uplink.Sequence;
+            }
+        }
+
+        return sequences;
+    }
+
+    private void UpsertSequences(Dictionary<string, ulong> sequences)
+    {
+        using var command = _connection.CreateCommand();
+        var sql = new System.Text.StringBuilder("INSERT OR REPLACE INTO uplink_batches (device, sequence) VALUES ");
+        var index = 0;
+        foreach (var (device, sequence) in sequences)
+        {
+            if (index > 0)
+            {
+                sql.Append(',');
+            }
+
+            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"($d{index}, $s{index})");
+            command.Parameters.Add(new DuckDBParameter("d" + index.ToString(System.Globalization.CultureInfo.InvariantCulture), device));
+            command.Parameters.Add(new DuckDBParameter("s" + index.ToString(System.Globalization.CultureInfo.InvariantCulture), sequence));
+            index++;
+        }
+
+        command.CommandText = sql.ToString();
+        command.ExecuteNonQuery();
     }
 
     private void ForgetSeries(List<SeriesInfo> created)
@@ -367,6 +443,16 @@ public sealed partial class DuckDbStore : IAsyncDisposable
             }
         }
 
+        await using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = "SELECT device, sequence FROM uplink_batches";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                _batchSequences[reader.GetString(0)] = reader.GetFieldValue<ulong>(1);
+            }
+        }
+
         foreach (var table in SampleTables.All)
         {
             await using var command = _connection.CreateCommand();
@@ -398,9 +484,13 @@ public sealed partial class DuckDbStore : IAsyncDisposable
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Checkpoint on close failed; the WAL will be replayed on next open")]
     private static partial void LogCheckpointFailed(ILogger logger, Exception exception);
 
-    private sealed class WriteRequest(IReadOnlyList<Point> points)
+    private sealed class WriteRequest(IReadOnlyList<Point> points, UplinkBatch? batch)
     {
         public IReadOnlyList<Point> Points { get; } = points;
+
+        public UplinkBatch? Batch { get; } = batch;
+
+        public WriteOutcome Outcome { get; set; } = WriteOutcome.Committed;
 
         // Completed by the commit loop; continuations run elsewhere so they never block it.
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -14,6 +14,7 @@ internal static class Schema
         CREATE TABLE IF NOT EXISTS samples_i64 (series_id INTEGER NOT NULL, ts BIGINT NOT NULL, value BIGINT NOT NULL);
         CREATE TABLE IF NOT EXISTS samples_u64 (series_id INTEGER NOT NULL, ts BIGINT NOT NULL, value UBIGINT NOT NULL);
         CREATE TABLE IF NOT EXISTS samples_str (series_id INTEGER NOT NULL, ts BIGINT NOT NULL, value VARCHAR NOT NULL);
+        CREATE TABLE IF NOT EXISTS uplink_batches (device VARCHAR PRIMARY KEY, sequence UBIGINT NOT NULL);
         """;
 
     public const string CountAll = """

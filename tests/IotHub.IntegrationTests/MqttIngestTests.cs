@@ -173,6 +173,31 @@ public sealed class MqttIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Publish_SameBatchSequenceTwice_AckedTwiceStoredOnce()
+    {
+        var token = await _api.RegisterDeviceAsync("gauge-seq-1", "river-gauge");
+        using var client = await ConnectAsync("gauge-seq-1", token);
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        MqttApplicationMessage Batch(ulong sequence, double level) => new MqttApplicationMessageBuilder()
+            .WithTopic("iothub/v1/gauge-seq-1/telemetry")
+            .WithPayload(Encoding.UTF8.GetBytes($"{{\"ts\": {ts + (long)sequence}, \"values\": {{\"level\": {level}}}}}"))
+            .WithUserProperty("batch-seq", Encoding.UTF8.GetBytes(sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+
+        var first = await client.PublishAsync(Batch(5, 1.5));
+        var resent = await client.PublishAsync(Batch(5, 9.9));
+        var next = await client.PublishAsync(Batch(6, 1.6));
+
+        Assert.True(first.IsSuccess && resent.IsSuccess && next.IsSuccess);
+        var stats = await _api.GetJsonAsync("/api/v1/stats");
+        Assert.Equal(1, stats.GetProperty("duplicateBatches").GetInt64());
+        var history = await _api.GetJsonAsync($"/api/v1/query?measurement=river&field=level&tag.device=gauge-seq-1&from=now-1h&to=now%2B1m");
+        Assert.Equal([1.5, 1.6], history.GetProperty("series")[0].GetProperty("points").EnumerateArray().Select(p => p[1].GetDouble()));
+    }
+
+    [Fact]
     public async Task Subscribe_AnotherDevicesConfig_Refused()
     {
         var token = await _api.RegisterDeviceAsync("pole-test-2", "smart-pole");

@@ -111,6 +111,43 @@ public sealed class DuckDbStoreTests : IDisposable
         Assert.Equal(tricky, series.Tags.Single(t => t.Key == "place").Value);
     }
 
+    [Fact]
+    public async Task WriteAsync_ReplayedUplinkBatch_WrittenOnceEvenAfterRestart()
+    {
+        await using (var store = await OpenAsync())
+        {
+            var first = await store.WriteAsync([Point("dev-1", 1_000, ("level", FieldValue.FromFloat(1)))], new UplinkBatch("dev-1", 7), CancellationToken.None);
+            var replay = await store.WriteAsync([Point("dev-1", 1_000, ("level", FieldValue.FromFloat(1)))], new UplinkBatch("dev-1", 7), CancellationToken.None);
+            var older = await store.WriteAsync([Point("dev-1", 500, ("level", FieldValue.FromFloat(0.5)))], new UplinkBatch("dev-1", 6), CancellationToken.None);
+            var otherDevice = await store.WriteAsync([Point("dev-2", 1_000, ("level", FieldValue.FromFloat(2)))], new UplinkBatch("dev-2", 7), CancellationToken.None);
+
+            Assert.Equal(WriteOutcome.Committed, first);
+            Assert.Equal(WriteOutcome.Duplicate, replay);
+            Assert.Equal(WriteOutcome.Duplicate, older);
+            Assert.Equal(WriteOutcome.Committed, otherDevice);
+            Assert.Equal(2, await store.CountRowsAsync(CancellationToken.None));
+        }
+
+        await using var reopened = await OpenAsync();
+
+        Assert.Equal(7UL, reopened.LastBatchSequence("dev-1"));
+        Assert.Equal(WriteOutcome.Duplicate, await reopened.WriteAsync([Point("dev-1", 1_000, ("level", FieldValue.FromFloat(1)))], new UplinkBatch("dev-1", 7), CancellationToken.None));
+        Assert.Equal(WriteOutcome.Committed, await reopened.WriteAsync([Point("dev-1", 2_000, ("level", FieldValue.FromFloat(3)))], new UplinkBatch("dev-1", 8), CancellationToken.None));
+        Assert.Equal(3, await reopened.CountRowsAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task WriteAsync_SameSequenceTwiceInOneCommit_SecondIsDuplicate()
+    {
+        await using var store = await OpenAsync();
+
+        var writes = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
+            store.WriteAsync([Point("dev-1", 1_000, ("level", FieldValue.FromFloat(1)))], new UplinkBatch("dev-1", 1), CancellationToken.None)));
+
+        Assert.Equal(1, writes.Count(w => w == WriteOutcome.Committed));
+        Assert.Equal(1, await store.CountRowsAsync(CancellationToken.None));
+    }
+
     private Task<DuckDbStore> OpenAsync() =>
         DuckDbStore.OpenAsync(new StorageOptions { DataDirectory = _directory }, NullLogger.Instance, CancellationToken.None);
 
