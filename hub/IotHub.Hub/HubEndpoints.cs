@@ -4,4 +4,5 @@ namespace IotHub.Hub;
 /// <param name="Http">Base URL of the HTTP API.</param>
 /// <param name="Mqtt">MQTT broker URL.</param>
 /// <param name="Dashboard">The dashboard page.</param>
-public sealed record HubEndpoints(string Http, string Mqtt, string Dashboard);
+/// <param name="LineProtocolTcp">The TCP line protocol listener, or <c>null</c> when it is off.</param>
+public sealed record HubEndpoints(string Http, string Mqtt, string Dashboard, string? LineProtocolTcp);

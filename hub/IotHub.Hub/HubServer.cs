@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using IotHub.Ingest;
 using IotHub.Storage;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using MQTTnet.AspNetCore;
 using MQTTnet.Server;
@@ -48,6 +49,7 @@ internal static partial class HubServer
 
         ListenOptions? httpListen = null;
         ListenOptions? mqttListen = null;
+        ListenOptions? tcpListen = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -62,6 +64,14 @@ internal static partial class HubServer
                 listen.UseMqtt();
                 mqttListen = listen;
             });
+            if (settings.TcpPort is { } tcpPort)
+            {
+                kestrel.Listen(IPAddress.Loopback, tcpPort, listen =>
+                {
+                    listen.UseConnectionHandler<LineProtocolConnectionHandler>();
+                    tcpListen = listen;
+                });
+            }
         });
         builder.Services.AddHostedMqttServer(mqtt => mqtt
                 .WithoutDefaultEndpoint()
@@ -101,6 +111,7 @@ internal static partial class HubServer
             builder.Services.AddSingleton<TelemetryMapper>();
             builder.Services.AddSingleton<MqttIngest>();
             builder.Services.AddSingleton<InfluxWriteHandler>();
+            builder.Services.AddSingleton<LineProtocolConnectionHandler>();
 
             await using var app = builder.Build();
             app.UseMqttServer(server => app.Services.GetRequiredService<MqttIngest>().Attach(server));
@@ -119,10 +130,11 @@ internal static partial class HubServer
             var endpoints = new HubEndpoints(
                 $"http://127.0.0.1:{httpListen!.IPEndPoint!.Port}",
                 $"mqtt://127.0.0.1:{mqttListen!.IPEndPoint!.Port}",
-                $"http://127.0.0.1:{httpListen.IPEndPoint.Port}/");
+                $"http://127.0.0.1:{httpListen.IPEndPoint.Port}/",
+                tcpListen is null ? null : $"tcp://127.0.0.1:{tcpListen.IPEndPoint!.Port}");
             await File.WriteAllTextAsync(
                 Path.Combine(dataDirectory, "endpoints.json"),
-                JsonSerializer.Serialize(new { http = endpoints.Http, mqtt = endpoints.Mqtt, dashboard = endpoints.Dashboard }));
+                JsonSerializer.Serialize(new { http = endpoints.Http, mqtt = endpoints.Mqtt, dashboard = endpoints.Dashboard, lineProtocolTcp = endpoints.LineProtocolTcp }));
 
             var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
             using var demoStop = new CancellationTokenSource();
@@ -138,6 +150,11 @@ internal static partial class HubServer
             await output.WriteLineAsync($"  dashboard  {endpoints.Dashboard}#token={admin.Token}");
             await output.WriteLineAsync($"  HTTP API   {endpoints.Http}/api/v1  (Authorization: Token <adminToken from admin.json>)");
             await output.WriteLineAsync($"  MQTT       {endpoints.Mqtt}");
+            if (endpoints.LineProtocolTcp is not null)
+            {
+                await output.WriteLineAsync($"  TCP        {endpoints.LineProtocolTcp}  (line protocol, Telegraf socket_writer)");
+            }
+
             if (settings.Demo)
             {
                 await output.WriteLineAsync($"  devices    {Path.Combine(dataDirectory, "devices.json")}");

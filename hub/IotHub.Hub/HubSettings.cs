@@ -7,4 +7,5 @@ namespace IotHub.Hub;
 /// <param name="AdminToken">Admin token to use instead of the stored or generated one, or <c>null</c>.</param>
 /// <param name="Demo">Whether to run the simulated city inside the hub.</param>
 /// <param name="Seed">Simulation seed (demo).</param>
-public sealed record HubSettings(string DataDirectory, int HttpPort, int MqttPort, string? AdminToken, bool Demo, int Seed);
+/// <param name="TcpPort">TCP line protocol port (0 = any free port), or <c>null</c> for none.</param>
+public sealed record HubSettings(string DataDirectory, int HttpPort, int MqttPort, string? AdminToken, bool Demo, int Seed, int? TcpPort);

@@ -16,6 +16,11 @@ var mqttOption = new Option<int>("--mqtt")
     Description = "MQTT port on 127.0.0.1 (0 = any free port)",
     DefaultValueFactory = _ => 1883,
 };
+var tcpOption = new Option<int>("--tcp")
+{
+    Description = "TCP line protocol port on 127.0.0.1, as Telegraf's socket_writer expects (0 = any free port, -1 = off)",
+    DefaultValueFactory = _ => 8094,
+};
 var adminTokenOption = new Option<string?>("--admin-token")
 {
     Description = "Admin token for the HTTP API (16+ characters); default: the one in admin.json, generated on first start",
@@ -26,6 +31,14 @@ var seedOption = new Option<int>("--seed")
     DefaultValueFactory = _ => 42,
 };
 
+tcpOption.Validators.Add(result =>
+{
+    var value = result.GetValueOrDefault<int>();
+    if (value is < -1 or > 65535)
+    {
+        result.AddError($"--tcp must be a port number 0..65535, or -1 for off; was {value}.");
+    }
+});
 foreach (var port in new[] { httpOption, mqttOption })
 {
     port.Validators.Add(result =>
@@ -45,6 +58,7 @@ foreach (var command in new[] { serve, demo })
     command.Options.Add(dataOption);
     command.Options.Add(httpOption);
     command.Options.Add(mqttOption);
+    command.Options.Add(tcpOption);
     command.Options.Add(adminTokenOption);
 }
 
@@ -64,7 +78,8 @@ async Task<int> Run(ParseResult parse, bool isDemo)
         parse.GetValue(mqttOption),
         parse.GetValue(adminTokenOption),
         isDemo,
-        isDemo ? parse.GetValue(seedOption) : 0);
+        isDemo ? parse.GetValue(seedOption) : 0,
+        parse.GetValue(tcpOption) is var tcp && tcp >= 0 ? tcp : null);
     try
     {
         return await HubServer.RunAsync(settings, Console.Out);

@@ -28,6 +28,8 @@ internal sealed class HubProcess : IAsyncDisposable
 
     public int MqttPort { get; private set; }
 
+    public int TcpPort { get; private set; }
+
     public string AdminToken { get; private set; } = "";
 
     public string DashboardUrl { get; private set; } = "";
@@ -61,7 +63,7 @@ internal sealed class HubProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = dataDirectory,
         };
-        foreach (var arg in new[] { hubDll, mode, "--data", dataDirectory, "--http", "0", "--mqtt", "0" })
+        foreach (var arg in new[] { hubDll, mode, "--data", dataDirectory, "--http", "0", "--mqtt", "0", "--tcp", "0" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -79,6 +81,7 @@ internal sealed class HubProcess : IAsyncDisposable
         {
             hub.Http = new Uri(endpoints.RootElement.GetProperty("http").GetString()!);
             hub.MqttPort = new Uri(endpoints.RootElement.GetProperty("mqtt").GetString()!).Port;
+            hub.TcpPort = new Uri(endpoints.RootElement.GetProperty("lineProtocolTcp").GetString()!).Port;
         }
 
         using (var admin = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(dataDirectory, "admin.json"))))

@@ -92,6 +92,12 @@ public sealed class LineProtocolReader : IDisposable
     }
 
     /// <summary>
+    /// Sets the time given to lines without a timestamp (for a stream that lives longer than one
+    /// body: each read's receive time), keeping the line count and any over-long line being skipped.
+    /// </summary>
+    public void SetDefaultTime(long defaultTimeNs) => _defaultTimeNs = _precision.TruncateNanoseconds(defaultTimeNs);
+
+    /// <summary>
     /// Reads the next point from <paramref name="input"/> into <paramref name="sink"/>,
     /// skipping blank lines and comments.
     /// </summary>
