@@ -33,7 +33,6 @@ public sealed partial class LineProtocolConnectionHandler(
     {
         ArgumentNullException.ThrowIfNull(connection);
         var input = connection.Transport.Input;
-        var cancellation = connection.ConnectionClosed;
         using var reader = new LineProtocolReader(LineProtocolPrecision.Nanosecond, Now(), new LineProtocolReaderOptions { MaxLineLength = options.MaxLineBytes });
         var collector = new PointCollector();
         var remote = connection.RemoteEndPoint?.ToString() ?? "?";
@@ -41,7 +40,9 @@ public sealed partial class LineProtocolConnectionHandler(
         {
             while (true)
             {
-                var result = await input.ReadAsync(cancellation);
+                // No cancellation token: ConnectionClosed fires on the peer's FIN, before the data
+                // that came with it is read. The read completes with IsCompleted instead.
+                var result = await input.ReadAsync();
                 var buffer = result.Buffer;
                 reader.SetDefaultTime(Now());
                 var (consumed, drained) = ReadBatch(reader, buffer, result.IsCompleted, collector, remote);
