@@ -19,6 +19,7 @@ internal static class ApiRoutes
         // InfluxDB-compatible writes authenticate themselves (admin or device token).
         app.MapPost("/api/v2/write", (HttpContext context, InfluxWriteHandler handler) => handler.HandleAsync(context, versionOne: false));
         app.MapPost("/write", (HttpContext context, InfluxWriteHandler handler) => handler.HandleAsync(context, versionOne: true));
+        app.MapGrpcService<GrpcIngestService>();
 
         var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiAuth>();
         api.MapGet("/kinds", () => DeviceKinds.All.Select(k => new

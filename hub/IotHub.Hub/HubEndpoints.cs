@@ -5,4 +5,5 @@ namespace IotHub.Hub;
 /// <param name="Mqtt">MQTT broker URL.</param>
 /// <param name="Dashboard">The dashboard page.</param>
 /// <param name="LineProtocolTcp">The TCP line protocol listener, or <c>null</c> when it is off.</param>
-public sealed record HubEndpoints(string Http, string Mqtt, string Dashboard, string? LineProtocolTcp);
+/// <param name="Grpc">The gRPC ingest endpoint (HTTP/2 without TLS), or <c>null</c> when it is off.</param>
+public sealed record HubEndpoints(string Http, string Mqtt, string Dashboard, string? LineProtocolTcp, string? Grpc);

@@ -50,6 +50,7 @@ internal static partial class HubServer
         ListenOptions? httpListen = null;
         ListenOptions? mqttListen = null;
         ListenOptions? tcpListen = null;
+        ListenOptions? grpcListen = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -64,6 +65,16 @@ internal static partial class HubServer
                 listen.UseMqtt();
                 mqttListen = listen;
             });
+            if (settings.GrpcPort is { } grpcPort)
+            {
+                kestrel.Listen(IPAddress.Loopback, grpcPort, listen =>
+                {
+                    // gRPC without TLS: HTTP/2 with prior knowledge.
+                    listen.Protocols = HttpProtocols.Http2;
+                    grpcListen = listen;
+                });
+            }
+
             if (settings.TcpPort is { } tcpPort)
             {
                 kestrel.Listen(IPAddress.Loopback, tcpPort, listen =>
@@ -110,7 +121,9 @@ internal static partial class HubServer
             builder.Services.AddSingleton<LatestImages>();
             builder.Services.AddSingleton<TelemetryMapper>();
             builder.Services.AddSingleton<MqttIngest>();
+            builder.Services.AddSingleton<LineProtocolIngest>();
             builder.Services.AddSingleton<InfluxWriteHandler>();
+            builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = ingestOptions.MaxHttpBodyBytes + 1024);
             builder.Services.AddSingleton<LineProtocolConnectionHandler>();
 
             await using var app = builder.Build();
@@ -131,10 +144,11 @@ internal static partial class HubServer
                 $"http://127.0.0.1:{httpListen!.IPEndPoint!.Port}",
                 $"mqtt://127.0.0.1:{mqttListen!.IPEndPoint!.Port}",
                 $"http://127.0.0.1:{httpListen.IPEndPoint.Port}/",
-                tcpListen is null ? null : $"tcp://127.0.0.1:{tcpListen.IPEndPoint!.Port}");
+                tcpListen is null ? null : $"tcp://127.0.0.1:{tcpListen.IPEndPoint!.Port}",
+                grpcListen is null ? null : $"http://127.0.0.1:{grpcListen.IPEndPoint!.Port}");
             await File.WriteAllTextAsync(
                 Path.Combine(dataDirectory, "endpoints.json"),
-                JsonSerializer.Serialize(new { http = endpoints.Http, mqtt = endpoints.Mqtt, dashboard = endpoints.Dashboard, lineProtocolTcp = endpoints.LineProtocolTcp }));
+                JsonSerializer.Serialize(new { http = endpoints.Http, mqtt = endpoints.Mqtt, dashboard = endpoints.Dashboard, lineProtocolTcp = endpoints.LineProtocolTcp, grpc = endpoints.Grpc }));
 
             var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
             using var demoStop = new CancellationTokenSource();
@@ -150,6 +164,11 @@ internal static partial class HubServer
             await output.WriteLineAsync($"  dashboard  {endpoints.Dashboard}#token={admin.Token}");
             await output.WriteLineAsync($"  HTTP API   {endpoints.Http}/api/v1  (Authorization: Token <adminToken from admin.json>)");
             await output.WriteLineAsync($"  MQTT       {endpoints.Mqtt}");
+            if (endpoints.Grpc is not null)
+            {
+                await output.WriteLineAsync($"  gRPC       {endpoints.Grpc}  (iothub.v1.Ingest/Write, HTTP/2)");
+            }
+
             if (endpoints.LineProtocolTcp is not null)
             {
                 await output.WriteLineAsync($"  TCP        {endpoints.LineProtocolTcp}  (line protocol, Telegraf socket_writer)");

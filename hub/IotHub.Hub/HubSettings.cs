@@ -8,4 +8,5 @@ namespace IotHub.Hub;
 /// <param name="Demo">Whether to run the simulated city inside the hub.</param>
 /// <param name="Seed">Simulation seed (demo).</param>
 /// <param name="TcpPort">TCP line protocol port (0 = any free port), or <c>null</c> for none.</param>
-public sealed record HubSettings(string DataDirectory, int HttpPort, int MqttPort, string? AdminToken, bool Demo, int Seed, int? TcpPort);
+/// <param name="GrpcPort">gRPC ingest port (0 = any free port), or <c>null</c> for none.</param>
+public sealed record HubSettings(string DataDirectory, int HttpPort, int MqttPort, string? AdminToken, bool Demo, int Seed, int? TcpPort, int? GrpcPort);

@@ -21,6 +21,11 @@ var tcpOption = new Option<int>("--tcp")
     Description = "TCP line protocol port on 127.0.0.1, as Telegraf's socket_writer expects (0 = any free port, -1 = off)",
     DefaultValueFactory = _ => 8094,
 };
+var grpcOption = new Option<int>("--grpc")
+{
+    Description = "gRPC ingest port on 127.0.0.1, HTTP/2 (0 = any free port, -1 = off)",
+    DefaultValueFactory = _ => 8081,
+};
 var adminTokenOption = new Option<string?>("--admin-token")
 {
     Description = "Admin token for the HTTP API (16+ characters); default: the one in admin.json, generated on first start",
@@ -31,14 +36,18 @@ var seedOption = new Option<int>("--seed")
     DefaultValueFactory = _ => 42,
 };
 
-tcpOption.Validators.Add(result =>
+foreach (var optional in new[] { tcpOption, grpcOption })
 {
-    var value = result.GetValueOrDefault<int>();
-    if (value is < -1 or > 65535)
+    optional.Validators.Add(result =>
     {
-        result.AddError($"--tcp must be a port number 0..65535, or -1 for off; was {value}.");
-    }
-});
+        var value = result.GetValueOrDefault<int>();
+        if (value is < -1 or > 65535)
+        {
+            result.AddError($"{result.Option.Name} must be a port number 0..65535, or -1 for off; was {value}.");
+        }
+    });
+}
+
 foreach (var port in new[] { httpOption, mqttOption })
 {
     port.Validators.Add(result =>
@@ -59,6 +68,7 @@ foreach (var command in new[] { serve, demo })
     command.Options.Add(httpOption);
     command.Options.Add(mqttOption);
     command.Options.Add(tcpOption);
+    command.Options.Add(grpcOption);
     command.Options.Add(adminTokenOption);
 }
 
@@ -79,7 +89,8 @@ async Task<int> Run(ParseResult parse, bool isDemo)
         parse.GetValue(adminTokenOption),
         isDemo,
         isDemo ? parse.GetValue(seedOption) : 0,
-        parse.GetValue(tcpOption) is var tcp && tcp >= 0 ? tcp : null);
+        parse.GetValue(tcpOption) is var tcp && tcp >= 0 ? tcp : null,
+        parse.GetValue(grpcOption) is var grpc && grpc >= 0 ? grpc : null);
     try
     {
         return await HubServer.RunAsync(settings, Console.Out);

@@ -2,10 +2,7 @@ using System.Buffers;
 using System.IO.Compression;
 using System.Text;
 using IotHub.Storage;
-using IotHub.Telemetry;
-using IotHub.Telemetry.LineProtocol;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace IotHub.Ingest;
 
@@ -16,23 +13,18 @@ namespace IotHub.Ingest;
 /// The admin token writes any measurement (bound to no device kind); a device's token writes
 /// only its own kind's measurement and fields, tagged with its id.
 /// </summary>
-public sealed partial class InfluxWriteHandler(
+public sealed class InfluxWriteHandler(
     DeviceRegistry registry,
-    DuckDbStore store,
-    TelemetryMapper mapper,
+    LineProtocolIngest ingest,
     IngestOptions options,
     IngestMetrics metrics,
-    AdminCredentials admin,
-    TimeProvider time,
-    ILogger<InfluxWriteHandler> logger)
+    AdminCredentials admin)
 {
     private const string Listener = "http";
     private const int MaxErrorsReported = 100;
 
     // How long a write may wait for room in the store's queue before the client is told to retry.
     private static readonly TimeSpan QueueWait = TimeSpan.FromSeconds(5);
-
-    private readonly LineProtocolReaderOptions _lineOptions = new() { MaxLineLength = options.MaxLineBytes };
 
     /// <summary>Handles one write request.</summary>
     public async Task<IResult> HandleAsync(HttpContext context, bool versionOne)
@@ -50,7 +42,7 @@ public sealed partial class InfluxWriteHandler(
         }
 
         var precisionText = request.Query["precision"].ToString();
-        if (!TryParsePrecision(precisionText, out var precision))
+        if (!LineProtocolIngest.TryParsePrecision(precisionText, out var precision))
         {
             return Error(400, "invalid", $"precision '{precisionText}' is not one of ns, us, ms, s");
         }
@@ -86,91 +78,44 @@ public sealed partial class InfluxWriteHandler(
 
         try
         {
-            var nowNs = TimeUnits.FromDateTimeOffset(time.GetUtcNow());
-            var parsed = LineProtocolParser.ParseLenient(new ReadOnlySequence<byte>(body, 0, length), precision, nowNs, _lineOptions);
-            var errors = new List<string>();
-            foreach (var error in parsed.Errors)
+            LineProtocolWriteResult result;
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            wait.CancelAfter(QueueWait);
+            try
             {
-                metrics.Rejected(RejectReason.MalformedPayload);
-                errors.Add(error.ToString());
+                result = await ingest.WriteAsync(new ReadOnlySequence<byte>(body, 0, length), precision, device, batch: null, Listener, wait.Token);
+            }
+            catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                return Error(503, "unavailable", "the store is busy; nothing of this request was written; retry after a second");
+            }
+            catch (StorageException)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                return Error(503, "unavailable", "the store could not commit the write; nothing of this request was written; retry");
             }
 
-            var accepted = Validate(parsed.Points, device, errors);
-            if (accepted.Count > 0)
-            {
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-                wait.CancelAfter(QueueWait);
-                try
-                {
-                    await store.WriteAsync(accepted, wait.Token);
-                }
-                catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
-                {
-                    context.Response.Headers.RetryAfter = "1";
-                    return Error(503, "unavailable", "the store is busy; nothing of this request was written; retry after a second");
-                }
-                catch (StorageException ex)
-                {
-                    metrics.Rejected(RejectReason.StoreFailure);
-                    LogStoreFailed(logger, ex);
-                    context.Response.Headers.RetryAfter = "1";
-                    return Error(503, "unavailable", "the store could not commit the write; nothing of this request was written; retry");
-                }
-
-                metrics.Accepted(Listener, accepted.Count);
-                if (device is not null)
-                {
-                    registry.MarkMessage(device.Id, time.GetUtcNow());
-                }
-            }
-
-            if (errors.Count == 0)
+            if (result.Errors.Count == 0)
             {
                 return Results.NoContent();
             }
 
-            var total = accepted.Count + errors.Count;
-            LogPartialWrite(logger, device?.Id ?? "admin", errors.Count, total, errors[0]);
-            var shown = errors.Count > MaxErrorsReported ? errors.GetRange(0, MaxErrorsReported) : errors;
+            var errors = result.Errors;
+            var total = result.Written + errors.Count;
+            var shown = errors.Count > MaxErrorsReported ? errors.Take(MaxErrorsReported).ToList() : errors;
             var message = new StringBuilder()
-                .Append(accepted.Count > 0 ? "partial write: " : "no points written: ")
+                .Append(result.Written > 0 ? "partial write: " : "no points written: ")
                 .Append(errors.Count).Append(" of ").Append(total).Append(" lines rejected: ")
                 .AppendJoin("; ", shown)
                 .Append(errors.Count > shown.Count ? $"; and {errors.Count - shown.Count} more" : "")
                 .ToString();
-            return Results.Json(new { code = "invalid", message, written = accepted.Count, rejected = errors.Count, errors = shown }, statusCode: 400);
+            return Results.Json(new { code = "invalid", message, written = result.Written, rejected = errors.Count, errors = shown }, statusCode: 400);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(body);
         }
-    }
-
-    private List<Point> Validate(IReadOnlyList<Point> points, DeviceRecord? device, List<string> errors)
-    {
-        var accepted = new List<Point>(points.Count);
-        for (var i = 0; i < points.Count; i++)
-        {
-            try
-            {
-                if (device is null)
-                {
-                    mapper.CheckUnbound([points[i]]);
-                    accepted.Add(points[i]);
-                }
-                else
-                {
-                    accepted.AddRange(mapper.MapPoints(device, [points[i]]));
-                }
-            }
-            catch (IngestRejectedException ex)
-            {
-                metrics.Rejected(ex.Reason);
-                errors.Add($"point {i} ({points[i].Measurement}): {ex.Message.Replace("reading 0: ", "", StringComparison.Ordinal).Replace("point 0: ", "", StringComparison.Ordinal)}");
-            }
-        }
-
-        return accepted;
     }
 
     private async Task<(byte[] Buffer, int Length)> ReadBodyAsync(Stream body, bool gzip, CancellationToken cancellationToken)
@@ -248,36 +193,8 @@ public sealed partial class InfluxWriteHandler(
         return versionOne && request.Query.TryGetValue("p", out var password) ? password.ToString() : null;
     }
 
-    private static bool TryParsePrecision(string text, out LineProtocolPrecision precision)
-    {
-        switch (text)
-        {
-            case "" or "ns" or "n":
-                precision = LineProtocolPrecision.Nanosecond;
-                return true;
-            case "us" or "u":
-                precision = LineProtocolPrecision.Microsecond;
-                return true;
-            case "ms":
-                precision = LineProtocolPrecision.Millisecond;
-                return true;
-            case "s":
-                precision = LineProtocolPrecision.Second;
-                return true;
-            default:
-                precision = default;
-                return false;
-        }
-    }
-
     private static IResult Error(int status, string code, string message) =>
         Results.Json(new { code, message }, statusCode: status);
-
-    [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "HTTP write by {Writer}: {Rejected} of {Total} lines rejected; first: {First}")]
-    private static partial void LogPartialWrite(ILogger logger, string writer, int rejected, int total, string first);
-
-    [LoggerMessage(EventId = 211, Level = LogLevel.Error, Message = "HTTP write not stored")]
-    private static partial void LogStoreFailed(ILogger logger, Exception exception);
 
     private sealed class BodyTooLargeException : Exception;
 }
