@@ -146,9 +146,12 @@ internal static partial class HubServer
                 $"http://127.0.0.1:{httpListen.IPEndPoint.Port}/",
                 tcpListen is null ? null : $"tcp://127.0.0.1:{tcpListen.IPEndPoint!.Port}",
                 grpcListen is null ? null : $"http://127.0.0.1:{grpcListen.IPEndPoint!.Port}");
+            // Written whole and renamed into place: whoever waits for the file never reads half of it.
+            var endpointsFile = Path.Combine(dataDirectory, "endpoints.json");
             await File.WriteAllTextAsync(
-                Path.Combine(dataDirectory, "endpoints.json"),
+                endpointsFile + ".tmp",
                 JsonSerializer.Serialize(new { http = endpoints.Http, mqtt = endpoints.Mqtt, dashboard = endpoints.Dashboard, lineProtocolTcp = endpoints.LineProtocolTcp, grpc = endpoints.Grpc }));
+            File.Move(endpointsFile + ".tmp", endpointsFile, overwrite: true);
 
             var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
             using var demoStop = new CancellationTokenSource();
