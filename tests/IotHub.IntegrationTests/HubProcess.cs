@@ -30,6 +30,8 @@ internal sealed class HubProcess : IAsyncDisposable
 
     public int TcpPort { get; private set; }
 
+    public Uri Grpc { get; private set; } = null!;
+
     public string AdminToken { get; private set; } = "";
 
     public string DashboardUrl { get; private set; } = "";
@@ -63,7 +65,7 @@ internal sealed class HubProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = dataDirectory,
         };
-        foreach (var arg in new[] { hubDll, mode, "--data", dataDirectory, "--http", "0", "--mqtt", "0", "--tcp", "0" })
+        foreach (var arg in new[] { hubDll, mode, "--data", dataDirectory, "--http", "0", "--mqtt", "0", "--tcp", "0", "--grpc", "0" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -82,6 +84,7 @@ internal sealed class HubProcess : IAsyncDisposable
             hub.Http = new Uri(endpoints.RootElement.GetProperty("http").GetString()!);
             hub.MqttPort = new Uri(endpoints.RootElement.GetProperty("mqtt").GetString()!).Port;
             hub.TcpPort = new Uri(endpoints.RootElement.GetProperty("lineProtocolTcp").GetString()!).Port;
+            hub.Grpc = new Uri(endpoints.RootElement.GetProperty("grpc").GetString()!);
         }
 
         using (var admin = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(dataDirectory, "admin.json"))))
