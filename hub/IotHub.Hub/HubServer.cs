@@ -169,7 +169,7 @@ internal static partial class HubServer
             await output.WriteLineAsync($"  MQTT       {endpoints.Mqtt}");
             if (endpoints.Grpc is not null)
             {
-                await output.WriteLineAsync($"  gRPC       {endpoints.Grpc}  (iothub.v1.Ingest/Write, HTTP/2)");
+                await output.WriteLineAsync($"  gRPC       {endpoints.Grpc}  (iothub.v1.TelemetryIngest/Write, HTTP/2)");
             }
 
             if (endpoints.LineProtocolTcp is not null)

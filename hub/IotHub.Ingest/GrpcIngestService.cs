@@ -18,7 +18,7 @@ public sealed partial class GrpcIngestService(
     IngestOptions options,
     IngestMetrics metrics,
     AdminCredentials admin,
-    ILogger<GrpcIngestService> logger) : IotHub.Telemetry.Grpc.Ingest.IngestBase
+    ILogger<GrpcIngestService> logger) : TelemetryIngest.TelemetryIngestBase
 {
     private const string Listener = "grpc";
     private const int MaxErrorsPerAck = 100;

@@ -28,7 +28,7 @@ public sealed class GrpcIngestTests : IAsyncLifetime
     {
         var token = await _api.RegisterDeviceAsync("gauge-grpc-1", "river-gauge");
         using var channel = GrpcChannel.ForAddress(_hub.Grpc);
-        var client = new Ingest.IngestClient(channel);
+        var client = new TelemetryIngest.TelemetryIngestClient(channel);
         var ms = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         using var call = client.Write(new Metadata { { "authorization", "Token " + token } });
 
@@ -64,7 +64,7 @@ public sealed class GrpcIngestTests : IAsyncLifetime
     public async Task Write_WrongToken_Unauthenticated()
     {
         using var channel = GrpcChannel.ForAddress(_hub.Grpc);
-        var client = new Ingest.IngestClient(channel);
+        var client = new TelemetryIngest.TelemetryIngestClient(channel);
         using var call = client.Write(new Metadata { { "authorization", "Token nobody-has-this-token" } });
 
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
