@@ -24,6 +24,24 @@ internal static class MetricsText
             text.AppendLine(ApiRoutes.Invariant($"iothub_rejections_total{{reason=\"{reason}\"}} {count}"));
         }
 
+        text.AppendLine("# HELP iothub_ack_latency_seconds Time from a write reaching ingest to its commit (the writer's wait for its ack), per listener.");
+        text.AppendLine("# TYPE iothub_ack_latency_seconds histogram");
+        foreach (var (listener, histogram) in metrics.AckLatencies())
+        {
+            var cumulative = histogram.CumulativeCounts();
+            for (var i = 0; i < LatencyHistogram.UpperBounds.Count; i++)
+            {
+                text.AppendLine(ApiRoutes.Invariant($"iothub_ack_latency_seconds_bucket{{listener=\"{listener}\",le=\"{LatencyHistogram.UpperBounds[i]}\"}} {cumulative[i]}"));
+            }
+
+            text.AppendLine(ApiRoutes.Invariant($"iothub_ack_latency_seconds_bucket{{listener=\"{listener}\",le=\"+Inf\"}} {cumulative[^1]}"));
+            text.AppendLine(ApiRoutes.Invariant($"iothub_ack_latency_seconds_sum{{listener=\"{listener}\"}} {histogram.SumSeconds}"));
+            text.AppendLine(ApiRoutes.Invariant($"iothub_ack_latency_seconds_count{{listener=\"{listener}\"}} {histogram.Count}"));
+        }
+
+        text.AppendLine("# HELP iothub_duplicate_batches_total Resent batches acknowledged without writing (exactly-once).");
+        text.AppendLine("# TYPE iothub_duplicate_batches_total counter");
+        text.AppendLine(ApiRoutes.Invariant($"iothub_duplicate_batches_total {metrics.DuplicateBatches}"));
         text.AppendLine("# HELP iothub_store_points_written_total Points committed to the store since start.");
         text.AppendLine("# TYPE iothub_store_points_written_total counter");
         text.AppendLine(ApiRoutes.Invariant($"iothub_store_points_written_total {store.PointsWritten}"));

@@ -7,6 +7,7 @@ public sealed class IngestMetrics
 {
     private readonly long[] _rejections = new long[Enum.GetValues<RejectReason>().Length];
     private readonly ConcurrentDictionary<string, long> _pointsByListener = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LatencyHistogram> _ackLatency = new(StringComparer.Ordinal);
     private long _messages;
     private long _duplicateBatches;
     private long _duplicatePoints;
@@ -27,6 +28,12 @@ public sealed class IngestMetrics
         Interlocked.Increment(ref _duplicateBatches);
         Interlocked.Add(ref _duplicatePoints, points);
     }
+
+    /// <summary>Time from a write reaching ingest to its commit (what the writer waits for its ack), per listener.</summary>
+    public LatencyHistogram AckLatency(string listener) => _ackLatency.GetOrAdd(listener, static _ => new LatencyHistogram());
+
+    /// <summary>Every listener's ack latency histogram.</summary>
+    public IReadOnlyDictionary<string, LatencyHistogram> AckLatencies() => new SortedDictionary<string, LatencyHistogram>(_ackLatency, StringComparer.Ordinal);
 
     /// <summary>Resent batches acknowledged without writing.</summary>
     public long DuplicateBatches => Interlocked.Read(ref _duplicateBatches);

@@ -117,7 +117,9 @@ public sealed partial class LineProtocolConnectionHandler(
         try
         {
             // Waits for the commit: while it waits the socket is not read (backpressure).
+            var started = time.GetTimestamp();
             await store.WriteAsync(accepted, CancellationToken.None);
+            metrics.AckLatency(Listener).Observe(time.GetElapsedTime(started));
             metrics.Accepted(Listener, accepted.Count);
         }
         catch (StorageException ex)

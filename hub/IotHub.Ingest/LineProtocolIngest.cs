@@ -69,9 +69,11 @@ public sealed partial class LineProtocolIngest(
         var outcome = WriteOutcome.Committed;
         if (accepted.Count > 0 || batch is not null)
         {
+            var started = time.GetTimestamp();
             try
             {
                 outcome = await store.WriteAsync(accepted, batch, enqueueCancellation);
+                metrics.AckLatency(listener).Observe(time.GetElapsedTime(started));
             }
             catch (StorageException ex)
             {

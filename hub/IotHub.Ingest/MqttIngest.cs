@@ -256,9 +256,11 @@ public sealed partial class MqttIngest(
         }
 
         WriteOutcome outcome;
+        var started = time.GetTimestamp();
         try
         {
             outcome = await store.WriteAsync(points, batch, e.CancellationToken);
+            metrics.AckLatency(Listener).Observe(time.GetElapsedTime(started));
         }
         catch (StorageException ex)
         {
