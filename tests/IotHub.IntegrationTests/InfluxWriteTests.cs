@@ -102,6 +102,24 @@ public sealed class InfluxWriteTests : IAsyncLifetime
         Assert.Contains("is not defined for kind river-gauge", await wrongField.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Metrics_AfterWrites_PrometheusTextWithCountersAndAckLatency()
+    {
+        var ns = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        using (var write = await PostAsync("/api/v2/write?bucket=b", $"m,t=a v=1 {ns}\nm,t=a v=2 {ns + 1}", _hub.AdminToken))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, write.StatusCode);
+        }
+
+        using var anonymous = new HttpClient { BaseAddress = _hub.Http };
+        var text = await anonymous.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+
+        Assert.Contains("iothub_points_ingested_total{listener=\"http\"} 2", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE iothub_ack_latency_seconds histogram", text, StringComparison.Ordinal);
+        Assert.Contains("iothub_ack_latency_seconds_count{listener=\"http\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("iothub_rejections_total{reason=\"MalformedPayload\"} 0", text, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(null, HttpStatusCode.Unauthorized)]
     [InlineData("not-a-token-of-anyone", HttpStatusCode.Unauthorized)]
