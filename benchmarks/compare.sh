@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Same data, same client, same run: the hub against Debian's victoria-metrics (HTTP line
+# protocol writes) and mosquitto (MQTT QoS 1 publish -> subscriber). Everything on 127.0.0.1.
+# Usage: benchmarks/compare.sh [quick]   (needs: apt-get install victoria-metrics mosquitto)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scale=${1:-full}
+work=$(mktemp -d /tmp/iothub-compare-XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+dotnet build -c Release hub/IotHub.Hub benchmarks/IotHub.LoadTest -v q -nologo >/dev/null
+hub_dll=$(ls hub/IotHub.Hub/bin/Release/net10.0/*/IotHub.Hub.dll | head -1)
+load_dll=$(ls benchmarks/IotHub.LoadTest/bin/Release/net10.0/*/IotHub.LoadTest.dll | head -1)
+
+vm_port=$(free_port)
+victoria-metrics -httpListenAddr=127.0.0.1:$vm_port -storageDataPath="$work/vm" -loggerLevel=ERROR >"$work/vm.log" 2>&1 & pids+=($!)
+mq_port=$(free_port)
+printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\nmax_queued_messages 1000000\nmax_inflight_messages 0\npersistence false\n' "$mq_port" >"$work/mosquitto.conf"
+mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 & pids+=($!)
+dotnet "$hub_dll" serve --data "$work/hub" --http 0 --mqtt 0 --tcp -1 --grpc -1 >"$work/hub.log" 2>&1 & pids+=($!)
+for _ in $(seq 100); do [ -f "$work/hub/endpoints.json" ] && break; sleep 0.1; done
+hub_http=$(python3 -c "import json;print(json.load(open('$work/hub/endpoints.json'))['http'])")
+hub_mqtt=$(python3 -c "import json;print(json.load(open('$work/hub/endpoints.json'))['mqtt'].rsplit(':',1)[1])")
+token=$(python3 -c "import json;print(json.load(open('$work/hub/admin.json'))['adminToken'])")
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$vm_port/health" >/dev/null && break; sleep 0.1; done
+
+if [ "$scale" = quick ]; then http_args=(--clients 4 --batches 10 --lines 5000); mqtt_small=(--devices 100 --messages 20 --points-per-message 10); mqtt_big=(--devices 10 --messages 20 --points-per-message 1000)
+else http_args=(--clients 8 --batches 50 --lines 5000); mqtt_small=(--devices 100 --messages 200 --points-per-message 10); mqtt_big=(--devices 20 --messages 100 --points-per-message 1000); fi
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+run() { dotnet "$load_dll" "$@"; }
+vm=$(run http --url "http://127.0.0.1:$vm_port/api/v2/write?bucket=b" "${http_args[@]}"); echo "$vm"
+hub=$(run http --url "$hub_http/api/v2/write?bucket=b" --token "$token" "${http_args[@]}"); echo "$hub"
+rate() { sed -E 's/.*points_per_s=([0-9]+).*/\1/' <<<"$1"; }
+echo "ratio http hub/victoria-metrics = $(python3 -c "print(round($(rate "$hub")/$(rate "$vm"),2))")"
+
+mq=$(run mqtt --port "$mq_port" "${mqtt_small[@]}"); echo "$mq"
+hubm=$(run mqtt --port "$hub_mqtt" --hub-api "$hub_http" --admin-token "$token" "${mqtt_small[@]}"); echo "$hubm"
+echo "ratio mqtt qos1 hub(durable)/mosquitto(relay) = $(python3 -c "print(round($(rate "$hubm")/$(rate "$mq"),2))")"
+hubb=$(run mqtt --port "$hub_mqtt" --hub-api "$hub_http" --admin-token "$token" "${mqtt_big[@]}"); echo "$hubb"
+echo "hub rss_kb=$(awk '/VmHWM/{print $2}' /proc/${pids[2]}/status)"
