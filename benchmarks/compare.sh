@@ -12,7 +12,8 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
-dotnet build -c Release hub/IotHub.Hub benchmarks/IotHub.LoadTest -v q -nologo >/dev/null
+dotnet build -c Release hub/IotHub.Hub -v q -nologo >/dev/null
+dotnet build -c Release benchmarks/IotHub.LoadTest -v q -nologo >/dev/null
 hub_dll=$(ls hub/IotHub.Hub/bin/Release/net10.0/*/IotHub.Hub.dll | head -1)
 load_dll=$(ls benchmarks/IotHub.LoadTest/bin/Release/net10.0/*/IotHub.LoadTest.dll | head -1)
 
