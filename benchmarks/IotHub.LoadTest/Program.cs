@@ -1,22 +1,22 @@
 using System.CommandLine;
 using IotHub.LoadTest;
 
-var url = new Option<Uri>("--url") { Description = "Write URL, e.g. http://127.0.0.1:8080/api/v2/write?bucket=b", Required = true };
+var url = new Option<string>("--url") { Description = "Write URL, e.g. http://127.0.0.1:8080/api/v2/write?bucket=b", Required = true };
 var token = new Option<string?>("--token") { Description = "Authorization: Token <token> (the hub's admin token)" };
 var clients = new Option<int>("--clients") { DefaultValueFactory = _ => 8, Description = "Concurrent writers" };
 var batches = new Option<int>("--batches") { DefaultValueFactory = _ => 50, Description = "Requests per writer" };
 var lines = new Option<int>("--lines") { DefaultValueFactory = _ => 5000, Description = "Points per request" };
 var http = new Command("http", "InfluxDB-compatible HTTP write load (hub or VictoriaMetrics)") { url, token, clients, batches, lines };
-http.SetAction(p => HttpLoad.RunAsync(p.GetValue(url)!, p.GetValue(token), p.GetValue(clients), p.GetValue(batches), p.GetValue(lines), Console.Out));
+http.SetAction(p => HttpLoad.RunAsync(new Uri(p.GetValue(url)!), p.GetValue(token), p.GetValue(clients), p.GetValue(batches), p.GetValue(lines), Console.Out));
 
 var host = new Option<string>("--host") { DefaultValueFactory = _ => "127.0.0.1", Description = "Broker host" };
 var port = new Option<int>("--port") { Required = true, Description = "Broker port" };
-var hubApi = new Option<Uri?>("--hub-api") { Description = "The hub's HTTP base URL: devices are registered there and acks mean committed; without it, a plain broker relay to one subscriber is measured" };
+var hubApi = new Option<string?>("--hub-api") { Description = "The hub's HTTP base URL: devices are registered there and acks mean committed; without it, a plain broker relay to one subscriber is measured" };
 var adminToken = new Option<string?>("--admin-token") { Description = "The hub's admin token (with --hub-api)" };
 var devices = new Option<int>("--devices") { DefaultValueFactory = _ => 100, Description = "Concurrent devices (MQTT connections)" };
 var messages = new Option<int>("--messages") { DefaultValueFactory = _ => 100, Description = "Messages per device" };
 var points = new Option<int>("--points-per-message") { DefaultValueFactory = _ => 10, Description = "Line protocol points per message" };
 var mqtt = new Command("mqtt", "MQTT 5 QoS 1 publish load (hub ingest, or broker publish -> subscriber relay)") { host, port, hubApi, adminToken, devices, messages, points };
-mqtt.SetAction(p => MqttLoad.RunAsync(p.GetValue(host)!, p.GetValue(port), p.GetValue(hubApi), p.GetValue(adminToken), p.GetValue(devices), p.GetValue(messages), p.GetValue(points), Console.Out));
+mqtt.SetAction(p => MqttLoad.RunAsync(p.GetValue(host)!, p.GetValue(port), p.GetValue(hubApi) is { } api ? new Uri(api) : null, p.GetValue(adminToken), p.GetValue(devices), p.GetValue(messages), p.GetValue(points), Console.Out));
 
 return await new RootCommand("IotHub load runs: the same data and client against the hub and its peers") { http, mqtt }.Parse(args).InvokeAsync();
