@@ -30,6 +30,12 @@ public sealed class DeviceKind
     /// <summary>What the device is.</summary>
     public string Description { get; }
 
+    /// <summary>
+    /// How often a device of this kind reports in normal operation (a whole number of minutes, so
+    /// simulators can sample every kind on one minute grid). Simulated history and live runs use it.
+    /// </summary>
+    public TimeSpan ReportInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The fields it may report.</summary>
     public IReadOnlyList<FieldSpec> Fields { get; }
 

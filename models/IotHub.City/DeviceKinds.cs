@@ -23,7 +23,11 @@ public static class DeviceKinds
             new("rain_rate", FieldKind.Float, "mm/h", "Rain intensity"),
             new("noise", FieldKind.Float, "dB", "Sound level, A-weighted"),
             new("signage", FieldKind.String, "", "What the signage screen shows (normal or a disaster message)"),
-        ]);
+        ])
+    {
+        // People flow is counted per minute.
+        ReportInterval = TimeSpan.FromMinutes(1),
+    };
 
     /// <summary>River water-level gauge with rain gauge and camera.</summary>
     public static DeviceKind RiverGauge { get; } = new(
@@ -35,7 +39,11 @@ public static class DeviceKinds
             new("rain_10min", FieldKind.Float, "mm", "Rainfall in the last 10 minutes"),
             new("rain_rate", FieldKind.Float, "mm/h", "Rain intensity"),
             new("rain_24h", FieldKind.Float, "mm", "Rainfall in the last 24 hours"),
-        ]);
+        ])
+    {
+        // Tokyo's water disaster system reports levels every 10 minutes (DOMAIN.md).
+        ReportInterval = TimeSpan.FromMinutes(10),
+    };
 
     /// <summary>Multi-function manhole cover reporting the sewer pipe's state.</summary>
     public static DeviceKind Manhole { get; } = new(
@@ -48,7 +56,11 @@ public static class DeviceKinds
             new("h2s", FieldKind.Float, "ppm", "Hydrogen sulphide concentration"),
             new("cover_open", FieldKind.Boolean, "", "The cover has been lifted"),
             new("battery", FieldKind.Float, "V", "Battery voltage"),
-        ]);
+        ])
+    {
+        // Battery-powered covers report every few minutes; sewers respond to rain within minutes.
+        ReportInterval = TimeSpan.FromMinutes(5),
+    };
 
     /// <summary>Subway car load sensor (air-spring pressure converted to people).</summary>
     public static DeviceKind TrainCar { get; } = new(
@@ -60,7 +72,11 @@ public static class DeviceKinds
             new("passengers", FieldKind.Integer, "1", "Estimated passengers (load / 55 kg)"),
             new("load_factor", FieldKind.Float, "%", "乗車率: passengers / capacity; 100 = capacity"),
             new("station", FieldKind.String, "", "Station the car departed from"),
-        ]);
+        ])
+    {
+        // About one station departure every two minutes.
+        ReportInterval = TimeSpan.FromMinutes(2),
+    };
 
     /// <summary>Vehicle detector on one lane of an arterial road.</summary>
     public static DeviceKind TrafficDetector { get; } = new(
@@ -72,7 +88,11 @@ public static class DeviceKinds
             new("occupancy", FieldKind.Float, "1", "Fraction of the interval the detector was occupied (0-1)"),
             new("speed", FieldKind.Float, "km/h", "Mean speed"),
             new("queue_length", FieldKind.Float, "m", "Queue (渋滞長) upstream of the stop line"),
-        ]);
+        ])
+    {
+        // Detectors aggregate per 1 or 5 minutes (DOMAIN.md); 5 is what traffic control archives.
+        ReportInterval = TimeSpan.FromMinutes(5),
+    };
 
     /// <summary>Every kind.</summary>
     public static IReadOnlyList<DeviceKind> All { get; } = [SmartPole, RiverGauge, Manhole, TrainCar, TrafficDetector];
