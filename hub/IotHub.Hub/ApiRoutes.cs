@@ -31,6 +31,7 @@ internal static class ApiRoutes
         }));
         api.MapGet("/devices", ListDevices);
         api.MapPost("/devices", RegisterDevice);
+        api.MapPost("/devices/bulk", RegisterDevices);
         api.MapGet("/latest", Latest);
         api.MapGet("/devices/{id}/image", Image);
         api.MapGet("/query", Query);
@@ -91,6 +92,44 @@ internal static class ApiRoutes
         {
             var token = registry.Register(body.Id, body.Kind, body.Name ?? body.Id, body.Tags ?? [], body.Token, time);
             return Results.Created($"/api/v1/devices/{body.Id}", new { id = body.Id, kind = body.Kind, token });
+        }
+        catch (ArgumentException ex)
+        {
+            return Results.Problem(statusCode: 400, title: "Invalid device", detail: ex.Message.Split(" (Parameter", 2)[0]);
+        }
+    }
+
+    /// <summary>Most devices one bulk registration may carry.</summary>
+    private const int MaxBulkDevices = 100_000;
+
+    private static IResult RegisterDevices(List<DeviceRegistration>? body, DeviceRegistry registry, TimeProvider time)
+    {
+        if (body is null || body.Count == 0)
+        {
+            return Results.Problem(statusCode: 400, title: "Bad request", detail: "Send a JSON array of {\"id\": \"...\", \"kind\": \"...\"} (name, tags and token are optional).");
+        }
+
+        if (body.Count > MaxBulkDevices)
+        {
+            return Results.Problem(statusCode: 413, title: "Too many devices", detail: $"{body.Count} devices exceed the limit of {MaxBulkDevices} per request.");
+        }
+
+        var requests = new List<DeviceRegistrationRequest>(body.Count);
+        for (var i = 0; i < body.Count; i++)
+        {
+            var device = body[i];
+            if (device is null || string.IsNullOrWhiteSpace(device.Id) || string.IsNullOrWhiteSpace(device.Kind))
+            {
+                return Results.Problem(statusCode: 400, title: "Invalid device", detail: $"device {i}: \"id\" and \"kind\" are required.");
+            }
+
+            requests.Add(new DeviceRegistrationRequest(device.Id, device.Kind, device.Name ?? device.Id, device.Tags ?? [], device.Token));
+        }
+
+        try
+        {
+            var tokens = registry.RegisterMany(requests, time);
+            return Results.Ok(requests.Select((r, i) => new { id = r.Id, kind = r.Kind, token = tokens[i] }));
         }
         catch (ArgumentException ex)
         {

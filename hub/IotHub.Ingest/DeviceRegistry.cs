@@ -62,46 +62,83 @@ public sealed class DeviceRegistry
     /// one given, or a new random one.
     /// </summary>
     /// <exception cref="ArgumentException">Invalid id, unknown kind, or a token already used by another device.</exception>
-    public string Register(string id, string kind, string name, IReadOnlyDictionary<string, string> tags, string? token, TimeProvider time, GaugeThresholds? thresholds = null)
+    public string Register(string id, string kind, string name, IReadOnlyDictionary<string, string> tags, string? token, TimeProvider time, GaugeThresholds? thresholds = null) =>
+        RegisterMany([new DeviceRegistrationRequest(id, kind, name, tags, token, thresholds)], time)[0];
+
+    /// <summary>
+    /// Registers many devices with one write of the registry file: all of them, or (when one is
+    /// invalid) none. Returns their tokens in order.
+    /// </summary>
+    /// <exception cref="ArgumentException">Names the first invalid device by its position and id.</exception>
+    public IReadOnlyList<string> RegisterMany(IReadOnlyList<DeviceRegistrationRequest> devices, TimeProvider time)
     {
-        ArgumentNullException.ThrowIfNull(tags);
+        ArgumentNullException.ThrowIfNull(devices);
         ArgumentNullException.ThrowIfNull(time);
-        if (!DeviceTopic.IsValidDeviceId(id))
+        var tokens = new string[devices.Count];
+        var hashes = new string[devices.Count];
+        var seenIds = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < devices.Count; i++)
         {
-            throw new ArgumentException($"Device id '{id}' is invalid: use 1-64 ASCII letters, digits, '-', '_' or '.'.", nameof(id));
+            var device = devices[i];
+            var where = devices.Count > 1 ? $"device {i} ('{device.Id}'): " : "";
+            if (!DeviceTopic.IsValidDeviceId(device.Id))
+            {
+                throw new ArgumentException($"{where}Device id '{device.Id}' is invalid: use 1-64 ASCII letters, digits, '-', '_' or '.'.", nameof(devices));
+            }
+
+            if (!DeviceKinds.TryGet(device.Kind, out _))
+            {
+                throw new ArgumentException($"{where}Unknown device kind '{device.Kind}'; known: {string.Join(", ", DeviceKinds.All)}.", nameof(devices));
+            }
+
+            if (device.Token is { Length: < 16 })
+            {
+                throw new ArgumentException($"{where}A device token must have at least 16 characters.", nameof(devices));
+            }
+
+            if (!seenIds.Add(device.Id))
+            {
+                throw new ArgumentException($"{where}Device id '{device.Id}' appears twice.", nameof(devices));
+            }
+
+            tokens[i] = device.Token ?? NewToken();
+            hashes[i] = Hash(tokens[i]);
         }
 
-        if (!DeviceKinds.TryGet(kind, out _))
-        {
-            throw new ArgumentException($"Unknown device kind '{kind}'; known: {string.Join(", ", DeviceKinds.All)}.", nameof(kind));
-        }
-
-        if (token is not null && token.Length < 16)
-        {
-            throw new ArgumentException("A device token must have at least 16 characters.", nameof(token));
-        }
-
-        token ??= NewToken();
-        var hash = Hash(token);
         lock (_writeLock)
         {
-            if (_byTokenHash.TryGetValue(hash, out var holder) && holder.Id != id)
+            for (var i = 0; i < devices.Count; i++)
             {
-                throw new ArgumentException($"That token is already used by device '{holder.Id}'.", nameof(token));
+                if (_byTokenHash.TryGetValue(hashes[i], out var holder) && holder.Id != devices[i].Id)
+                {
+                    throw new ArgumentException($"That token is already used by device '{holder.Id}'.", nameof(devices));
+                }
             }
 
-            if (_byId.TryGetValue(id, out var previous))
+            for (var i = 0; i < devices.Count; i++)
             {
-                _byTokenHash.TryRemove(previous.TokenSha256, out _);
+                var device = devices[i];
+                if (_byId.TryGetValue(device.Id, out var previous))
+                {
+                    _byTokenHash.TryRemove(previous.TokenSha256, out _);
+                }
+
+                var record = new DeviceRecord(
+                    device.Id,
+                    device.Kind,
+                    string.IsNullOrWhiteSpace(device.Name) ? device.Id : device.Name,
+                    new Dictionary<string, string>(device.Tags, StringComparer.Ordinal),
+                    hashes[i],
+                    previous?.CreatedAt ?? time.GetUtcNow(),
+                    device.Thresholds);
+                _byId[device.Id] = record;
+                _byTokenHash[hashes[i]] = record;
             }
 
-            var record = new DeviceRecord(id, kind, string.IsNullOrWhiteSpace(name) ? id : name, new Dictionary<string, string>(tags, StringComparer.Ordinal), hash, previous?.CreatedAt ?? time.GetUtcNow(), thresholds);
-            _byId[id] = record;
-            _byTokenHash[hash] = record;
             Save();
         }
 
-        return token;
+        return tokens;
     }
 
     /// <summary>Finds a device by id.</summary>

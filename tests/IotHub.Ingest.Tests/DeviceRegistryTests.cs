@@ -63,6 +63,32 @@ public sealed class DeviceRegistryTests : IDisposable
     }
 
     [Fact]
+    public void RegisterMany_OneInvalid_NoneRegisteredAndErrorNamesIt()
+    {
+        var registry = DeviceRegistry.Load(_directory);
+        var none = new Dictionary<string, string>();
+
+        var error = Assert.Throws<ArgumentException>(() => registry.RegisterMany(
+            [new DeviceRegistrationRequest("ok-1", "manhole", "", none), new DeviceRegistrationRequest("bad/2", "manhole", "", none)], _time));
+
+        Assert.Contains("device 1 ('bad/2')", error.Message, StringComparison.Ordinal);
+        Assert.Empty(registry.Devices);
+    }
+
+    [Fact]
+    public void RegisterMany_ThousandDevices_AllAuthenticateAfterReload()
+    {
+        var registry = DeviceRegistry.Load(_directory);
+        var requests = Enumerable.Range(0, 1000).Select(i => new DeviceRegistrationRequest($"det-{i}", "traffic-detector", "", new Dictionary<string, string>())).ToList();
+
+        var tokens = registry.RegisterMany(requests, _time);
+
+        var reloaded = DeviceRegistry.Load(_directory);
+        Assert.Equal(1000, reloaded.Devices.Count);
+        Assert.True(reloaded.TryAuthenticate("det-999", tokens[999], out _));
+    }
+
+    [Fact]
     public void Load_CorruptFile_InvalidDataExceptionNamingFile()
     {
         File.WriteAllText(Path.Combine(_directory, "registry.json"), "{ not json");
