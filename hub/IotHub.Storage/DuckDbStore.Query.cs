@@ -28,6 +28,7 @@ public sealed partial class DuckDbStore
         // reads see committed data and run beside the commit loop's connection.
         await using var connection = new DuckDBConnection(_connection.ConnectionString);
         await connection.OpenAsync(cancellationToken);
+        _ = PickRollup(query);
         foreach (var group in series.GroupBy(s => SampleTables.For(s.Kind)))
         {
             await using var command = connection.CreateCommand();
@@ -142,22 +143,77 @@ public sealed partial class DuckDbStore
         return true;
     }
 
+    /// <summary>The rollup that answers an aggregated query, or null for raw points.</summary>
+    private static (string Table, long Width)? PickRollup(SeriesQuery query)
+    {
+        if (query.StepNs is not { } step)
+        {
+            return null;
+        }
+
+        var resolution = query.Resolution;
+        if (resolution == QueryResolution.Raw)
+        {
+            return null;
+        }
+
+        if (query.Aggregate == Aggregate.P95)
+        {
+            return resolution == QueryResolution.Auto
+                ? null
+                : throw new QueryException("p95 cannot be answered from a rollup (it keeps min, max, mean, sum, count and last); ask for raw resolution");
+        }
+
+        if (resolution is QueryResolution.Auto or QueryResolution.Hour && step % Schema.HourNs == 0)
+        {
+            return ("rollup_1h", Schema.HourNs);
+        }
+
+        if (resolution is QueryResolution.Auto or QueryResolution.Minute && step % Schema.MinuteNs == 0)
+        {
+            return ("rollup_1m", Schema.MinuteNs);
+        }
+
+        return resolution == QueryResolution.Auto
+            ? null
+            : throw new QueryException($"a step of {TimeSpan.FromTicks(step / 100)} is not a whole number of {(resolution == QueryResolution.Hour ? "hours" : "minutes")}, so the {resolution.ToString().ToLowerInvariant()} rollup cannot answer it");
+    }
+
     private static string BuildSql(SeriesQuery query, SampleTable table, IEnumerable<int> ids)
     {
         // Only integers are interpolated (ids, times, step): nothing a caller typed reaches the SQL text.
         var idList = string.Join(",", ids.Select(i => i.ToString(CultureInfo.InvariantCulture)));
-        var from = query.FromNs.ToString(CultureInfo.InvariantCulture);
-        var to = query.ToNs.ToString(CultureInfo.InvariantCulture);
         var limit = (query.RowLimit + 1L).ToString(CultureInfo.InvariantCulture);
         var sql = new StringBuilder(256);
-        if (query.StepNs is not { } stepNs)
+        if (PickRollup(query) is { } rollup && table.Numeric)
         {
-            sql.Append(CultureInfo.InvariantCulture, $"SELECT series_id, ts, CAST(value AS DOUBLE) FROM {table.Name} WHERE series_id IN ({idList}) AND ts >= {from} AND ts < {to} ORDER BY series_id, ts LIMIT {limit}");
+            var stepNs = query.StepNs!.Value;
+            var alignedFrom = Schema.FloorTo(query.FromNs, rollup.Width);
+            var aggregate = query.Aggregate switch
+            {
+                Aggregate.Mean => "sum(sum) / sum(count)",
+                Aggregate.Min => "min(min)",
+                Aggregate.Max => "max(max)",
+                Aggregate.Sum => "sum(sum)",
+                Aggregate.Count => "CAST(sum(count) AS DOUBLE)",
+                _ => "arg_max(last, last_ts)",
+            };
+            var where = Invariant($"series_id IN ({idList}) AND bucket >= {alignedFrom} AND bucket < {query.ToNs}");
+            sql.Append(Invariant($"SELECT series_id, {alignedFrom} + ((bucket - {alignedFrom}) // {stepNs}) * {stepNs} AS b, {aggregate} FROM (SELECT * FROM {rollup.Table} WHERE {where} UNION ALL SELECT * FROM {rollup.Table}_recent WHERE {where}) GROUP BY series_id, b ORDER BY series_id, b LIMIT {limit}"));
             return sql.ToString();
         }
 
-        var step = stepNs.ToString(CultureInfo.InvariantCulture);
-        var aggregate = query.Aggregate switch
+        var from = query.FromNs.ToString(CultureInfo.InvariantCulture);
+        var to = query.ToNs.ToString(CultureInfo.InvariantCulture);
+        var rows = Invariant($"SELECT series_id, ts, CAST(value AS DOUBLE) AS v FROM {table.Name} WHERE series_id IN ({idList}) AND ts >= {from} AND ts < {to} UNION ALL SELECT series_id, ts, CAST(value AS DOUBLE) AS v FROM {table.RecentName} WHERE series_id IN ({idList}) AND ts >= {from} AND ts < {to}");
+        if (query.StepNs is not { } rawStep)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $"SELECT series_id, ts, v FROM ({rows}) ORDER BY series_id, ts LIMIT {limit}");
+            return sql.ToString();
+        }
+
+        var step = rawStep.ToString(CultureInfo.InvariantCulture);
+        var rawAggregate = query.Aggregate switch
         {
             Aggregate.Mean => "avg(v)",
             Aggregate.Min => "min(v)",
@@ -167,7 +223,7 @@ public sealed partial class DuckDbStore
             Aggregate.Last => "arg_max(v, ts)",
             _ => "quantile_cont(v, 0.95)",
         };
-        sql.Append(CultureInfo.InvariantCulture, $"SELECT series_id, {from} + ((ts - {from}) // {step}) * {step} AS bucket, {aggregate} FROM (SELECT series_id, ts, CAST(value AS DOUBLE) AS v FROM {table.Name} WHERE series_id IN ({idList}) AND ts >= {from} AND ts < {to}) GROUP BY series_id, bucket ORDER BY series_id, bucket LIMIT {limit}");
+        sql.Append(CultureInfo.InvariantCulture, $"SELECT series_id, {from} + ((ts - {from}) // {step}) * {step} AS bucket, {rawAggregate} FROM ({rows}) GROUP BY series_id, bucket ORDER BY series_id, bucket LIMIT {limit}");
         return sql.ToString();
     }
 }

@@ -10,14 +10,17 @@ namespace IotHub.Storage;
 /// The embedded time-series store on DuckDB. One commit loop owns the connection's writes and
 /// commits many writers' points in one transaction (group commit: one WAL sync serves them all);
 /// a write completes only after its transaction committed, so an acknowledged point is durable.
-/// The newest value of every series is kept in memory and rebuilt from disk on open.
+/// The same series and timestamp written again replaces the earlier value (last write wins),
+/// out-of-order points are accepted, and 1-minute and 1-hour rollups are kept up to date in the
+/// same transaction. The newest value of every series is kept in memory and rebuilt on open.
 /// </summary>
-public sealed partial class DuckDbStore : IAsyncDisposable
+public sealed partial class DuckDbStore : ITimeSeriesStore
 {
     private const string DatabaseFileName = "iothub.duckdb";
 
     private readonly StorageOptions _options;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly DuckDBConnection _connection;
 
     // Bounded: when full, WriteAsync waits for room, which slows the listeners that call it.
@@ -33,26 +36,40 @@ public sealed partial class DuckDbStore : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ulong> _batchSequences = new(StringComparer.Ordinal);
     private int _nextSeriesId;
     private long _pointsWritten;
+    private long _pointsExpired;
     private long _commits;
+    private long _compactions;
 
-    private DuckDbStore(StorageOptions options, ILogger logger, DuckDBConnection connection)
+    // Commit loop only: rows in the recent tier since the last compaction, and when retention last ran.
+    private long _recentRows;
+    private DateTimeOffset _lastRetentionSweep;
+
+    private DuckDbStore(StorageOptions options, ILogger logger, TimeProvider time, DuckDBConnection connection)
     {
         _options = options;
         _logger = logger;
+        _time = time;
         _connection = connection;
         _queue = Channel.CreateBounded<WriteRequest>(new BoundedChannelOptions(options.WriteQueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
+        _lastRetentionSweep = time.GetUtcNow();
         _commitLoop = Task.Run(CommitLoopAsync);
     }
 
     /// <summary>Points committed since open.</summary>
     public long PointsWritten => Interlocked.Read(ref _pointsWritten);
 
+    /// <summary>Points acknowledged but discarded since open because they were older than their measurement's raw retention.</summary>
+    public long PointsExpired => Interlocked.Read(ref _pointsExpired);
+
     /// <summary>Transactions committed since open.</summary>
     public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Compactions since open.</summary>
+    public long Compactions => Interlocked.Read(ref _compactions);
 
     /// <summary>Write requests waiting for a commit.</summary>
     public int QueueDepth => _queue.Reader.CanCount ? _queue.Reader.Count : -1;
@@ -60,11 +77,19 @@ public sealed partial class DuckDbStore : IAsyncDisposable
     /// <summary>Every series known to the store.</summary>
     public IReadOnlyCollection<SeriesInfo> Series => (IReadOnlyCollection<SeriesInfo>)_seriesByKey.Values;
 
+    /// <summary>The database file.</summary>
+    public string DatabasePath => Path.Combine(_options.DataDirectory, DatabaseFileName);
+
     /// <summary>Opens (or creates) the store in <see cref="StorageOptions.DataDirectory"/> and rebuilds the in-memory state.</summary>
-    public static async Task<DuckDbStore> OpenAsync(StorageOptions options, ILogger logger, CancellationToken cancellationToken)
+    public static Task<DuckDbStore> OpenAsync(StorageOptions options, ILogger logger, CancellationToken cancellationToken) =>
+        OpenAsync(options, logger, TimeProvider.System, cancellationToken);
+
+    /// <summary>Opens the store with a clock for retention (tests move it).</summary>
+    public static async Task<DuckDbStore> OpenAsync(StorageOptions options, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(time);
         options.Validate();
         Directory.CreateDirectory(options.DataDirectory);
         var path = Path.Combine(options.DataDirectory, DatabaseFileName);
@@ -73,7 +98,8 @@ public sealed partial class DuckDbStore : IAsyncDisposable
         {
             await connection.OpenAsync(cancellationToken);
             await ExecuteAsync(connection, Schema.Create, cancellationToken);
-            var store = new DuckDbStore(options, logger, connection);
+            await ExecuteAsync(connection, FormattableString.Invariant($"SET checkpoint_threshold = '{options.CheckpointWalMegabytes}MB'"), cancellationToken);
+            var store = new DuckDbStore(options, logger, time, connection);
             await store.LoadStateAsync(cancellationToken);
             LogOpened(logger, path, store._seriesByKey.Count);
             return store;
@@ -107,18 +133,40 @@ public sealed partial class DuckDbStore : IAsyncDisposable
             return WriteOutcome.Committed;
         }
 
-        var request = new WriteRequest(points, batch);
-        try
+        var count = 0;
+        foreach (var point in points)
         {
-            await _queue.Writer.WriteAsync(request, cancellationToken);
-        }
-        catch (ChannelClosedException ex)
-        {
-            throw new StorageException("The store is closing; the write was not accepted.", ex);
+            count += point.Fields.Count;
         }
 
+        var request = new WriteRequest(RequestKind.Points, points, null, batch, count);
+        await EnqueueAsync(request, cancellationToken);
         await request.Completion.Task;
         return request.Outcome;
+    }
+
+    /// <summary>
+    /// The lean write path: points of many series as columns (see <see cref="SeriesColumns"/>).
+    /// Same durability and semantics as <see cref="WriteAsync(IReadOnlyList{Point}, CancellationToken)"/>.
+    /// </summary>
+    /// <exception cref="StorageException">The commit failed; none of these points were stored.</exception>
+    public async Task WriteColumnsAsync(IReadOnlyList<SeriesColumns> columns, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        var count = 0;
+        foreach (var column in columns)
+        {
+            count += column.Count;
+        }
+
+        if (count == 0)
+        {
+            return;
+        }
+
+        var request = new WriteRequest(RequestKind.Columns, null, columns, null, count);
+        await EnqueueAsync(request, cancellationToken);
+        await request.Completion.Task;
     }
 
     /// <summary>The highest committed batch sequence of a device, or 0.</summary>
@@ -143,6 +191,27 @@ public sealed partial class DuckDbStore : IAsyncDisposable
     /// <summary>The newest value of every series.</summary>
     public IReadOnlyCollection<LatestValue> GetLatest() => (IReadOnlyCollection<LatestValue>)_latest.Values;
 
+    /// <inheritdoc/>
+    public IReadOnlyList<LatestValue> GetLatest(string measurement, string? field, IReadOnlyDictionary<string, string> tags)
+    {
+        ArgumentNullException.ThrowIfNull(measurement);
+        ArgumentNullException.ThrowIfNull(tags);
+        var result = new List<LatestValue>();
+        foreach (var latest in _latest.Values)
+        {
+            var series = latest.Series;
+            if (string.Equals(series.Measurement, measurement, StringComparison.Ordinal)
+                && (field is null || string.Equals(series.Field, field, StringComparison.Ordinal))
+                && HasTags(series, tags))
+            {
+                result.Add(latest);
+            }
+        }
+
+        result.Sort(static (a, b) => a.Series.Id.CompareTo(b.Series.Id));
+        return result;
+    }
+
     /// <summary>When a device's newest stored point was taken (ns since the epoch), if any.</summary>
     public long? GetDeviceLastSeen(string deviceId) =>
         _deviceLastSeen.TryGetValue(deviceId, out var ns) ? ns : null;
@@ -150,7 +219,9 @@ public sealed partial class DuckDbStore : IAsyncDisposable
     /// <summary>Number of stored rows of every type (a full count; for tests and diagnostics).</summary>
     public async Task<long> CountRowsAsync(CancellationToken cancellationToken)
     {
-        await using var command = _connection.CreateCommand();
+        await using var connection = new DuckDBConnection(_connection.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
         command.CommandText = Schema.CountAll;
         var result = await command.ExecuteScalarAsync(cancellationToken);
         return Convert.ToInt64(result, System.Globalization.CultureInfo.InvariantCulture);
@@ -180,54 +251,105 @@ public sealed partial class DuckDbStore : IAsyncDisposable
         }
     }
 
+    private async Task EnqueueAsync(WriteRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _queue.Writer.WriteAsync(request, cancellationToken);
+        }
+        catch (ChannelClosedException ex)
+        {
+            throw new StorageException("The store is closing; the request was not accepted.", ex);
+        }
+    }
+
     private async Task CommitLoopAsync()
     {
         var batch = new List<WriteRequest>();
         var reader = _queue.Reader;
+        WriteRequest? maintenance = null;
         while (await reader.WaitToReadAsync())
         {
             var points = 0;
             while (points < _options.MaxPointsPerCommit && reader.TryRead(out var request))
             {
+                if (request.Kind is RequestKind.Maintenance)
+                {
+                    // Runs after the writes queued before it, never inside their transaction.
+                    maintenance = request;
+                    break;
+                }
+
                 batch.Add(request);
-                points += request.Points.Count;
+                points += request.PointCount;
             }
 
-            var accepted = ResolveRequests(batch);
-            if (accepted.Count == 0)
+            if (batch.Count > 0)
             {
+                CommitBatch(batch, points);
                 batch.Clear();
-                continue;
             }
 
-            try
+            if (maintenance is not null)
             {
-                Commit(accepted);
-                var committed = 0;
-                foreach (var request in accepted)
-                {
-                    committed += request.Points.Count;
-                }
-
-                // Counters first: a writer that sees its ack also sees the counters include it.
-                Interlocked.Add(ref _pointsWritten, committed);
-                Interlocked.Increment(ref _commits);
-                foreach (var request in accepted)
-                {
-                    request.Completion.TrySetResult();
-                }
+                RunMaintenance(maintenance);
+                maintenance = null;
             }
-            catch (Exception ex) when (ex is DuckDBException or InvalidOperationException or IOException)
+
+            RunAutomaticMaintenance();
+        }
+    }
+
+    private void CommitBatch(List<WriteRequest> batch, int points)
+    {
+        var accepted = ResolveRequests(batch);
+        if (accepted.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            Commit(accepted);
+            var committed = 0;
+            foreach (var request in accepted)
             {
-                LogCommitFailed(_logger, accepted.Count, points, ex);
-                var failure = new StorageException("The store could not commit the write: " + ex.Message, ex);
-                foreach (var request in accepted)
-                {
-                    request.Completion.TrySetException(failure);
-                }
+                committed += request.PointCount;
             }
 
-            batch.Clear();
+            // Counters first: a writer that sees its ack also sees the counters include it.
+            Interlocked.Add(ref _pointsWritten, committed);
+            Interlocked.Increment(ref _commits);
+            foreach (var request in accepted)
+            {
+                request.Completion.TrySetResult();
+            }
+        }
+        catch (Exception ex) when (ex is DuckDBException or InvalidOperationException or IOException)
+        {
+            LogCommitFailed(_logger, accepted.Count, points, ex);
+            RollbackQuietly();
+            var failure = new StorageException("The store could not commit the write: " + ex.Message, ex);
+            foreach (var request in accepted)
+            {
+                request.Completion.TrySetException(failure);
+            }
+        }
+    }
+
+    private void RollbackQuietly()
+    {
+        // A failed statement leaves DuckDB's transaction aborted; the using block already rolled
+        // it back, this only makes sure the connection is usable for the next commit.
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT 1";
+            command.ExecuteScalar();
+        }
+        catch (DuckDBException ex)
+        {
+            LogCommitFailed(_logger, 0, 0, ex);
         }
     }
 
@@ -256,14 +378,24 @@ public sealed partial class DuckDbStore : IAsyncDisposable
             }
 
             var created = new List<SeriesInfo>();
-            var resolved = new List<SeriesInfo>();
+            var resolved = new List<SeriesInfo>(request.PointCount);
             try
             {
-                foreach (var point in request.Points)
+                if (request.Points is { } points)
                 {
-                    foreach (var field in point.Fields)
+                    foreach (var point in points)
                     {
-                        resolved.Add(ResolveSeries(point, field.Key, field.Value.Kind, created));
+                        foreach (var field in point.Fields)
+                        {
+                            resolved.Add(ResolveSeries(SeriesKey.Create(point.Measurement, point.Tags, field.Key), point.Measurement, point.Tags, field.Key, field.Value.Kind, created));
+                        }
+                    }
+                }
+                else
+                {
+                    foreach (var column in request.Columns!)
+                    {
+                        resolved.Add(ResolveSeries(column.Key, column.Measurement, column.Tags, column.Field, column.Kind, created));
                     }
                 }
             }
@@ -282,104 +414,6 @@ public sealed partial class DuckDbStore : IAsyncDisposable
         return accepted;
     }
 
-    private void Commit(List<WriteRequest> requests)
-    {
-        var latestUpdates = new Dictionary<int, LatestValue>();
-        using var transaction = _connection.BeginTransaction();
-        try
-        {
-            using (var appenders = new SampleAppenders(_connection))
-            {
-                var newSeries = new List<SeriesInfo>();
-                foreach (var request in requests)
-                {
-                    newSeries.AddRange(request.CreatedSeries);
-                    var index = 0;
-                    foreach (var point in request.Points)
-                    {
-                        foreach (var field in point.Fields)
-                        {
-                            var series = request.Series[index++];
-                            appenders.Append(series, point.TimestampNs, field.Value);
-                            if (!latestUpdates.TryGetValue(series.Id, out var seen) || seen.TimestampNs <= point.TimestampNs)
-                            {
-                                latestUpdates[series.Id] = new LatestValue(series, point.TimestampNs, field.Value);
-                            }
-                        }
-                    }
-                }
-
-                if (newSeries.Count > 0)
-                {
-                    appenders.AppendSeries(newSeries);
-                }
-            }
-
-            var sequences = LatestSequences(requests);
-            if (sequences.Count > 0)
-            {
-                UpsertSequences(sequences);
-            }
-
-            transaction.Commit();
-            foreach (var (device, sequence) in sequences)
-            {
-                _batchSequences[device] = sequence;
-            }
-        }
-        catch
-        {
-            // Series created for a failed commit are forgotten, so ids on disk and in memory agree.
-            foreach (var request in requests)
-            {
-                ForgetSeries(request.CreatedSeries);
-            }
-
-            throw;
-        }
-
-        foreach (var update in latestUpdates.Values)
-        {
-            ApplyLatest(update);
-        }
-    }
-
-    private static Dictionary<string, ulong> LatestSequences(List<WriteRequest> requests)
-    {
-        var sequences = new Dictionary<string, ulong>(StringComparer.Ordinal);
-        foreach (var request in requests)
-        {
-            if (request.Batch is { } uplink && uplink.Sequence > sequences.GetValueOrDefault(uplink.Device))
-            {
-                sequences[uplink.Device] = uplink.Sequence;
-            }
-        }
-
-        return sequences;
-    }
-
-    private void UpsertSequences(Dictionary<string, ulong> sequences)
-    {
-        using var command = _connection.CreateCommand();
-        var sql = new System.Text.StringBuilder("INSERT OR REPLACE INTO uplink_batches (device, sequence) VALUES ");
-        var index = 0;
-        foreach (var (device, sequence) in sequences)
-        {
-            if (index > 0)
-            {
-                sql.Append(',');
-            }
-
-            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"($d{index}, $s{index})");
-            command.Parameters.Add(new DuckDBParameter("d" + index.ToString(System.Globalization.CultureInfo.InvariantCulture), device));
-            command.Parameters.Add(new DuckDBParameter("s" + index.ToString(System.Globalization.CultureInfo.InvariantCulture), sequence));
-            index++;
-        }
-
-        command.CommandText = sql.ToString();
-        command.ExecuteNonQuery();
-    }
-
     private void ForgetSeries(List<SeriesInfo> created)
     {
         foreach (var series in created)
@@ -389,21 +423,20 @@ public sealed partial class DuckDbStore : IAsyncDisposable
         }
     }
 
-    private SeriesInfo ResolveSeries(Point point, string field, FieldKind kind, List<SeriesInfo> newSeries)
+    private SeriesInfo ResolveSeries(string key, string measurement, IReadOnlyList<KeyValuePair<string, string>> tags, string field, FieldKind kind, List<SeriesInfo> newSeries)
     {
-        var key = SeriesKey.Create(point.Measurement, point.Tags, field);
         if (_seriesByKey.TryGetValue(key, out var series))
         {
             if (series.Kind != kind)
             {
                 throw new InvalidOperationException(
-                    $"Field '{field}' of measurement '{point.Measurement}' is {series.Kind}, not {kind}.");
+                    $"Field '{field}' of measurement '{measurement}' is {series.Kind}, not {kind}.");
             }
 
             return series;
         }
 
-        series = new SeriesInfo(_nextSeriesId++, point.Measurement, point.Tags, field, kind);
+        series = new SeriesInfo(_nextSeriesId++, measurement, tags, field, kind);
         _seriesByKey[key] = series;
         newSeries.Add(series);
         return series;
@@ -456,7 +489,7 @@ public sealed partial class DuckDbStore : IAsyncDisposable
         foreach (var table in SampleTables.All)
         {
             await using var command = _connection.CreateCommand();
-            command.CommandText = $"SELECT series_id, max(ts), arg_max(value, ts) FROM {table.Name} GROUP BY series_id";
+            command.CommandText = $"SELECT series_id, max(ts), arg_max(value, ts) FROM (SELECT series_id, ts, value FROM {table.Name} UNION ALL SELECT series_id, ts, value FROM {table.RecentName}) GROUP BY series_id";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -466,6 +499,12 @@ public sealed partial class DuckDbStore : IAsyncDisposable
                 }
             }
         }
+
+        await using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = Schema.CountRecent;
+            _recentRows = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 
     private static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
@@ -473,6 +512,13 @@ public sealed partial class DuckDbStore : IAsyncDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Store opened at {Path} with {SeriesCount} series")]
@@ -484,20 +530,38 @@ public sealed partial class DuckDbStore : IAsyncDisposable
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Checkpoint on close failed; the WAL will be replayed on next open")]
     private static partial void LogCheckpointFailed(ILogger logger, Exception exception);
 
-    private sealed class WriteRequest(IReadOnlyList<Point> points, UplinkBatch? batch)
+    private enum RequestKind
     {
-        public IReadOnlyList<Point> Points { get; } = points;
+        Points,
+        Columns,
+        Maintenance,
+    }
+
+    private sealed class WriteRequest(RequestKind kind, IReadOnlyList<Point>? points, IReadOnlyList<SeriesColumns>? columns, UplinkBatch? batch, int pointCount)
+    {
+        public RequestKind Kind { get; } = kind;
+
+        public IReadOnlyList<Point>? Points { get; } = points;
+
+        public IReadOnlyList<SeriesColumns>? Columns { get; } = columns;
 
         public UplinkBatch? Batch { get; } = batch;
+
+        /// <summary>Values (fields) in the request, what <see cref="StorageOptions.MaxPointsPerCommit"/> counts.</summary>
+        public int PointCount { get; } = pointCount;
 
         public WriteOutcome Outcome { get; set; } = WriteOutcome.Committed;
 
         // Completed by the commit loop; continuations run elsewhere so they never block it.
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        // Set by the commit loop: the series of each field, in point and field order.
+        // Set by the commit loop: the series of each field in point and field order, or of each column.
         public List<SeriesInfo> Series { get; set; } = [];
 
         public List<SeriesInfo> CreatedSeries { get; set; } = [];
+
+        public Func<long>? Maintenance { get; init; }
+
+        public long MaintenanceResult { get; set; }
     }
 }

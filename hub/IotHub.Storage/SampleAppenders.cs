@@ -4,41 +4,73 @@ using IotHub.Telemetry;
 namespace IotHub.Storage;
 
 /// <summary>
-/// The appenders of one commit, opened on first use. Disposing flushes them into the
-/// connection's open transaction; the caller commits.
+/// The appenders of one commit, opened on first use: one per recent-tier samples table and one
+/// per rollup level. Disposing flushes them into the connection's open transaction; the caller commits.
 /// </summary>
 internal sealed class SampleAppenders(DuckDBConnection connection) : IDisposable
 {
-    private DuckDBAppender? _float;
-    private DuckDBAppender? _integer;
+    private ChunkAppender? _float;
+    private ChunkAppender? _integer;
     private DuckDBAppender? _unsigned;
     private DuckDBAppender? _text;
+    private DuckDBAppender? _minute;
+    private DuckDBAppender? _hour;
 
-    public void Append(SeriesInfo series, long timestampNs, in FieldValue value)
+    public long Rows { get; private set; }
+
+    public void Append(int seriesId, long timestampNs, in FieldValue value)
     {
         switch (value.Kind)
         {
             case FieldKind.Float:
-                (_float ??= connection.CreateAppender(SampleTables.Float.Name)).CreateRow()
-                    .AppendValue(series.Id).AppendValue(timestampNs).AppendValue(value.AsFloat).EndRow();
+                AppendFloat(seriesId, timestampNs, value.AsFloat);
                 break;
             case FieldKind.Integer:
-                (_integer ??= connection.CreateAppender(SampleTables.Integer.Name)).CreateRow()
-                    .AppendValue(series.Id).AppendValue(timestampNs).AppendValue(value.AsInteger).EndRow();
+                AppendInteger(seriesId, timestampNs, value.AsInteger);
                 break;
             case FieldKind.Boolean:
-                (_integer ??= connection.CreateAppender(SampleTables.Integer.Name)).CreateRow()
-                    .AppendValue(series.Id).AppendValue(timestampNs).AppendValue(value.AsBoolean ? 1L : 0L).EndRow();
+                AppendInteger(seriesId, timestampNs, value.AsBoolean ? 1L : 0L);
                 break;
             case FieldKind.UInteger:
-                (_unsigned ??= connection.CreateAppender(SampleTables.UInteger.Name)).CreateRow()
-                    .AppendValue(series.Id).AppendValue(timestampNs).AppendValue(value.AsUInteger).EndRow();
+                Rows++;
+                (_unsigned ??= connection.CreateAppender(SampleTables.UInteger.RecentName)).CreateRow()
+                    .AppendValue(seriesId).AppendValue(timestampNs).AppendValue(value.AsUInteger).EndRow();
                 break;
             default:
-                (_text ??= connection.CreateAppender(SampleTables.Text.Name)).CreateRow()
-                    .AppendValue(series.Id).AppendValue(timestampNs).AppendValue(value.AsString).EndRow();
+                Rows++;
+                (_text ??= connection.CreateAppender(SampleTables.Text.RecentName)).CreateRow()
+                    .AppendValue(seriesId).AppendValue(timestampNs).AppendValue(value.AsString).EndRow();
                 break;
         }
+    }
+
+    public void AppendFloat(int seriesId, long timestampNs, double value)
+    {
+        Rows++;
+        (_float ??= new ChunkAppender(connection, SampleTables.Float.RecentName, floatValues: true)).Append(seriesId, timestampNs, value);
+    }
+
+    public void AppendInteger(int seriesId, long timestampNs, long value)
+    {
+        Rows++;
+        (_integer ??= new ChunkAppender(connection, SampleTables.Integer.RecentName, floatValues: false)).Append(seriesId, timestampNs, value);
+    }
+
+    public void AppendRollup(bool hour, int seriesId, in RollupPartial partial)
+    {
+        var appender = hour
+            ? _hour ??= connection.CreateAppender("rollup_1h_recent")
+            : _minute ??= connection.CreateAppender("rollup_1m_recent");
+        appender.CreateRow()
+            .AppendValue(seriesId)
+            .AppendValue(partial.Bucket)
+            .AppendValue(partial.Min)
+            .AppendValue(partial.Max)
+            .AppendValue(partial.Sum)
+            .AppendValue(partial.Count)
+            .AppendValue(partial.LastTs)
+            .AppendValue(partial.Last)
+            .EndRow();
     }
 
     public void AppendSeries(IReadOnlyList<SeriesInfo> series)
@@ -62,5 +94,7 @@ internal sealed class SampleAppenders(DuckDBConnection connection) : IDisposable
         _integer?.Dispose();
         _unsigned?.Dispose();
         _text?.Dispose();
+        _minute?.Dispose();
+        _hour?.Dispose();
     }
 }

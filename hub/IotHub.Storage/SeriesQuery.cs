@@ -17,4 +17,12 @@ public sealed record SeriesQuery(
     long ToNs,
     long? StepNs,
     Aggregate Aggregate,
-    int RowLimit);
+    int RowLimit)
+{
+    /// <summary>
+    /// Raw points or a rollup for an aggregated query. Default <see cref="QueryResolution.Auto"/>.
+    /// A rollup answer covers whole rollup buckets: its buckets start at a whole minute or hour
+    /// (the start is rounded down to one) and its last bucket holds every point of that bucket.
+    /// </summary>
+    public QueryResolution Resolution { get; init; } = QueryResolution.Auto;
+}

@@ -15,6 +15,50 @@ public sealed class StorageOptions
     /// <summary>Most points one commit takes from the queue (group commit). Default 100,000.</summary>
     public int MaxPointsPerCommit { get; set; } = 100_000;
 
+    /// <summary>
+    /// How long raw points are kept, unless <see cref="Retention"/> says otherwise for their
+    /// measurement. Points older than this when they arrive are acknowledged and discarded
+    /// (counted in <see cref="DuckDbStore.PointsExpired"/>). Default 365 days.
+    /// </summary>
+    public TimeSpan RawRetention { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>How long 1-minute rollups are kept; at least <see cref="RawRetention"/>. Default 3 years (1,095 days).</summary>
+    public TimeSpan MinuteRollupRetention { get; set; } = TimeSpan.FromDays(3 * 365);
+
+    /// <summary>How long 1-hour rollups are kept; at least the minute rollups' retention. Default 20 years (7,300 days).</summary>
+    public TimeSpan HourRollupRetention { get; set; } = TimeSpan.FromDays(20 * 365);
+
+    /// <summary>Retention per measurement name, overriding the three defaults above. Default: none.</summary>
+    public Dictionary<string, MeasurementRetention> Retention { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How often expired data is deleted (between commits). Default 10 minutes.</summary>
+    public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Rows in the arrival-order tier that trigger a compaction: they are rewritten sorted by
+    /// series and time (which compresses several times better and makes series scans cheap),
+    /// and rollup partials are merged. A compaction holds up commits for its duration
+    /// (about 0.1 s per million rows here). Default 2,000,000.
+    /// </summary>
+    public int CompactionRowThreshold { get; set; } = 2_000_000;
+
+    /// <summary>
+    /// WAL size (MB) at which DuckDB checkpoints inside a commit. Larger values make fewer,
+    /// longer checkpoint stalls and a longer WAL replay after a crash. Default 256.
+    /// </summary>
+    public int CheckpointWalMegabytes { get; set; } = 256;
+
+    /// <summary>The retention of a measurement: its override where set, else the defaults.</summary>
+    public (TimeSpan Raw, TimeSpan Minute, TimeSpan Hour) RetentionOf(string measurement)
+    {
+        if (Retention.TryGetValue(measurement, out var custom))
+        {
+            return (custom.Raw ?? RawRetention, custom.MinuteRollup ?? MinuteRollupRetention, custom.HourRollup ?? HourRollupRetention);
+        }
+
+        return (RawRetention, MinuteRollupRetention, HourRollupRetention);
+    }
+
     /// <summary>Throws when an option is out of range, naming it.</summary>
     public void Validate()
     {
@@ -31,6 +75,48 @@ public sealed class StorageOptions
         if (MaxPointsPerCommit is < 1 or > 10_000_000)
         {
             throw new ArgumentException($"Storage: MaxPointsPerCommit must be 1..10000000, was {MaxPointsPerCommit}.");
+        }
+
+        if (CompactionRowThreshold is < 1_000 or > 100_000_000)
+        {
+            throw new ArgumentException($"Storage: CompactionRowThreshold must be 1000..100000000, was {CompactionRowThreshold}.");
+        }
+
+        if (CheckpointWalMegabytes is < 1 or > 65_536)
+        {
+            throw new ArgumentException($"Storage: CheckpointWalMegabytes must be 1..65536, was {CheckpointWalMegabytes}.");
+        }
+
+        if (RetentionSweepInterval < TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentException($"Storage: RetentionSweepInterval must be at least 1 s, was {RetentionSweepInterval}.");
+        }
+
+        ValidateRetention("Storage", RawRetention, MinuteRollupRetention, HourRollupRetention);
+        foreach (var (measurement, _) in Retention)
+        {
+            var (raw, minute, hour) = RetentionOf(measurement);
+            ValidateRetention($"Storage: Retention:{measurement}", raw, minute, hour);
+        }
+    }
+
+    private static void ValidateRetention(string prefix, TimeSpan raw, TimeSpan minute, TimeSpan hour)
+    {
+        if (raw < TimeSpan.FromHours(1))
+        {
+            throw new ArgumentException($"{prefix}: raw retention must be at least 1 hour, was {raw}.");
+        }
+
+        // Rollups are kept longer than raw data: a rollup bucket is recomputed from raw points
+        // when late data arrives, which needs the raw points of that bucket to still be there.
+        if (minute < raw)
+        {
+            throw new ArgumentException($"{prefix}: 1-minute rollup retention ({minute}) must be at least the raw retention ({raw}).");
+        }
+
+        if (hour < minute)
+        {
+            throw new ArgumentException($"{prefix}: 1-hour rollup retention ({hour}) must be at least the 1-minute rollup retention ({minute}).");
         }
     }
 }

@@ -5,6 +5,8 @@ namespace IotHub.Storage.Tests;
 
 public sealed class DuckDbStoreTests : IDisposable
 {
+    // Timestamps in these tests are offsets from a day ago, well inside the default raw retention.
+    private static readonly long Base = TimeUnits.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-1));
     private readonly string _directory = Directory.CreateTempSubdirectory("iothub-store-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
@@ -34,9 +36,9 @@ public sealed class DuckDbStoreTests : IDisposable
         await store.WriteAsync([Point("dev-1", 1_000, ("level", FieldValue.FromFloat(1)))], CancellationToken.None);
 
         var latest = Assert.Single(store.GetLatestForDevice("dev-1"));
-        Assert.Equal(3_000, latest.TimestampNs);
+        Assert.Equal(Base + 3_000, latest.TimestampNs);
         Assert.Equal(3.0, latest.Value.AsFloat);
-        Assert.Equal(3_000, store.GetDeviceLastSeen("dev-1"));
+        Assert.Equal(Base + 3_000, store.GetDeviceLastSeen("dev-1"));
     }
 
     [Fact]
@@ -53,7 +55,7 @@ public sealed class DuckDbStoreTests : IDisposable
         Assert.Equal(3, reopened.Series.Count);
         var dev1 = reopened.GetLatestForDevice("dev-1").ToDictionary(l => l.Series.Field);
         Assert.Equal(2.0, dev1["level"].Value.AsFloat);
-        Assert.Equal(2_000, dev1["level"].TimestampNs);
+        Assert.Equal(Base + 2_000, dev1["level"].TimestampNs);
         Assert.False(dev1["ok"].Value.AsBoolean);
         Assert.Equal(FieldKind.Boolean, dev1["ok"].Series.Kind);
         Assert.Equal(42, Assert.Single(reopened.GetLatestForDevice("dev-2")).Value.AsInteger);
@@ -102,7 +104,7 @@ public sealed class DuckDbStoreTests : IDisposable
         const string tricky = "a,b=c d\\e";
         await using (var store = await OpenAsync())
         {
-            await store.WriteAsync([new Point("m", [new("device", "dev-1"), new("place", tricky)], [new("v", FieldValue.FromFloat(1))], 1)], CancellationToken.None);
+            await store.WriteAsync([new Point("m", [new("device", "dev-1"), new("place", tricky)], [new("v", FieldValue.FromFloat(1))], Base)], CancellationToken.None);
         }
 
         await using var reopened = await OpenAsync();
@@ -152,5 +154,5 @@ public sealed class DuckDbStoreTests : IDisposable
         DuckDbStore.OpenAsync(new StorageOptions { DataDirectory = _directory }, NullLogger.Instance, CancellationToken.None);
 
     private static Point Point(string device, long timestampNs, params (string Name, FieldValue Value)[] fields) =>
-        new("river", [new("device", device)], fields.Select(f => new KeyValuePair<string, FieldValue>(f.Name, f.Value)), timestampNs);
+        new("river", [new("device", device)], fields.Select(f => new KeyValuePair<string, FieldValue>(f.Name, f.Value)), Base + timestampNs);
 }

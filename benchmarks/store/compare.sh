@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Store benchmarks of issue 4, one run: sustained ingest into the store alone, then the city's
+# data loaded into the embedded store and into victoria-metrics (Debian package) for size and
+# query latency ratios. Usage: benchmarks/store/compare.sh [days] [ingest seconds]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+days="${1:-30}"
+seconds="${2:-30}"
+command -v victoria-metrics >/dev/null || { echo "install victoria-metrics (apt-get install -y victoria-metrics)" >&2; exit 2; }
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+data="$(mktemp -d /tmp/vm-compare.XXXXXX)"
+victoria-metrics -httpListenAddr "127.0.0.1:${port}" -storageDataPath "$data" -retentionPeriod 100y >"$data.log" 2>&1 &
+vm=$!
+trap 'kill "$vm" 2>/dev/null; wait "$vm" 2>/dev/null; rm -rf "$data" "$data.log"' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:${port}/health" >/dev/null && break; sleep 0.1; done
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+dotnet run benchmarks/store/StoreCompare.cs -c Release -- ingest "$seconds" 10000 100 4
+dotnet run benchmarks/store/StoreCompare.cs -c Release -- compare "http://127.0.0.1:${port}" "$data" "$days"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
