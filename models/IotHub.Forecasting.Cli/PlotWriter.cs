@@ -1,0 +1,67 @@
+using ScottPlot;
+
+namespace IotHub.Forecasting.Cli;
+
+/// <summary>Draws a <see cref="PlotSeries"/> as a small PNG with ScottPlot.</summary>
+internal static class PlotWriter
+{
+    public static bool Write(PlotSeries series, string path)
+    {
+        try
+        {
+            Draw(series, path);
+            Console.Error.WriteLine($"plot written: {path} ({new FileInfo(path).Length / 1024} KiB)");
+            return true;
+        }
+#pragma warning disable CA1031 // A plot that cannot be drawn must not lose the trained models: report it and go on.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Console.Error.WriteLine($"plot {path} not written: {e.Message}");
+            return false;
+        }
+    }
+
+    private static void Draw(PlotSeries series, string path)
+    {
+        var plot = new Plot();
+        if (series.Lower.Length == series.X.Length && series.Upper.Length == series.X.Length && series.X.Length > 0)
+        {
+            var band = plot.Add.FillY(series.X, series.Lower, series.Upper);
+            band.FillColor = Colors.Orange.WithAlpha(0.25);
+            band.LineWidth = 0;
+            band.LegendText = "80% interval";
+        }
+
+        var actual = plot.Add.ScatterLine(series.X, series.Actual);
+        actual.Color = Colors.Black;
+        actual.LineWidth = 2;
+        actual.LegendText = "actual";
+        var forecast = plot.Add.ScatterLine(series.X, series.Forecast);
+        forecast.Color = Colors.OrangeRed;
+        forecast.LineWidth = 2;
+        forecast.LegendText = "model";
+        if (series.Baseline.Length == series.X.Length)
+        {
+            var baseline = plot.Add.ScatterLine(series.X, series.Baseline);
+            baseline.Color = Colors.SteelBlue;
+            baseline.LinePattern = LinePattern.Dashed;
+            baseline.LegendText = series.BaselineName;
+        }
+
+        foreach (var line in series.Lines)
+        {
+            var h = plot.Add.HorizontalLine(line.Value);
+            h.Color = Colors.Gray;
+            h.LinePattern = LinePattern.Dotted;
+            h.LineWidth = 1;
+            h.LegendText = line.Key + " " + line.Value.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        plot.Title(series.Title, size: 12);
+        plot.XLabel(series.XLabel);
+        plot.YLabel(series.YLabel);
+        plot.ShowLegend(Alignment.UpperRight);
+        plot.SavePng(path, 900, 420);
+    }
+}

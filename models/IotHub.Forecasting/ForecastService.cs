@@ -1,0 +1,183 @@
+using System.Globalization;
+using IotHub.City;
+
+namespace IotHub.Forecasting;
+
+/// <summary>
+/// Serves forecasts from a folder of model files (written by the training command). Thread-safe:
+/// <see cref="Load"/> builds a new set of models and swaps it in with one reference write, so a
+/// retrain can replace the models while requests are being answered, without a restart.
+/// </summary>
+/// <remarks>
+/// Inputs are <see cref="SeriesFrame"/>s the hub fills from its store: for rivers, 10-minute rows
+/// (<see cref="RiverColumns"/>) of every gauge of the city over at least the last 3 hours, ending at
+/// the origin; for traffic, 5-minute rows (<see cref="TrafficColumns"/>) over at least the last 8 days
+/// (the historical average and the same slot last week come from them).
+/// </remarks>
+public sealed class ForecastService
+{
+    private static readonly string[] ThresholdNames = ["standby", "flood caution", "evacuation judgement", "flood danger"];
+
+    private readonly CityScenario _city;
+    private readonly RiverNetwork _network;
+    private Snapshot _current = new(new Dictionary<string, HorizonModel>(StringComparer.Ordinal), "");
+
+    /// <summary>Creates a service for <paramref name="city"/> with no models loaded.</summary>
+    public ForecastService(CityScenario city)
+    {
+        ArgumentNullException.ThrowIfNull(city);
+        _city = city;
+        _network = new RiverNetwork(city);
+    }
+
+    /// <summary>The cards of the loaded models (training window, metrics).</summary>
+    public IReadOnlyList<ModelCard> Models => [.. Volatile.Read(ref _current).Models.Values.Select(m => m.Card)];
+
+    /// <summary>The folder the loaded models came from.</summary>
+    public string Folder => Volatile.Read(ref _current).Folder;
+
+    /// <summary>Loads every model in <paramref name="folder"/> and swaps them in atomically; returns how many.</summary>
+    public int Load(string folder)
+    {
+        var models = new Dictionary<string, HorizonModel>(StringComparer.Ordinal);
+        foreach (string card in Directory.EnumerateFiles(folder, "*.json"))
+        {
+            if (File.Exists(Path.ChangeExtension(card, ".zip")))
+            {
+                var model = HorizonModel.Load(card);
+                models[model.Card.Name] = model;
+            }
+        }
+
+        Volatile.Write(ref _current, new Snapshot(models, folder));
+        return models.Count;
+    }
+
+    /// <summary>The level forecast of <paramref name="gaugeId"/> from the last row of <paramref name="recent"/>, or null when no river model is loaded or the data is missing.</summary>
+    public RiverForecast? ForecastRiver(string gaugeId, SeriesFrame recent)
+    {
+        ArgumentNullException.ThrowIfNull(recent);
+        if (!_network.Index.TryGetValue(gaugeId, out int g) || recent.Step != RiverColumns.Step)
+        {
+            return null;
+        }
+
+        var snapshot = Volatile.Read(ref _current);
+        var features = new RiverFeatures(_network, recent);
+        int origin = recent.Length - 1;
+        var thresholds = _network.Gauges[g].Thresholds;
+        double[] levels = [thresholds.Standby, thresholds.FloodCaution, thresholds.EvacuationJudgement, thresholds.FloodDanger];
+        var horizons = new List<RiverHorizonForecast>();
+        foreach (int minutes in RiverForecaster.HorizonMinutes)
+        {
+            string name = string.Create(CultureInfo.InvariantCulture, $"river-level-{minutes:000}min");
+            if (!snapshot.Models.TryGetValue(name, out var model) || features.Build(g, origin, minutes / 10) is not { } f)
+            {
+                continue;
+            }
+
+            int bin = features.Bin(g, origin);
+            double level = features.Level(g, origin) + model.Predict(f);
+            horizons.Add(new RiverHorizonForecast(
+                minutes,
+                recent.TimeAt(origin).AddMinutes(minutes),
+                level,
+                level + model.ResidualQuantile(bin, 0.1),
+                level + model.ResidualQuantile(bin, 0.9),
+                [.. levels.Select(t => model.ProbabilityAtLeast(bin, level, t))]));
+        }
+
+        return horizons.Count == 0 ? null : new RiverForecast(gaugeId, recent.TimeAt(origin), features.Level(g, origin), horizons);
+    }
+
+    /// <summary>
+    /// Forecast alerts for every gauge: each threshold a gauge is below now and will reach with at least
+    /// <paramref name="probability"/> within 120 minutes (the probability the backtest's hit and false-alarm rates are for is 0.5).
+    /// </summary>
+    public IReadOnlyList<ThresholdWarning> RiverWarnings(SeriesFrame recent, double probability = RiverForecaster.WarningProbability)
+    {
+        var warnings = new List<ThresholdWarning>();
+        foreach (var gauge in _network.Gauges)
+        {
+            if (ForecastRiver(gauge.DeviceId, recent) is not { } forecast)
+            {
+                continue;
+            }
+
+            var t = gauge.Thresholds;
+            double[] levels = [t.Standby, t.FloodCaution, t.EvacuationJudgement, t.FloodDanger];
+            for (int k = 0; k < levels.Length; k++)
+            {
+                if (forecast.Level >= levels[k])
+                {
+                    continue;
+                }
+
+                var first = forecast.Horizons.FirstOrDefault(h => h.ThresholdProbabilities[k] >= probability);
+                if (first is null)
+                {
+                    continue;
+                }
+
+                double p = forecast.Horizons.Max(h => h.ThresholdProbabilities[k]);
+                warnings.Add(new ThresholdWarning(
+                    gauge.DeviceId,
+                    k + 1,
+                    ThresholdNames[k],
+                    levels[k],
+                    p,
+                    first.HorizonMinutes,
+                    string.Create(CultureInfo.InvariantCulture, $"{gauge.DeviceId} ({gauge.Name}) will reach its {ThresholdNames[k]} level ({levels[k]:F2} m) in about {first.HorizonMinutes} minutes (p = {p:F2})")));
+            }
+        }
+
+        return warnings;
+    }
+
+    /// <summary>
+    /// Forecast 15-minute means of a detector's <paramref name="target"/> (volume veh/min, speed km/h or queue_length m)
+    /// 15, 30 and 60 minutes after the last row of <paramref name="recent"/>: (horizon minutes, value, 10th, 90th percentile).
+    /// </summary>
+    public IReadOnlyList<(int HorizonMinutes, double Value, double Lower, double Upper)> ForecastDetector(string detectorId, string target, SeriesFrame recent)
+    {
+        ArgumentNullException.ThrowIfNull(recent);
+        int t = Array.IndexOf(TrafficFeatures.Targets, target);
+        var result = new List<(int, double, double, double)>();
+        if (t < 0 || recent.Step != TrafficColumns.Step)
+        {
+            return result;
+        }
+
+        var snapshot = Volatile.Read(ref _current);
+        var features = new TrafficFeatures(_city, recent, 0, recent.Length);
+        int d = -1;
+        for (int i = 0; i < features.Count; i++)
+        {
+            if (string.Equals(features.Detector(i).Id, detectorId, StringComparison.Ordinal))
+            {
+                d = i;
+            }
+        }
+
+        int origin = recent.Length - 1;
+        foreach (int minutes in TrafficForecaster.HorizonMinutes)
+        {
+            string name = string.Create(CultureInfo.InvariantCulture, $"traffic-{target.Replace('_', '-')}-{minutes:000}min");
+            if (d < 0 || !snapshot.Models.TryGetValue(name, out var model) || features.Build(d, t, origin, minutes / 5) is not { } f)
+            {
+                continue;
+            }
+
+            double value = features.Mean15(d, t, origin) + model.Predict(f);
+            result.Add((minutes, value, value + model.ResidualQuantile(0, 0.1), value + model.ResidualQuantile(0, 0.9)));
+        }
+
+        return result;
+    }
+
+    /// <summary>Webster's timing for an intersection from forecast critical-lane flow (veh/h per lane) and the conflicting phase's flow ratio.</summary>
+    public static SignalTiming RecommendTiming(double mainCriticalFlowPerLane, double crossFlowRatio) =>
+        Webster.Plan(mainCriticalFlowPerLane / Webster.SaturationFlow, crossFlowRatio);
+
+    private sealed record Snapshot(Dictionary<string, HorizonModel> Models, string Folder);
+}

@@ -1,0 +1,487 @@
+using System.Globalization;
+using IotHub.City;
+using Microsoft.ML;
+
+namespace IotHub.Forecasting;
+
+/// <summary>River level forecasts: one pooled model per horizon for every gauge, backtests and threshold warnings.</summary>
+internal sealed class RiverForecaster
+{
+    public static readonly int[] HorizonMinutes = [10, 30, 60, 90, 120];
+
+    /// <summary>Warn when the probability of reaching a threshold within 120 minutes is at least this.</summary>
+    public const double WarningProbability = 0.5;
+
+    /// <summary>Warning probabilities the backtest scores, to show the trade-off between lead and false alarms.</summary>
+    public static readonly double[] WarningProbabilities = [0.3, 0.5, 0.7, 0.85];
+
+    // A threshold is crossed again only after the level fell this far below it (DOMAIN.md: alerts must not flap).
+    private const double RearmMargin = 0.10;
+
+    private readonly RiverNetwork _network;
+    private readonly TrainerKind _trainer;
+    private readonly GbmOptions _options;
+
+    public RiverForecaster(CityScenario city, TrainerKind trainer, GbmOptions options)
+    {
+        _network = new RiverNetwork(city);
+        _trainer = trainer;
+        _options = options;
+    }
+
+    internal RiverNetwork Network => _network;
+
+    /// <summary>Trains one model per horizon on rows [from, to) of <paramref name="frame"/>.</summary>
+    public HorizonModel[] Train(SeriesFrame frame, int from, int to)
+    {
+        var features = new RiverFeatures(_network, frame);
+        var models = new HorizonModel[HorizonMinutes.Length];
+        for (int h = 0; h < HorizonMinutes.Length; h++)
+        {
+            int steps = HorizonMinutes[h] / 10;
+            var rows = new TrainingRows();
+            for (int g = 0; g < _network.Gauges.Length; g++)
+            {
+                var level = frame[RiverColumns.Level(_network.Gauges[g].DeviceId)];
+                for (int i = from + RiverFeatures.History; i + steps < to; i++)
+                {
+                    int bin = features.Bin(g, i);
+
+                    // Dry weather is most of the record and teaches little: keep one row in four.
+                    if (bin == 0 && i % 4 != 0)
+                    {
+                        continue;
+                    }
+
+                    var f = features.Build(g, i, steps);
+                    double label = level[i + steps] - level[i];
+                    if (f is null || double.IsNaN(label))
+                    {
+                        continue;
+                    }
+
+                    rows.Add(f, label, bin, i);
+                }
+            }
+
+            var card = new ModelCard
+            {
+                Name = string.Create(CultureInfo.InvariantCulture, $"river-level-{HorizonMinutes[h]:000}min"),
+                Target = "river.level",
+                Unit = "m",
+                HorizonMinutes = HorizonMinutes[h],
+                Features = RiverFeatures.Names,
+                TrainingFrom = frame.TimeAt(from),
+                TrainingTo = frame.TimeAt(to),
+                TrainingRows = rows.Count,
+                Trainer = "",
+                ResidualPercentiles = [],
+                BinRule = "0: dry; 1: catchment rain in 3 h >= 1 mm or level moved >= 0.05 m in 1 h; 2: catchment rain in 1 h >= 5 mm, rise >= 0.1 m in 30 min, or >= 3 mm in 30 min at the gauges to the west",
+            };
+            models[h] = HorizonModel.Train(new MLContext(seed: 1), card, rows, _trainer, _options, bins: 3);
+        }
+
+        return models;
+    }
+
+    /// <summary>Forecasts for every gauge and horizon from every origin in [from, to): [horizon][gauge][row] (NaN outside).</summary>
+    public (double[][][] Level, int[][] Bin) Predict(HorizonModel[] models, SeriesFrame frame, int from, int to)
+    {
+        var features = new RiverFeatures(_network, frame);
+        int gauges = _network.Gauges.Length;
+        var result = new double[models.Length][][];
+        var bins = new int[gauges][];
+        for (int g = 0; g < gauges; g++)
+        {
+            bins[g] = new int[frame.Length];
+            for (int i = Math.Max(from, RiverFeatures.History); i < to; i++)
+            {
+                bins[g][i] = features.Bin(g, i);
+            }
+        }
+
+        for (int h = 0; h < models.Length; h++)
+        {
+            int steps = models[h].Card.HorizonMinutes / 10;
+            result[h] = new double[gauges][];
+            var batch = new List<float[]>();
+            var where = new List<(int Gauge, int Row)>();
+            for (int g = 0; g < gauges; g++)
+            {
+                result[h][g] = new double[frame.Length];
+                Array.Fill(result[h][g], double.NaN);
+                for (int i = from; i < to; i++)
+                {
+                    if (features.Build(g, i, steps) is { } f)
+                    {
+                        batch.Add(f);
+                        where.Add((g, i));
+                    }
+                }
+            }
+
+            var deltas = models[h].PredictBatch(batch);
+            for (int n = 0; n < deltas.Length; n++)
+            {
+                var (g, i) = where[n];
+                result[h][g][i] = features.Level(g, i) + deltas[n];
+            }
+        }
+
+        return (result, bins);
+    }
+
+    /// <summary>Rolling-origin backtest; returns the scores and the models of the last fold (trained on the most recent window).</summary>
+    public RiverBacktest Backtest(SeriesFrame frame, Fold[] folds, IProgress<string>? progress)
+    {
+        int gauges = _network.Gauges.Length;
+        var actual = new List<double>[HorizonMinutes.Length];
+        var model = new List<double>[HorizonMinutes.Length];
+        var persistence = new List<double>[HorizonMinutes.Length];
+        var average = new List<double>[HorizonMinutes.Length];
+        var storm = new List<bool>[HorizonMinutes.Length];
+        for (int h = 0; h < HorizonMinutes.Length; h++)
+        {
+            actual[h] = [];
+            model[h] = [];
+            persistence[h] = [];
+            average[h] = [];
+            storm[h] = [];
+        }
+
+        var crossings = new List<CrossingScores>[WarningProbabilities.Length];
+        for (int p = 0; p < crossings.Length; p++)
+        {
+            crossings[p] = [];
+        }
+
+        HorizonModel[] last = [];
+        double trainSeconds = 0;
+        PlotSeries? worst = null;
+        double worstRatio = double.MinValue;
+        var features = new RiverFeatures(_network, frame);
+        foreach (var fold in folds)
+        {
+            progress?.Report(string.Create(CultureInfo.InvariantCulture, $"rivers: training fold ending {frame.TimeAt(fold.TrainTo):yyyy-MM-dd}"));
+            var clock = TrainingClock.Start();
+            last = Train(frame, fold.TrainFrom, fold.TrainTo);
+            trainSeconds = clock.Stop();
+            var (predicted, bins) = Predict(last, frame, fold.TestFrom, fold.TestTo);
+            for (int g = 0; g < gauges; g++)
+            {
+                var level = frame[RiverColumns.Level(_network.Gauges[g].DeviceId)];
+                var slotMean = TimeOfWeekMean(frame, level, fold.TrainFrom, fold.TrainTo);
+                double dry = Percentile(level, fold.TrainFrom, fold.TrainTo, 0.05);
+                for (int h = 0; h < HorizonMinutes.Length; h++)
+                {
+                    int steps = HorizonMinutes[h] / 10;
+                    for (int i = fold.TestFrom; i + steps < fold.TestTo; i++)
+                    {
+                        double p = predicted[h][g][i];
+                        double a = level[i + steps];
+                        if (double.IsNaN(p) || double.IsNaN(a))
+                        {
+                            continue;
+                        }
+
+                        actual[h].Add(a);
+                        model[h].Add(p);
+                        persistence[h].Add(level[i]);
+                        average[h].Add(slotMean[SlotOfWeek(frame, i + steps)]);
+                        storm[h].Add(features.CatchmentRain3h(g, i) >= 1 || level[i] - dry >= 0.2 || a - dry >= 0.2);
+                    }
+                }
+
+                for (int p = 0; p < WarningProbabilities.Length; p++)
+                {
+                    crossings[p].Add(Crossings(last, predicted, bins, level, g, fold.TestFrom + RiverFeatures.History, fold.TestTo, WarningProbabilities[p]));
+                }
+                var (ratio, plot) = StormPlot(frame, last, predicted, bins, level, g, fold);
+                if (ratio > worstRatio)
+                {
+                    worstRatio = ratio;
+                    worst = plot;
+                }
+            }
+        }
+
+        var scores = new List<HorizonScores>();
+        for (int h = 0; h < HorizonMinutes.Length; h++)
+        {
+            scores.Add(Score(h, actual[h], model[h], persistence[h], average[h], null, "all"));
+            scores.Add(Score(h, actual[h], model[h], persistence[h], average[h], storm[h], "storm"));
+        }
+
+        var totals = new CrossingScores[WarningProbabilities.Length];
+        for (int p = 0; p < totals.Length; p++)
+        {
+            var list = crossings[p];
+            totals[p] = new CrossingScores(
+                list.Sum(c => c.Crossings),
+                list.Sum(c => c.WarnedAtLeast30Minutes),
+                list.Sum(c => c.Warned),
+                list.Sum(c => c.Alerts),
+                list.Sum(c => c.FalseAlerts),
+                Median(list.Where(c => c.Warned > 0).Select(c => c.MedianLeadMinutes)),
+                WarningProbabilities[p]);
+        }
+
+        for (int h = 0; h < last.Length; h++)
+        {
+            var s = scores.First(x => x.HorizonMinutes == HorizonMinutes[h] && x.Subset == "storm");
+            last[h] = new HorizonModel(new MLContext(seed: 1), last[h].Transformer, last[h].Card with
+            {
+                Metrics = new Dictionary<string, ForecastMetrics>(StringComparer.Ordinal)
+                {
+                    ["model"] = s.Model,
+                    ["persistence"] = s.Persistence,
+                    ["historical-average"] = s.HistoricalAverage,
+                },
+            });
+        }
+
+        return new RiverBacktest(scores, totals, worst, last, trainSeconds);
+    }
+
+    private static HorizonScores Score(int h, List<double> a, List<double> m, List<double> p, List<double> ha, List<bool>? mask, string subset)
+    {
+        var sa = new List<double>();
+        var sm = new List<double>();
+        var sp = new List<double>();
+        var sh = new List<double>();
+        for (int i = 0; i < a.Count; i++)
+        {
+            if (mask is null || mask[i])
+            {
+                sa.Add(a[i]);
+                sm.Add(m[i]);
+                sp.Add(p[i]);
+                sh.Add(ha[i]);
+            }
+        }
+
+        return new HorizonScores(
+            "river.level",
+            HorizonMinutes[h],
+            ForecastMetrics.Compute(sa.ToArray(), sm.ToArray()),
+            ForecastMetrics.Compute(sa.ToArray(), sp.ToArray()),
+            ForecastMetrics.Compute(sa.ToArray(), sh.ToArray()),
+            subset);
+    }
+
+    /// <summary>Probability that gauge <paramref name="g"/> reaches <paramref name="threshold"/> at horizon h from origin i.</summary>
+    private static double ProbabilityAtLeast(HorizonModel[] models, double[][][] predicted, int[][] bins, int g, int i, double threshold)
+    {
+        double best = 0;
+        for (int h = 0; h < models.Length; h++)
+        {
+            double p = predicted[h][g][i];
+            if (!double.IsNaN(p))
+            {
+                best = Math.Max(best, models[h].ProbabilityAtLeast(bins[g][i], p, threshold));
+            }
+        }
+
+        return best;
+    }
+
+    private CrossingScores Crossings(HorizonModel[] models, double[][][] predicted, int[][] bins, double[] level, int g, int from, int to, double warningProbability)
+    {
+        var t = _network.Gauges[g].Thresholds;
+        double[] thresholds = [t.Standby, t.FloodCaution, t.EvacuationJudgement, t.FloodDanger];
+        int crossingsCount = 0, warned30 = 0, warned = 0, alerts = 0, falseAlerts = 0;
+        var leads = new List<double>();
+        foreach (double threshold in thresholds)
+        {
+            // Actual crossings.
+            var crossings = new List<int>();
+            bool armed = level[from] < threshold;
+            for (int i = from + 1; i < to; i++)
+            {
+                if (armed && level[i] >= threshold)
+                {
+                    crossings.Add(i);
+                    armed = false;
+                }
+                else if (!armed && level[i] < threshold - RearmMargin)
+                {
+                    armed = true;
+                }
+            }
+
+            // Alerts: runs of warnings (gaps of up to 2 rows merged), only while below the threshold.
+            var episodes = new List<(int Start, int End)>();
+            int start = -1, lastWarn = -100;
+            for (int i = from; i < to; i++)
+            {
+                bool warn = level[i] < threshold && ProbabilityAtLeast(models, predicted, bins, g, i, threshold) >= warningProbability;
+                if (!warn)
+                {
+                    continue;
+                }
+
+                if (start >= 0 && i - lastWarn <= 3)
+                {
+                    lastWarn = i;
+                    continue;
+                }
+
+                if (start >= 0)
+                {
+                    episodes.Add((start, lastWarn));
+                }
+
+                start = i;
+                lastWarn = i;
+            }
+
+            if (start >= 0)
+            {
+                episodes.Add((start, lastWarn));
+            }
+
+            alerts += episodes.Count;
+            foreach (var (s, e) in episodes)
+            {
+                bool hit = crossings.Exists(c => c >= s && c <= e + 12);
+                if (!hit)
+                {
+                    falseAlerts++;
+                }
+            }
+
+            foreach (int c in crossings)
+            {
+                crossingsCount++;
+                int earliest = int.MaxValue;
+                foreach (var (s, e) in episodes)
+                {
+                    if (s <= c && c <= e + 12)
+                    {
+                        earliest = Math.Min(earliest, s);
+                    }
+                }
+
+                if (earliest != int.MaxValue)
+                {
+                    warned++;
+                    double lead = (c - earliest) * 10.0;
+                    leads.Add(lead);
+                    if (lead >= 30)
+                    {
+                        warned30++;
+                    }
+                }
+            }
+        }
+
+        return new CrossingScores(crossingsCount, warned30, warned, alerts, falseAlerts, Median(leads), warningProbability);
+    }
+
+    private (double Ratio, PlotSeries Plot) StormPlot(SeriesFrame frame, HorizonModel[] models, double[][][] predicted, int[][] bins, double[] level, int g, Fold fold)
+    {
+        var gauge = _network.Gauges[g];
+        int peak = fold.TestFrom;
+        for (int i = fold.TestFrom; i < fold.TestTo; i++)
+        {
+            if (level[i] > level[peak])
+            {
+                peak = i;
+            }
+        }
+
+        int h60 = Array.IndexOf(HorizonMinutes, 60);
+        int steps = 6;
+        int from = Math.Max(fold.TestFrom + steps, peak - 36);
+        int to = Math.Min(fold.TestTo, peak + 36);
+        int n = Math.Max(0, to - from);
+        var x = new double[n];
+        var actual = new double[n];
+        var forecast = new double[n];
+        var lower = new double[n];
+        var upper = new double[n];
+        var persistence = new double[n];
+        for (int k = 0; k < n; k++)
+        {
+            int i = from + k;
+            int origin = i - steps;
+            x[k] = k / 6.0;
+            actual[k] = level[i];
+            forecast[k] = predicted[h60][g][origin];
+            lower[k] = forecast[k] + models[h60].ResidualQuantile(bins[g][origin], 0.1);
+            upper[k] = forecast[k] + models[h60].ResidualQuantile(bins[g][origin], 0.9);
+            persistence[k] = level[origin];
+        }
+
+        var t = gauge.Thresholds;
+        var plot = new PlotSeries(
+            string.Create(CultureInfo.InvariantCulture, $"{gauge.DeviceId} ({gauge.Name}), storm peaking {frame.TimeAt(peak).ToOffset(TimeSpan.FromHours(9)):yyyy-MM-dd HH:mm} JST: 60-min forecast"),
+            "level (m)",
+            x,
+            string.Create(CultureInfo.InvariantCulture, $"hours from {frame.TimeAt(from).ToOffset(TimeSpan.FromHours(9)):MM-dd HH:mm} JST"),
+            actual,
+            forecast,
+            lower,
+            upper,
+            persistence,
+            "persistence",
+            [new("standby", t.Standby), new("flood caution", t.FloodCaution), new("evacuation judgement", t.EvacuationJudgement), new("flood danger", t.FloodDanger)]);
+        return (level[peak] / t.FloodDanger, plot);
+    }
+
+    private static int SlotOfWeek(SeriesFrame frame, int index)
+    {
+        var t = frame.TimeAt(index);
+        return (int)(((t.ToUnixTimeSeconds() % 604800) + 604800) % 604800 / (long)frame.Step.TotalSeconds);
+    }
+
+    /// <summary>Mean of each time-of-week slot over rows [from, to).</summary>
+    internal static double[] TimeOfWeekMean(SeriesFrame frame, double[] values, int from, int to)
+    {
+        int slots = (int)(TimeSpan.FromDays(7) / frame.Step);
+        var sum = new double[slots];
+        var count = new int[slots];
+        for (int i = from; i < to; i++)
+        {
+            if (!double.IsNaN(values[i]))
+            {
+                int s = SlotOfWeek(frame, i);
+                sum[s] += values[i];
+                count[s]++;
+            }
+        }
+
+        for (int s = 0; s < slots; s++)
+        {
+            sum[s] = count[s] > 0 ? sum[s] / count[s] : double.NaN;
+        }
+
+        return sum;
+    }
+
+    private static double Percentile(double[] values, int from, int to, double p)
+    {
+        var list = new List<double>();
+        for (int i = from; i < to; i++)
+        {
+            if (!double.IsNaN(values[i]))
+            {
+                list.Add(values[i]);
+            }
+        }
+
+        if (list.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        list.Sort();
+        return list[(int)(p * (list.Count - 1))];
+    }
+
+    internal static double Median(IEnumerable<double> values)
+    {
+        var list = values.Where(v => !double.IsNaN(v)).OrderBy(v => v).ToList();
+        return list.Count == 0 ? double.NaN : list[list.Count / 2];
+    }
+}
