@@ -1,6 +1,6 @@
 namespace IotHub.Edge;
 
-/// <summary>Options of an edge agent process.</summary>
+/// <summary>Options of an edge agent process; validated at start.</summary>
 public sealed class EdgeAgentOptions
 {
     /// <summary>Hub's MQTT host. Default 127.0.0.1.</summary>
@@ -9,44 +9,87 @@ public sealed class EdgeAgentOptions
     /// <summary>Hub's MQTT port. Default 1883.</summary>
     public int Port { get; set; } = 1883;
 
-    /// <summary>How often each device samples its sensors. Default 2 s.</summary>
-    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>Use TLS to the hub (then the port is usually 8883). Default off.</summary>
+    public bool UseTls { get; set; }
 
-    /// <summary>
-    /// Readings a device keeps while the hub is unreachable. When full, the oldest routine
-    /// reading is dropped and counted. Default 1,000.
-    /// </summary>
-    public int MaxBufferedReadings { get; set; } = 1000;
+    /// <summary>The disk queue file (SQLite), one per agent process. Required.</summary>
+    public string QueuePath { get; set; } = "";
 
-    /// <summary>Longest wait between reconnect attempts (exponential backoff with jitter). Default 30 s.</summary>
+    /// <summary>Bound on the disk queue's reading bytes; when full the oldest routine readings are dropped. Default 256 MiB.</summary>
+    public long MaxQueueBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Most readings in one uplink batch. Default 500.</summary>
+    public int MaxBatchReadings { get; set; } = 500;
+
+    /// <summary>Most bytes in one uplink batch; below the hub's payload limit (256 KiB). Default 192 KiB.</summary>
+    public int MaxBatchBytes { get; set; } = 192 * 1024;
+
+    /// <summary>Pacing of this agent's uplink (all devices), readings per second, so a replay does not stampede the hub. Default 200,000.</summary>
+    public double MaxUplinkReadingsPerSecond { get; set; } = 200_000;
+
+    /// <summary>Longest wait between reconnect attempts (exponential backoff from 0.5 s with jitter). Default 30 s.</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Throws when an option is out of range, naming it.</summary>
+    /// <summary>How often each device reports its health on its state topic. Default 60 s.</summary>
+    public TimeSpan HealthInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Connect and acknowledgement timeout. Default 10 s.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Whether devices sample their sensors; off only to drain a queue. Default on.</summary>
+    public bool Sample { get; set; } = true;
+
+    /// <summary>Throws an <see cref="EdgeConfigurationException"/> naming the first option out of range.</summary>
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Host))
         {
-            throw new ArgumentException("Edge: Host is required.");
+            throw new EdgeConfigurationException("hub host is required");
         }
 
         if (Port is < 1 or > 65535)
         {
-            throw new ArgumentException($"Edge: Port must be 1..65535, was {Port}.");
+            throw new EdgeConfigurationException($"hub port must be 1..65535, was {Port}");
         }
 
-        if (SampleInterval < TimeSpan.FromMilliseconds(100) || SampleInterval > TimeSpan.FromDays(1))
+        if (string.IsNullOrWhiteSpace(QueuePath))
         {
-            throw new ArgumentException($"Edge: SampleInterval must be 100 ms..1 day, was {SampleInterval}.");
+            throw new EdgeConfigurationException("queue path is required");
         }
 
-        if (MaxBufferedReadings is < 1 or > 10_000_000)
+        if (MaxQueueBytes < 64 * 1024)
         {
-            throw new ArgumentException($"Edge: MaxBufferedReadings must be 1..10000000, was {MaxBufferedReadings}.");
+            throw new EdgeConfigurationException($"queue size must be at least 64 KiB, was {MaxQueueBytes} bytes");
+        }
+
+        if (MaxBatchReadings is < 1 or > 10_000)
+        {
+            throw new EdgeConfigurationException($"maxBatchReadings must be 1..10000, was {MaxBatchReadings}");
+        }
+
+        if (MaxBatchBytes is < 1024 or > 256 * 1024)
+        {
+            throw new EdgeConfigurationException($"maxBatchBytes must be 1 KiB..256 KiB, was {MaxBatchBytes}");
+        }
+
+        if (!(MaxUplinkReadingsPerSecond >= 1))
+        {
+            throw new EdgeConfigurationException($"maxReadingsPerSecond must be at least 1, was {MaxUplinkReadingsPerSecond}");
         }
 
         if (MaxReconnectDelay < TimeSpan.FromMilliseconds(100))
         {
-            throw new ArgumentException($"Edge: MaxReconnectDelay must be at least 100 ms, was {MaxReconnectDelay}.");
+            throw new EdgeConfigurationException($"maxReconnectDelaySeconds must be at least 0.1, was {MaxReconnectDelay.TotalSeconds}");
+        }
+
+        if (HealthInterval < TimeSpan.FromMilliseconds(100))
+        {
+            throw new EdgeConfigurationException($"healthIntervalSeconds must be at least 0.1, was {HealthInterval.TotalSeconds}");
+        }
+
+        if (Timeout < TimeSpan.FromMilliseconds(100))
+        {
+            throw new EdgeConfigurationException($"timeoutSeconds must be at least 0.1, was {Timeout.TotalSeconds}");
         }
     }
 }

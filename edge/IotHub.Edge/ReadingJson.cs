@@ -11,7 +11,7 @@ public static class ReadingJson
     /// <param name="Values">Field name and value (double, long, bool or string).</param>
     public sealed record Reading(long TimestampMs, IReadOnlyList<KeyValuePair<string, object>> Values);
 
-    /// <summary>Serializes readings to UTF-8 JSON.</summary>
+    /// <summary>Serializes readings to UTF-8 JSON (an array).</summary>
     public static byte[] Serialize(IReadOnlyList<Reading> readings)
     {
         ArgumentNullException.ThrowIfNull(readings);
@@ -21,40 +21,58 @@ public static class ReadingJson
             writer.WriteStartArray();
             foreach (var reading in readings)
             {
-                writer.WriteStartObject();
-                writer.WriteNumber("ts", reading.TimestampMs);
-                writer.WriteStartObject("values");
-                foreach (var (name, value) in reading.Values)
-                {
-                    switch (value)
-                    {
-                        case double d:
-                            writer.WriteNumber(name, d);
-                            break;
-                        case long l:
-                            writer.WriteNumber(name, l);
-                            break;
-                        case int i:
-                            writer.WriteNumber(name, i);
-                            break;
-                        case bool b:
-                            writer.WriteBoolean(name, b);
-                            break;
-                        case string s:
-                            writer.WriteString(name, s);
-                            break;
-                        default:
-                            throw new ArgumentException($"Field '{name}' has unsupported value type {value?.GetType().Name ?? "null"}.", nameof(readings));
-                    }
-                }
-
-                writer.WriteEndObject();
-                writer.WriteEndObject();
+                Write(writer, reading.TimestampMs, reading.Values);
             }
 
             writer.WriteEndArray();
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Serializes one reading to a UTF-8 JSON object, as the disk queue keeps it.</summary>
+    public static byte[] SerializeOne(long timestampMs, IReadOnlyList<KeyValuePair<string, object>> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            Write(writer, timestampMs, values);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void Write(Utf8JsonWriter writer, long timestampMs, IReadOnlyList<KeyValuePair<string, object>> values)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("ts", timestampMs);
+        writer.WriteStartObject("values");
+        foreach (var (name, value) in values)
+        {
+            switch (value)
+            {
+                case double d:
+                    writer.WriteNumber(name, d);
+                    break;
+                case long l:
+                    writer.WriteNumber(name, l);
+                    break;
+                case int i:
+                    writer.WriteNumber(name, i);
+                    break;
+                case bool b:
+                    writer.WriteBoolean(name, b);
+                    break;
+                case string s:
+                    writer.WriteString(name, s);
+                    break;
+                default:
+                    throw new ArgumentException($"Field '{name}' has unsupported value type {value?.GetType().Name ?? "null"}.", nameof(values));
+            }
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
     }
 }

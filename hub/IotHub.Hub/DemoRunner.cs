@@ -70,10 +70,23 @@ internal sealed class DemoRunner(DeviceRegistry registry, string dataDirectory, 
     {
         var simulation = new CitySimulation(_scenario, seed, time.GetUtcNow());
         var simulationLock = new Lock();
+
+        // The demo samples every 2 s (the field default is 10 minutes) so the dashboard moves.
+        var demoSampling = new DeviceSettings { NormalInterval = TimeSpan.FromSeconds(2), FastInterval = TimeSpan.FromSeconds(2) };
+        var gauges = _scenario.Devices.Where(d => d.Thresholds is not null).ToList();
         var devices = _scenario.Devices
-            .Select(d => new EdgeDeviceOptions(d.Id, _tokens[d.Id], new SimulatedSensor(simulation, simulationLock, d)))
+            .Select(d => new EdgeDeviceOptions(d.Id, _tokens[d.Id], new SimulatedSensor(simulation, simulationLock, d))
+            {
+                Name = d.Name,
+                Settings = demoSampling with { Standby = d.Thresholds?.Standby, FloodDanger = d.Thresholds?.FloodDanger },
+                NearbyGauges = ReferenceEquals(d.Kind, DeviceKinds.SmartPole)
+                    ? [.. gauges.Where(g => new GeoPoint(g.Latitude, g.Longitude).DistanceKm(new GeoPoint(d.Latitude, d.Longitude)) <= 6.0).Select(g => g.Id)]
+                    : [],
+            })
             .ToList();
-        var options = new EdgeAgentOptions { Port = mqttPort, SampleInterval = TimeSpan.FromSeconds(2) };
+
+        // The demo's agent keeps its disk queue in the hub's data folder, so a restart resumes it.
+        var options = new EdgeAgentOptions { Port = mqttPort, QueuePath = Path.Combine(dataDirectory, "demo-edge-queue.db"), MaxQueueBytes = 64L * 1024 * 1024 };
         await using var agent = new EdgeAgent(options, devices, time, loggers.CreateLogger("IotHub.Edge"), seed);
         await agent.RunAsync(cancellationToken);
     }

@@ -1,0 +1,476 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using System.Threading.Channels;
+using IotHub.Telemetry;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Exceptions;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace IotHub.Edge;
+
+/// <summary>
+/// One device of an agent: its sampling state (written by the agent's sampling loop) and its
+/// uplink (its own MQTT 5 session, run by <see cref="RunUplinkAsync"/>): batches from the disk
+/// queue sent in order, one in flight at a time, QoS 1 with the <c>batch-seq</c> user property;
+/// a batch leaves the queue only on the hub's PUBACK. Reconnects with exponential backoff and
+/// jitter; follows its retained config topic and reports on its state topic.
+/// </summary>
+internal sealed partial class DeviceRuntime : IDisposable
+{
+    private const int MaxRiseHistory = 32;
+
+    private readonly EdgeAgentOptions _options;
+    private readonly DiskQueueFile _queue;
+    private readonly UplinkPacer _pacer;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Random _jitter;
+    private readonly IMqttClient _client;
+    private readonly string _telemetryTopic;
+    private readonly string _configTopic;
+    private readonly string _stateTopic;
+
+    // Bounded to one pending wake-up: more would say nothing new.
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    // Recent (time, level) readings for the rise rate; bounded by MaxRiseHistory and the rise window.
+    private readonly List<(DateTimeOffset Time, double Level)> _levels = new(MaxRiseHistory);
+    private volatile DeviceSettings _settings;
+    private volatile string? _configError;
+    private volatile bool _stateDue = true;
+    private volatile bool _reschedule;
+    private int _failedConnects;
+
+    public DeviceRuntime(EdgeDeviceOptions device, EdgeAgentOptions options, DiskQueueFile queue, UplinkPacer pacer, TimeProvider time, ILogger logger, int seed)
+    {
+        Options = device;
+        _options = options;
+        _queue = queue;
+        _pacer = pacer;
+        _time = time;
+        _logger = logger;
+        _jitter = new Random(seed);
+        Key = queue.RegisterDevice(device.DeviceId);
+        _settings = device.Settings;
+        if (queue.LoadConfig(Key) is { } saved)
+        {
+            // The last remote configuration applies from the start, even while the hub is unreachable.
+            TryApplyConfig(saved, persist: false);
+        }
+
+        _client = new MqttClientFactory().CreateMqttClient();
+        _client.ApplicationMessageReceivedAsync += OnMessageAsync;
+        _telemetryTopic = DeviceTopic.TelemetryTopic(device.DeviceId);
+        _configTopic = DeviceTopic.ConfigTopic(device.DeviceId);
+        _stateTopic = DeviceTopic.StateTopic(device.DeviceId);
+    }
+
+    public EdgeDeviceOptions Options { get; }
+
+    public int Key { get; }
+
+    public DeviceSettings Settings => _settings;
+
+    public string? ConfigError => _configError;
+
+    public bool Connected => _client.IsConnected;
+
+    // Sampling state: read and written by the agent's sampling loop only.
+    public DateTimeOffset NextSampleAt { get; set; }
+
+    public long LastSampleMs { get; set; }
+
+    public bool FastSampling { get; set; }
+
+    public double? LastBattery { get; set; }
+
+    public string? Signage { get; private set; }
+
+    /// <summary>True once after the settings changed, so the sampling loop can apply a shorter interval now.</summary>
+    public bool TakeReschedule()
+    {
+        if (!_reschedule)
+        {
+            return false;
+        }
+
+        _reschedule = false;
+        return true;
+    }
+
+    public bool IsPole => ReferenceEquals(Options.Sensor.Kind, IotHub.City.DeviceKinds.SmartPole);
+
+    public bool IsGauge => ReferenceEquals(Options.Sensor.Kind, IotHub.City.DeviceKinds.RiverGauge);
+
+    /// <summary>
+    /// Metres per hour risen since the newest earlier reading that is at least <paramref name="minSpan"/>
+    /// old (readings older than <paramref name="window"/> are forgotten once a newer one is that old);
+    /// 0 until such a reading exists.
+    /// </summary>
+    public double RiseRate(double level, DateTimeOffset now, TimeSpan window, TimeSpan minSpan)
+    {
+        while (_levels.Count > 1 && ((now - _levels[0].Time > window && now - _levels[1].Time >= minSpan) || _levels.Count >= MaxRiseHistory))
+        {
+            _levels.RemoveAt(0);
+        }
+
+        var rate = 0.0;
+        if (_levels.Count > 0)
+        {
+            var (then, before) = _levels[0];
+            var span = now - then;
+            if (span >= minSpan)
+            {
+                rate = (level - before) / span.TotalHours;
+            }
+        }
+
+        _levels.Add((now, level));
+        return rate;
+    }
+
+    public void ShowSignage(string message)
+    {
+        if (string.Equals(Signage, message, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        Signage = message;
+        if (Options.Sensor is ISignageDisplay display)
+        {
+            display.Show(message);
+        }
+
+        LogSignage(_logger, Options.DeviceId, message);
+        _stateDue = true;
+    }
+
+    /// <summary>Tells the uplink there is something to send.</summary>
+    public void Wake() => _wake.Writer.TryWrite(true);
+
+    public EdgeDeviceHealth Health()
+    {
+        var queue = _queue.Stats(Key);
+        var sensorHealth = Options.Sensor as ISensorHealth;
+        TimeSpan? oldestAge = queue.OldestUnsentMs is { } oldest
+            ? _time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(oldest)
+            : null;
+        return new EdgeDeviceHealth(
+            Options.DeviceId,
+            _client.IsConnected,
+            queue,
+            oldestAge,
+            _queue.Bytes,
+            _queue.MaxBytes,
+            _queue.DroppedTotal,
+            LastBattery,
+            sensorHealth?.RssiDbm,
+            sensorHealth?.ClockOffset,
+            FastSampling,
+            IsPole ? Signage ?? LocalRules.NormalSignage : null);
+    }
+
+    /// <summary>Sends queued batches and state until cancelled (or, with <paramref name="untilDrained"/>, until the queue is empty).</summary>
+    public async Task RunUplinkAsync(TimeSpan initialSpread, bool untilDrained, CancellationToken cancellationToken)
+    {
+        // Spread the fleet's first connections so a starting agent does not stampede the hub.
+        await Task.Delay(initialSpread * _jitter.NextDouble(), _time, cancellationToken);
+        var nextHealth = _time.GetUtcNow();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!_client.IsConnected && !await TryConnectAsync(cancellationToken))
+            {
+                await Task.Delay(NextBackoff(), _time, cancellationToken);
+                continue;
+            }
+
+            if (!await DrainAsync(cancellationToken))
+            {
+                continue;
+            }
+
+            if (untilDrained && _queue.Stats(Key).Depth == 0)
+            {
+                return;
+            }
+
+            var now = _time.GetUtcNow();
+            if (_stateDue || now >= nextHealth)
+            {
+                if (!await PublishStateAsync(cancellationToken))
+                {
+                    continue;
+                }
+
+                nextHealth = now + _options.HealthInterval;
+            }
+
+            await WaitForWorkAsync(nextHealth - now, cancellationToken);
+        }
+    }
+
+    private async Task WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (_wake.Reader.TryRead(out _) || timeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(timeout, _time, stop.Token);
+        var wake = _wake.Reader.WaitToReadAsync(stop.Token).AsTask();
+        await Task.WhenAny(delay, wake);
+        await stop.CancelAsync();
+        _wake.Reader.TryRead(out _);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Sends every queued batch; false when the connection failed (the batch stays queued).</summary>
+    private async Task<bool> DrainAsync(CancellationToken cancellationToken)
+    {
+        while (_queue.NextBatch(Key, _options.MaxBatchReadings, _options.MaxBatchBytes) is { } batch)
+        {
+            await _pacer.WaitAsync(batch.Count, cancellationToken);
+            var message = new MqttApplicationMessageBuilder()
+                .WithTopic(_telemetryTopic)
+                .WithPayload(batch.Payload)
+                .WithContentType("application/json")
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithUserProperty(UplinkProperties.BatchSequence, System.Text.Encoding.ASCII.GetBytes(batch.Sequence.ToString(CultureInfo.InvariantCulture)))
+                .Build();
+            MqttClientPublishResult result;
+            try
+            {
+                result = await _client.PublishAsync(message, cancellationToken);
+            }
+            catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
+            {
+                LogSendFailed(_logger, Options.DeviceId, batch.Sequence, ex.Message);
+                await DropConnectionAsync();
+                return false;
+            }
+
+            // MQTT 5 §3.4.2.1: reason codes below 0x80 are success (0x10: no subscribers).
+            if ((int)result.ReasonCode < 0x80)
+            {
+                _queue.Acknowledge(batch);
+                _failedConnects = 0;
+                continue;
+            }
+
+            if (result.ReasonCode is MqttClientPublishReasonCode.ImplementationSpecificError or MqttClientPublishReasonCode.UnspecifiedError or MqttClientPublishReasonCode.QuotaExceeded)
+            {
+                // The hub could not store it now (store failure, overload): keep it and retry after a backoff.
+                LogRetryLater(_logger, Options.DeviceId, batch.Sequence, result.ReasonCode, result.ReasonString ?? "");
+                await DropConnectionAsync();
+                return false;
+            }
+
+            // The hub read the batch and refused it: sending it again would be refused again.
+            _queue.Reject(batch);
+            LogRejected(_logger, Options.DeviceId, batch.Sequence, batch.Count, result.ReasonCode, result.ReasonString ?? "");
+        }
+
+        return true;
+    }
+
+    private async Task<bool> PublishStateAsync(CancellationToken cancellationToken)
+    {
+        _stateDue = false;
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(_stateTopic)
+            .WithPayload(StateJson())
+            .WithContentType("application/json")
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithRetainFlag(true)
+            .Build();
+        try
+        {
+            await _client.PublishAsync(message, cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
+        {
+            _stateDue = true;
+            await DropConnectionAsync();
+            return false;
+        }
+    }
+
+    /// <summary>The state message: applied configuration, any configuration error, and health.</summary>
+    public byte[] StateJson()
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("ts", _time.GetUtcNow().ToUnixTimeMilliseconds());
+            writer.WritePropertyName("config");
+            _settings.WriteTo(writer);
+            if (_configError is { } error)
+            {
+                writer.WriteString("configError", error);
+            }
+            else
+            {
+                writer.WriteNull("configError");
+            }
+
+            writer.WritePropertyName("health");
+            Health().WriteTo(writer);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
+    {
+        if (!string.Equals(e.ApplicationMessage.Topic, _configTopic, StringComparison.Ordinal) || e.ApplicationMessage.Payload.Length == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var text = System.Text.EncodingExtensions.GetString(System.Text.Encoding.UTF8, e.ApplicationMessage.Payload);
+        TryApplyConfig(text, persist: true);
+        _stateDue = true;
+        Wake();
+        return Task.CompletedTask;
+    }
+
+    private void TryApplyConfig(string json, bool persist)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var updated = _settings.With(document.RootElement);
+            _settings = updated;
+            _configError = null;
+            if (persist)
+            {
+                _queue.SaveConfig(Key, json);
+            }
+
+            // A shorter interval applies now, not after the current (longer) one ends.
+            _reschedule = true;
+            LogConfigApplied(_logger, Options.DeviceId, updated.Version);
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException)
+        {
+            _configError = ex.Message;
+            LogConfigRefused(_logger, Options.DeviceId, ex.Message);
+        }
+    }
+
+    private async Task<bool> TryConnectAsync(CancellationToken cancellationToken)
+    {
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(_options.Host, _options.Port)
+            .WithClientId(Options.DeviceId)
+            .WithCredentials(Options.DeviceId, Options.Token)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithCleanSession(true)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
+            .WithTimeout(_options.Timeout);
+        if (_options.UseTls)
+        {
+            builder = builder.WithTlsOptions(tls => tls.UseTls());
+        }
+
+        try
+        {
+            var result = await _client.ConnectAsync(builder.Build(), cancellationToken);
+            if (result.ResultCode != MqttClientConnectResultCode.Success)
+            {
+                LogConnectRefused(_logger, Options.DeviceId, result.ResultCode, result.ReasonString ?? "");
+                return false;
+            }
+
+            _queue.MarkHubReached();
+            await _client.SubscribeAsync(
+                new MqttClientSubscribeOptionsBuilder().WithTopicFilter(_configTopic, MqttQualityOfServiceLevel.AtLeastOnce).Build(),
+                cancellationToken);
+            _stateDue = true;
+            LogConnected(_logger, Options.DeviceId, _failedConnects);
+            return true;
+        }
+        catch (MQTTnet.Adapter.MqttConnectingFailedException ex)
+        {
+            // The hub answered and refused (wrong token, unknown device): worth a warning, not a debug line.
+            LogConnectRefused(_logger, Options.DeviceId, MqttClientConnectResultCode.UnspecifiedError, ex.Message);
+        }
+        catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
+        {
+            LogConnectFailed(_logger, Options.DeviceId, ex.Message);
+        }
+
+        await DropConnectionAsync();
+        return false;
+    }
+
+    private TimeSpan NextBackoff()
+    {
+        // Exponential from 0.5 s, capped, with jitter over its upper half so a fleet spreads out.
+        _failedConnects++;
+        var seconds = Math.Min(_options.MaxReconnectDelay.TotalSeconds, 0.5 * Math.Pow(2, Math.Min(_failedConnects - 1, 16)));
+        return TimeSpan.FromSeconds(seconds * (0.5 + (0.5 * _jitter.NextDouble())));
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        try
+        {
+            if (_client.IsConnected)
+            {
+                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is MqttCommunicationException or InvalidOperationException or OperationCanceledException)
+        {
+            // Already gone.
+        }
+    }
+
+    private static bool IsConnectionFailure(Exception ex, CancellationToken cancellationToken) =>
+        !cancellationToken.IsCancellationRequested
+        && ex is MqttCommunicationException or InvalidOperationException or TimeoutException or OperationCanceledException or IOException or System.Net.Sockets.SocketException;
+
+    public async Task DisconnectAsync()
+    {
+        await DropConnectionAsync();
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Device {Device}: batch {Sequence} not acknowledged ({Error}); kept for resend")]
+    private static partial void LogSendFailed(ILogger logger, string device, ulong sequence, string error);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Device {Device}: hub refused batch {Sequence} of {Count} readings ({Code}): {Reason}")]
+    private static partial void LogRejected(ILogger logger, string device, ulong sequence, int count, MqttClientPublishReasonCode code, string reason);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Device {Device}: hub refused the connection ({Code}): {Reason}")]
+    private static partial void LogConnectRefused(ILogger logger, string device, MqttClientConnectResultCode code, string reason);
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Debug, Message = "Device {Device}: cannot reach the hub ({Error}); retrying with backoff")]
+    private static partial void LogConnectFailed(ILogger logger, string device, string error);
+
+    [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Device {Device}: hub could not take batch {Sequence} now ({Code}: {Reason}); retrying")]
+    private static partial void LogRetryLater(ILogger logger, string device, ulong sequence, MqttClientPublishReasonCode code, string reason);
+
+    [LoggerMessage(EventId = 306, Level = LogLevel.Debug, Message = "Device {Device}: connected after {Failures} failed attempts")]
+    private static partial void LogConnected(ILogger logger, string device, int failures);
+
+    [LoggerMessage(EventId = 307, Level = LogLevel.Information, Message = "Device {Device}: configuration version {Version} applied")]
+    private static partial void LogConfigApplied(ILogger logger, string device, long version);
+
+    [LoggerMessage(EventId = 308, Level = LogLevel.Warning, Message = "Device {Device}: configuration refused: {Error}")]
+    private static partial void LogConfigRefused(ILogger logger, string device, string error);
+
+    [LoggerMessage(EventId = 309, Level = LogLevel.Warning, Message = "Device {Device}: signage now shows: {Message}")]
+    private static partial void LogSignage(ILogger logger, string device, string message);
+}
