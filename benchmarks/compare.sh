@@ -42,5 +42,5 @@ echo "ratio http hub/victoria-metrics = $(python3 -c "print(round($(rate "$hub")
 mq=$(run mqtt --port "$mq_port" "${mqtt_small[@]}"); echo "$mq"
 hubm=$(run mqtt --port "$hub_mqtt" --hub-api "$hub_http" --admin-token "$token" "${mqtt_small[@]}"); echo "$hubm"
 echo "ratio mqtt qos1 hub(durable)/mosquitto(relay) = $(python3 -c "print(round($(rate "$hubm")/$(rate "$mq"),2))")"
-hubb=$(run mqtt --port "$hub_mqtt" --hub-api "$hub_http" --admin-token "$token" "${mqtt_big[@]}"); echo "$hubb"
+hubb=$(run mqtt --port "$hub_mqtt" --hub-api "$hub_http" --admin-token "$token" --id-prefix big-det "${mqtt_big[@]}"); echo "$hubb"
 echo "hub rss_kb=$(awk '/VmHWM/{print $2}' /proc/${pids[2]}/status)"

@@ -16,7 +16,7 @@ namespace IotHub.LoadTest;
 /// </summary>
 internal static class MqttLoad
 {
-    public static async Task<int> RunAsync(string host, int port, Uri? hubApi, string? adminToken, int devices, int messages, int pointsPerMessage, TextWriter output)
+    public static async Task<int> RunAsync(string host, int port, Uri? hubApi, string? adminToken, int devices, int messages, int pointsPerMessage, string idPrefix, TextWriter output)
     {
         var startNs = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (messages * (long)pointsPerMessage * 1000)) * 1_000_000;
         var credentials = new (string Id, string? Token)[devices];
@@ -24,7 +24,7 @@ internal static class MqttLoad
         {
             for (var d = 0; d < devices; d++)
             {
-                var id = $"load-det-{d}";
+                var id = $"{idPrefix}-{d}";
                 string? token = null;
                 if (hubApi is not null)
                 {

@@ -16,7 +16,8 @@ var adminToken = new Option<string?>("--admin-token") { Description = "The hub's
 var devices = new Option<int>("--devices") { DefaultValueFactory = _ => 100, Description = "Concurrent devices (MQTT connections)" };
 var messages = new Option<int>("--messages") { DefaultValueFactory = _ => 100, Description = "Messages per device" };
 var points = new Option<int>("--points-per-message") { DefaultValueFactory = _ => 10, Description = "Line protocol points per message" };
-var mqtt = new Command("mqtt", "MQTT 5 QoS 1 publish load (hub ingest, or broker publish -> subscriber relay)") { host, port, hubApi, adminToken, devices, messages, points };
-mqtt.SetAction(p => MqttLoad.RunAsync(p.GetValue(host)!, p.GetValue(port), p.GetValue(hubApi) is { } api ? new Uri(api) : null, p.GetValue(adminToken), p.GetValue(devices), p.GetValue(messages), p.GetValue(points), Console.Out));
+var idPrefix = new Option<string>("--id-prefix") { DefaultValueFactory = _ => "load-det", Description = "Device ids are <prefix>-<n>: use a new prefix per run so runs do not write into each other's series" };
+var mqtt = new Command("mqtt", "MQTT 5 QoS 1 publish load (hub ingest, or broker publish -> subscriber relay)") { host, port, hubApi, adminToken, devices, messages, points, idPrefix };
+mqtt.SetAction(p => MqttLoad.RunAsync(p.GetValue(host)!, p.GetValue(port), p.GetValue(hubApi) is { } api ? new Uri(api) : null, p.GetValue(adminToken), p.GetValue(devices), p.GetValue(messages), p.GetValue(points), p.GetValue(idPrefix)!, Console.Out));
 
 return await new RootCommand("IotHub load runs: the same data and client against the hub and its peers") { http, mqtt }.Parse(args).InvokeAsync();
