@@ -145,7 +145,16 @@ internal sealed partial class DeviceRuntime : IDisposable
             display.Show(message);
         }
 
-        LogSignage(_logger, Options.DeviceId, message);
+        // A disaster message is worth a warning; the return to normal (and the first show) is not.
+        if (string.Equals(message, "normal", StringComparison.Ordinal))
+        {
+            LogSignageNormal(_logger, Options.DeviceId);
+        }
+        else
+        {
+            LogSignage(_logger, Options.DeviceId, message);
+        }
+
         _stateDue = true;
     }
 
@@ -473,4 +482,7 @@ internal sealed partial class DeviceRuntime : IDisposable
 
     [LoggerMessage(EventId = 309, Level = LogLevel.Warning, Message = "Device {Device}: signage now shows: {Message}")]
     private static partial void LogSignage(ILogger logger, string device, string message);
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Device {Device}: signage shows the normal content")]
+    private static partial void LogSignageNormal(ILogger logger, string device);
 }

@@ -77,6 +77,24 @@ internal sealed class HubProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
+        try
+        {
+            await hub.WaitUntilListeningAsync(endpointsFile, dataDirectory);
+        }
+        catch
+        {
+            // A hub that failed to start is not left running (xUnit skips DisposeAsync when InitializeAsync throws).
+            await hub.DisposeAsync();
+            throw;
+        }
+
+        return hub;
+    }
+
+    private async Task WaitUntilListeningAsync(string endpointsFile, string dataDirectory)
+    {
+        var hub = this;
+        var process = _process;
         await Poll.UntilAsync(() => Task.FromResult(File.Exists(endpointsFile) || process.HasExited), TimeSpan.FromSeconds(60), () => "hub did not write endpoints.json:\n" + hub.Output);
         Assert.False(process.HasExited, "hub exited at start:\n" + hub.Output);
         using (var endpoints = JsonDocument.Parse(await File.ReadAllBytesAsync(endpointsFile)))
@@ -95,7 +113,6 @@ internal sealed class HubProcess : IAsyncDisposable
         // The printed dashboard line comes right after endpoints.json is written.
         await Poll.UntilAsync(() => Task.FromResult(hub.Output.Contains("dashboard", StringComparison.Ordinal)), TimeSpan.FromSeconds(10), () => hub.Output);
         hub.DashboardUrl = hub.Output.Split('\n').First(l => l.TrimStart().StartsWith("dashboard", StringComparison.Ordinal)).Trim()["dashboard".Length..].Trim();
-        return hub;
     }
 
     public HttpClient CreateApiClient(string? token = null)
