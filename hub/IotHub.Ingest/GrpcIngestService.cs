@@ -1,6 +1,7 @@
 using System.Buffers;
 using Grpc.Core;
 using IotHub.Storage;
+using IotHub.Telemetry.LineProtocol;
 using IotHub.Telemetry.Grpc;
 using Microsoft.Extensions.Logging;
 
@@ -72,7 +73,7 @@ public sealed partial class GrpcIngestService(
             return ack;
         }
 
-        if (!LineProtocolIngest.TryParsePrecision(batch.Precision, out var precision))
+        if (!LineProtocolPrecisionExtensions.TryParse(batch.Precision, out var precision))
         {
             ack.Status = BatchAck.Types.Status.Partial;
             ack.Errors.Add($"precision '{batch.Precision}' is not one of ns, us, ms, s");

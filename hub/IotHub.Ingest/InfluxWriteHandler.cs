@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Compression;
 using System.Text;
 using IotHub.Storage;
+using IotHub.Telemetry.LineProtocol;
 using Microsoft.AspNetCore.Http;
 
 namespace IotHub.Ingest;
@@ -42,7 +43,7 @@ public sealed class InfluxWriteHandler(
         }
 
         var precisionText = request.Query["precision"].ToString();
-        if (!LineProtocolIngest.TryParsePrecision(precisionText, out var precision))
+        if (!LineProtocolPrecisionExtensions.TryParse(precisionText, out var precision))
         {
             return Error(400, "invalid", $"precision '{precisionText}' is not one of ns, us, ms, s");
         }

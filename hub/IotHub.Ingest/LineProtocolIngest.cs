@@ -105,29 +105,6 @@ public sealed partial class LineProtocolIngest(
         return new LineProtocolWriteResult(outcome == WriteOutcome.Duplicate ? 0 : accepted.Count, errors, outcome);
     }
 
-    /// <summary>ns, us, ms, s (and InfluxDB 1.x's n, u); empty means ns.</summary>
-    public static bool TryParsePrecision(string? text, out LineProtocolPrecision precision)
-    {
-        switch (text)
-        {
-            case null or "" or "ns" or "n":
-                precision = LineProtocolPrecision.Nanosecond;
-                return true;
-            case "us" or "u":
-                precision = LineProtocolPrecision.Microsecond;
-                return true;
-            case "ms":
-                precision = LineProtocolPrecision.Millisecond;
-                return true;
-            case "s":
-                precision = LineProtocolPrecision.Second;
-                return true;
-            default:
-                precision = default;
-                return false;
-        }
-    }
-
     [LoggerMessage(EventId = 230, Level = LogLevel.Warning, Message = "{Listener} write by {Writer}: {Rejected} of {Total} lines rejected; first: {First}")]
     private static partial void LogRejectedLines(ILogger logger, string listener, string writer, int rejected, int total, string first);
 

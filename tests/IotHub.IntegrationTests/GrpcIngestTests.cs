@@ -6,28 +6,13 @@ using IotHub.Telemetry.Grpc;
 namespace IotHub.IntegrationTests;
 
 /// <summary>gRPC streaming ingest: one ack per batch, in order, after the commit.</summary>
-public sealed class GrpcIngestTests : IAsyncLifetime
+public sealed class GrpcIngestTests : ServeHubTest
 {
-    private HubProcess _hub = null!;
-    private HttpClient _api = null!;
-
-    public async Task InitializeAsync()
-    {
-        _hub = await HubProcess.StartAsync("serve");
-        _api = _hub.CreateApiClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _api.Dispose();
-        await _hub.DisposeAsync();
-    }
-
     [Fact]
     public async Task Write_DeviceBatchesWithSequences_AckedInOrderResendIsDuplicate()
     {
-        var token = await _api.RegisterDeviceAsync("gauge-grpc-1", "river-gauge");
-        using var channel = GrpcChannel.ForAddress(_hub.Grpc);
+        var token = await Api.RegisterDeviceAsync("gauge-grpc-1", "river-gauge");
+        using var channel = GrpcChannel.ForAddress(Hub.Grpc);
         var client = new TelemetryIngest.TelemetryIngestClient(channel);
         var ms = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         using var call = client.Write(new Metadata { { "authorization", "Token " + token } });
@@ -56,14 +41,14 @@ public sealed class GrpcIngestTests : IAsyncLifetime
         Assert.Equal(BatchAck.Types.Status.Duplicate, acks[2].Status);
         Assert.Equal(BatchAck.Types.Status.Partial, acks[3].Status);
         Assert.Contains("line 1, column", Assert.Single(acks[3].Errors), StringComparison.Ordinal);
-        var history = await _api.GetJsonAsync("/api/v1/query?measurement=river&field=level&tag.device=gauge-grpc-1&from=now-1h&to=now%2B1m");
+        var history = await Api.GetJsonAsync("/api/v1/query?measurement=river&field=level&tag.device=gauge-grpc-1&from=now-1h&to=now%2B1m");
         Assert.Equal([1.1, 1.2, 1.3], history.GetProperty("series")[0].GetProperty("points").EnumerateArray().Select(p => p[1].GetDouble()));
     }
 
     [Fact]
     public async Task Write_WrongToken_Unauthenticated()
     {
-        using var channel = GrpcChannel.ForAddress(_hub.Grpc);
+        using var channel = GrpcChannel.ForAddress(Hub.Grpc);
         var client = new TelemetryIngest.TelemetryIngestClient(channel);
         using var call = client.Write(new Metadata { { "authorization", "Token nobody-has-this-token" } });
 

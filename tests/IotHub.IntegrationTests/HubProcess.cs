@@ -9,7 +9,7 @@ namespace IotHub.IntegrationTests;
 /// The real hub executable, started as a child process on ephemeral loopback ports with its own
 /// data folder, and stopped (SIGINT, as Ctrl-C does) at the end.
 /// </summary>
-internal sealed class HubProcess : IAsyncDisposable
+public sealed class HubProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();

@@ -9,28 +9,13 @@ using InfluxDB.Client.Writes;
 namespace IotHub.IntegrationTests;
 
 /// <summary>InfluxDB-compatible writes over HTTP, by InfluxDB.Client (a client we did not write) and by hand.</summary>
-public sealed class InfluxWriteTests : IAsyncLifetime
+public sealed class InfluxWriteTests : ServeHubTest
 {
-    private HubProcess _hub = null!;
-    private HttpClient _api = null!;
-
-    public async Task InitializeAsync()
-    {
-        _hub = await HubProcess.StartAsync("serve");
-        _api = _hub.CreateApiClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _api.Dispose();
-        await _hub.DisposeAsync();
-    }
-
     [Fact]
     public async Task InfluxDbClient_WritesPointsWithAdminToken_PointsReadBack()
     {
         var now = DateTime.UtcNow;
-        using var client = new InfluxDBClient(_hub.Http.ToString(), _hub.AdminToken);
+        using var client = new InfluxDBClient(Hub.Http.ToString(), Hub.AdminToken);
         var write = client.GetWriteApiAsync();
         var points = Enumerable.Range(0, 10).Select(i => PointData.Measurement("cpu")
             .Tag("host", "server-" + (i % 2))
@@ -40,7 +25,7 @@ public sealed class InfluxWriteTests : IAsyncLifetime
 
         await write.WritePointsAsync(points, "city", "iothub");
 
-        var answer = await _api.GetJsonAsync("/api/v1/query?measurement=cpu&field=usage_user&tag.host=server-0&from=now-1m&to=now%2B1m");
+        var answer = await Api.GetJsonAsync("/api/v1/query?measurement=cpu&field=usage_user&tag.host=server-0&from=now-1m&to=now%2B1m");
         var series = Assert.Single(answer.GetProperty("series").EnumerateArray());
         Assert.Equal([18.5, 16.5, 14.5, 12.5, 10.5], series.GetProperty("points").EnumerateArray().Select(p => p[1].GetDouble()));
     }
@@ -51,7 +36,7 @@ public sealed class InfluxWriteTests : IAsyncLifetime
         var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var body = $"weather,site=a temp=21.5 {ts}\nweather,site=b temp= {ts}\nweather,site=c temp=20.1 {ts}\nweather,site=d temp=1,temp2=NaN {ts}\n";
 
-        using var response = await PostAsync("/api/v2/write?org=o&bucket=b&precision=s", body, _hub.AdminToken);
+        using var response = await PostAsync("/api/v2/write?org=o&bucket=b&precision=s", body, Hub.AdminToken);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -60,7 +45,7 @@ public sealed class InfluxWriteTests : IAsyncLifetime
         var message = problem.RootElement.GetProperty("message").GetString()!;
         Assert.Contains("partial write: 2 of 4 lines rejected", message, StringComparison.Ordinal);
         Assert.Contains("line 2, column", message, StringComparison.Ordinal);
-        var answer = await _api.GetJsonAsync("/api/v1/query?measurement=weather&field=temp&from=now-1h&to=now%2B1m");
+        var answer = await Api.GetJsonAsync("/api/v1/query?measurement=weather&field=temp&from=now-1h&to=now%2B1m");
         Assert.Equal(["a", "c"], answer.GetProperty("series").EnumerateArray().Select(s => s.GetProperty("tags").GetProperty("site").GetString()).Order());
     }
 
@@ -74,20 +59,20 @@ public sealed class InfluxWriteTests : IAsyncLifetime
             await gzip.WriteAsync(Encoding.UTF8.GetBytes($"disk,host=h1 used=42i {ms}\n"));
         }
 
-        using var anonymous = new HttpClient { BaseAddress = _hub.Http };
+        using var anonymous = new HttpClient { BaseAddress = Hub.Http };
         using var content = new ByteArrayContent(compressed.ToArray());
         content.Headers.ContentEncoding.Add("gzip");
-        using var response = await anonymous.PostAsync(new Uri($"/write?db=x&precision=ms&u=admin&p={Uri.EscapeDataString(_hub.AdminToken)}", UriKind.Relative), content);
+        using var response = await anonymous.PostAsync(new Uri($"/write?db=x&precision=ms&u=admin&p={Uri.EscapeDataString(Hub.AdminToken)}", UriKind.Relative), content);
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-        var answer = await _api.GetJsonAsync("/api/v1/query?measurement=disk&field=used&from=now-1h&to=now%2B1m");
+        var answer = await Api.GetJsonAsync("/api/v1/query?measurement=disk&field=used&from=now-1h&to=now%2B1m");
         Assert.Equal(42, answer.GetProperty("series")[0].GetProperty("points")[0][1].GetDouble());
     }
 
     [Fact]
     public async Task Write_DeviceToken_BoundToItsKindAndTaggedWithItsId()
     {
-        var token = await _api.RegisterDeviceAsync("gauge-http-1", "river-gauge");
+        var token = await Api.RegisterDeviceAsync("gauge-http-1", "river-gauge");
         var ns = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
 
         using var good = await PostAsync("/api/v2/write?bucket=b", $"river,device=someone-else level=2.5 {ns}", token);
@@ -95,7 +80,7 @@ public sealed class InfluxWriteTests : IAsyncLifetime
         using var wrongField = await PostAsync("/api/v2/write?bucket=b", $"river speed=1 {ns}", token);
 
         Assert.Equal(HttpStatusCode.NoContent, good.StatusCode);
-        Assert.Equal(2.5, (await _api.LatestValueAsync("gauge-http-1", "level"))!.Value.GetDouble());
+        Assert.Equal(2.5, (await Api.LatestValueAsync("gauge-http-1", "level"))!.Value.GetDouble());
         Assert.Equal(HttpStatusCode.BadRequest, wrongMeasurement.StatusCode);
         Assert.Contains("measurement 'cpu' is not 'river'", await wrongMeasurement.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, wrongField.StatusCode);
@@ -106,12 +91,12 @@ public sealed class InfluxWriteTests : IAsyncLifetime
     public async Task Metrics_AfterWrites_PrometheusTextWithCountersAndAckLatency()
     {
         var ns = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
-        using (var write = await PostAsync("/api/v2/write?bucket=b", $"m,t=a v=1 {ns}\nm,t=a v=2 {ns + 1}", _hub.AdminToken))
+        using (var write = await PostAsync("/api/v2/write?bucket=b", $"m,t=a v=1 {ns}\nm,t=a v=2 {ns + 1}", Hub.AdminToken))
         {
             Assert.Equal(HttpStatusCode.NoContent, write.StatusCode);
         }
 
-        using var anonymous = new HttpClient { BaseAddress = _hub.Http };
+        using var anonymous = new HttpClient { BaseAddress = Hub.Http };
         var text = await anonymous.GetStringAsync(new Uri("/metrics", UriKind.Relative));
 
         Assert.Contains("iothub_points_ingested_total{listener=\"http\"} 2", text, StringComparison.Ordinal);
@@ -133,9 +118,9 @@ public sealed class InfluxWriteTests : IAsyncLifetime
     [Fact]
     public async Task Write_UnknownPrecisionOrOversizedOrBadGzip_SpecificErrors()
     {
-        using var precision = await PostAsync("/api/v2/write?bucket=b&precision=h", "m v=1", _hub.AdminToken);
-        using var anonymous = new HttpClient { BaseAddress = _hub.Http };
-        anonymous.DefaultRequestHeaders.Authorization = new("Token", _hub.AdminToken);
+        using var precision = await PostAsync("/api/v2/write?bucket=b&precision=h", "m v=1", Hub.AdminToken);
+        using var anonymous = new HttpClient { BaseAddress = Hub.Http };
+        anonymous.DefaultRequestHeaders.Authorization = new("Token", Hub.AdminToken);
         using var notGzip = new ByteArrayContent("m v=1"u8.ToArray());
         notGzip.Headers.ContentEncoding.Add("gzip");
         using var badGzip = await anonymous.PostAsync(new Uri("/api/v2/write?bucket=b", UriKind.Relative), notGzip);
@@ -149,12 +134,12 @@ public sealed class InfluxWriteTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, badGzip.StatusCode);
         Assert.Contains("gzip", await badGzip.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, oversized.StatusCode);
-        Assert.False(_hub.HasExited);
+        Assert.False(Hub.HasExited);
     }
 
     private async Task<HttpResponseMessage> PostAsync(string path, string body, string? token)
     {
-        using var client = new HttpClient { BaseAddress = _hub.Http };
+        using var client = new HttpClient { BaseAddress = Hub.Http };
         if (token is not null)
         {
             client.DefaultRequestHeaders.Authorization = new("Token", token);

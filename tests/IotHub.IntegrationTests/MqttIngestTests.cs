@@ -6,68 +6,53 @@ using MQTTnet.Protocol;
 namespace IotHub.IntegrationTests;
 
 /// <summary>Devices publishing to the hub's broker: with Debian's mosquitto_pub (a client we did not write) and with MQTTnet.</summary>
-public sealed class MqttIngestTests : IAsyncLifetime
+public sealed class MqttIngestTests : ServeHubTest
 {
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(30);
-    private HubProcess _hub = null!;
-    private HttpClient _api = null!;
-
-    public async Task InitializeAsync()
-    {
-        _hub = await HubProcess.StartAsync("serve");
-        _api = _hub.CreateApiClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _api.Dispose();
-        await _hub.DisposeAsync();
-    }
-
     [Fact]
     public async Task MosquittoPub_DeviceCredentials_ReadingAppearsInLatest()
     {
-        var token = await _api.RegisterDeviceAsync("gauge-test-1", "river-gauge");
+        var token = await Api.RegisterDeviceAsync("gauge-test-1", "river-gauge");
 
         var result = await MosquittoPubAsync("-i", "gauge-test-1", "-u", "gauge-test-1", "-P", token,
             "-t", "iothub/v1/gauge-test-1/telemetry", "-q", "1", "-m", "{\"level\": 1.23, \"rain_rate\": 12}");
 
         Assert.True(result.ExitCode == 0, result.StandardError);
-        await Poll.UntilAsync(async () => await _api.LatestValueAsync("gauge-test-1", "level") is { } v && v.GetDouble() == 1.23, TimeSpan.FromSeconds(10));
-        Assert.Equal(12.0, (await _api.LatestValueAsync("gauge-test-1", "rain_rate"))!.Value.GetDouble());
+        await Poll.UntilAsync(async () => await Api.LatestValueAsync("gauge-test-1", "level") is { } v && v.GetDouble() == 1.23, TimeSpan.FromSeconds(10));
+        Assert.Equal(12.0, (await Api.LatestValueAsync("gauge-test-1", "rain_rate"))!.Value.GetDouble());
     }
 
     [Fact]
     public async Task MosquittoPub_EmptyClientIdThingsBoardToken_ReadingStored()
     {
-        var token = await _api.RegisterDeviceAsync("pole-test-1", "smart-pole");
+        var token = await Api.RegisterDeviceAsync("pole-test-1", "smart-pole");
 
         // MQTT 3.1.1 with mosquitto_pub's own client id handling, user name = token (ThingsBoard style).
         var result = await MosquittoPubAsync("-V", "mqttv311", "-u", token, "-t", "v1/devices/me/telemetry", "-q", "1",
             "-m", "{\"ts\": " + DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + ", \"values\": {\"people_count\": 17, \"temperature\": 21.5}}");
 
         Assert.True(result.ExitCode == 0, result.StandardError);
-        await Poll.UntilAsync(async () => await _api.LatestValueAsync("pole-test-1", "people_count") is { } v && v.GetInt64() == 17, TimeSpan.FromSeconds(10));
+        await Poll.UntilAsync(async () => await Api.LatestValueAsync("pole-test-1", "people_count") is { } v && v.GetInt64() == 17, TimeSpan.FromSeconds(10));
     }
 
     [Fact]
     public async Task MosquittoPub_LineProtocolPayload_Stored()
     {
-        var token = await _api.RegisterDeviceAsync("det-lp-1", "traffic-detector");
+        var token = await Api.RegisterDeviceAsync("det-lp-1", "traffic-detector");
         var ns = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
 
         var result = await MosquittoPubAsync("-i", "det-lp-1", "-u", "det-lp-1", "-P", token, "-t", "iothub/v1/det-lp-1/telemetry", "-q", "1",
             "-m", $"traffic,lane=2 volume=31i,occupancy=0.21,speed=38.5 {ns}\ntraffic,lane=2 volume=33i {ns + 60_000_000_000}");
 
         Assert.True(result.ExitCode == 0, result.StandardError);
-        await Poll.UntilAsync(async () => await _api.LatestValueAsync("det-lp-1", "volume") is { } v && v.GetInt64() == 33, TimeSpan.FromSeconds(10));
-        Assert.Equal(38.5, (await _api.LatestValueAsync("det-lp-1", "speed"))!.Value.GetDouble());
+        await Poll.UntilAsync(async () => await Api.LatestValueAsync("det-lp-1", "volume") is { } v && v.GetInt64() == 33, TimeSpan.FromSeconds(10));
+        Assert.Equal(38.5, (await Api.LatestValueAsync("det-lp-1", "speed"))!.Value.GetDouble());
     }
 
     [Fact]
     public async Task MosquittoPub_SenmlPayload_StoredAndWrongUnitRefused()
     {
-        var token = await _api.RegisterDeviceAsync("pole-senml-1", "smart-pole");
+        var token = await Api.RegisterDeviceAsync("pole-senml-1", "smart-pole");
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
         var good = await MosquittoPubAsync("-V", "mqttv5", "-i", "pole-senml-1", "-u", "pole-senml-1", "-P", token, "-t", "iothub/v1/pole-senml-1/telemetry", "-q", "1",
@@ -76,46 +61,46 @@ public sealed class MqttIngestTests : IAsyncLifetime
             "-m", "[{\"n\":\"temperature\",\"u\":\"K\",\"v\":296.2}]");
 
         Assert.True(good.ExitCode == 0, good.StandardError);
-        await Poll.UntilAsync(async () => await _api.LatestValueAsync("pole-senml-1", "humidity") is { } v && v.GetDouble() == 61, TimeSpan.FromSeconds(10));
-        Assert.Equal(23.1, (await _api.LatestValueAsync("pole-senml-1", "temperature"))!.Value.GetDouble());
+        await Poll.UntilAsync(async () => await Api.LatestValueAsync("pole-senml-1", "humidity") is { } v && v.GetDouble() == 61, TimeSpan.FromSeconds(10));
+        Assert.Equal(23.1, (await Api.LatestValueAsync("pole-senml-1", "temperature"))!.Value.GetDouble());
         Assert.Contains("failed", wrongUnit.StandardError, StringComparison.OrdinalIgnoreCase);
-        await Poll.UntilAsync(async () => await _api.RejectionsAsync("WrongUnit") == 1, TimeSpan.FromSeconds(10));
+        await Poll.UntilAsync(async () => await Api.RejectionsAsync("WrongUnit") == 1, TimeSpan.FromSeconds(10));
     }
 
     [Fact]
     public async Task MosquittoPub_WrongToken_RefusedAtConnect()
     {
-        await _api.RegisterDeviceAsync("gauge-test-2", "river-gauge");
+        await Api.RegisterDeviceAsync("gauge-test-2", "river-gauge");
 
         var result = await MosquittoPubAsync("-i", "gauge-test-2", "-u", "gauge-test-2", "-P", "not-the-right-token-at-all",
             "-t", "iothub/v1/gauge-test-2/telemetry", "-q", "1", "-m", "{\"level\": 9.9}");
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("bad user name or password", result.StandardError, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(1, await _api.RejectionsAsync("BadCredentials"));
-        Assert.Null(await _api.LatestValueAsync("gauge-test-2", "level"));
+        Assert.Equal(1, await Api.RejectionsAsync("BadCredentials"));
+        Assert.Null(await Api.LatestValueAsync("gauge-test-2", "level"));
     }
 
     [Fact]
     public async Task MosquittoPub_AnotherDevicesTopic_RefusedAndNotStored()
     {
-        var token = await _api.RegisterDeviceAsync("gauge-test-3", "river-gauge");
-        await _api.RegisterDeviceAsync("gauge-test-4", "river-gauge");
+        var token = await Api.RegisterDeviceAsync("gauge-test-3", "river-gauge");
+        await Api.RegisterDeviceAsync("gauge-test-4", "river-gauge");
 
         var result = await MosquittoPubAsync("-V", "mqttv5", "-i", "gauge-test-3", "-u", "gauge-test-3", "-P", token,
             "-t", "iothub/v1/gauge-test-4/telemetry", "-q", "1", "-m", "{\"level\": 4.56}");
 
         Assert.Contains("not authori", result.StandardError, StringComparison.OrdinalIgnoreCase);
-        await Poll.UntilAsync(async () => await _api.RejectionsAsync("TopicNotAuthorized") == 1, TimeSpan.FromSeconds(10));
-        Assert.Null(await _api.LatestValueAsync("gauge-test-4", "level"));
-        Assert.Null(await _api.LatestValueAsync("gauge-test-3", "level"));
-        Assert.Contains("may not publish to device 'gauge-test-4'", _hub.Output, StringComparison.Ordinal);
+        await Poll.UntilAsync(async () => await Api.RejectionsAsync("TopicNotAuthorized") == 1, TimeSpan.FromSeconds(10));
+        Assert.Null(await Api.LatestValueAsync("gauge-test-4", "level"));
+        Assert.Null(await Api.LatestValueAsync("gauge-test-3", "level"));
+        Assert.Contains("may not publish to device 'gauge-test-4'", Hub.Output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Publish_MalformedJson_ReasonCodeAndStringThenHubCarriesOn()
     {
-        var token = await _api.RegisterDeviceAsync("manhole-test-1", "manhole");
+        var token = await Api.RegisterDeviceAsync("manhole-test-1", "manhole");
         using var client = await ConnectAsync("manhole-test-1", token);
 
         var bad = await client.PublishAsync(Message("iothub/v1/manhole-test-1/telemetry", "{\"level\": 0.5,"));
@@ -127,17 +112,17 @@ public sealed class MqttIngestTests : IAsyncLifetime
         Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, unknownField.ReasonCode);
         Assert.Contains("\"speed\" is not defined for kind manhole", unknownField.ReasonString, StringComparison.Ordinal);
         Assert.True(good.IsSuccess, good.ReasonCode.ToString());
-        Assert.Equal(1, await _api.RejectionsAsync("MalformedPayload"));
-        Assert.Equal(1, await _api.RejectionsAsync("UnknownField"));
-        Assert.Equal(0.5, (await _api.LatestValueAsync("manhole-test-1", "level"))!.Value.GetDouble());
-        await Poll.UntilAsync(() => Task.FromResult(_hub.Output.Contains("Publish from manhole-test-1 to 'iothub/v1/manhole-test-1/telemetry' rejected (MalformedPayload): invalid JSON", StringComparison.Ordinal)), TimeSpan.FromSeconds(5), () => _hub.Output);
-        Assert.False(_hub.HasExited);
+        Assert.Equal(1, await Api.RejectionsAsync("MalformedPayload"));
+        Assert.Equal(1, await Api.RejectionsAsync("UnknownField"));
+        Assert.Equal(0.5, (await Api.LatestValueAsync("manhole-test-1", "level"))!.Value.GetDouble());
+        await Poll.UntilAsync(() => Task.FromResult(Hub.Output.Contains("Publish from manhole-test-1 to 'iothub/v1/manhole-test-1/telemetry' rejected (MalformedPayload): invalid JSON", StringComparison.Ordinal)), TimeSpan.FromSeconds(5), () => Hub.Output);
+        Assert.False(Hub.HasExited);
     }
 
     [Fact]
     public async Task Publish_NaNTimestampAndTypeProblems_EachGetsItsOwnReason()
     {
-        var token = await _api.RegisterDeviceAsync("car-test-1", "train-car");
+        var token = await Api.RegisterDeviceAsync("car-test-1", "train-car");
         using var client = await ConnectAsync("car-test-1", token);
         var farFuture = DateTimeOffset.UtcNow.AddDays(2).ToUnixTimeMilliseconds();
 
@@ -152,16 +137,16 @@ public sealed class MqttIngestTests : IAsyncLifetime
         Assert.Contains("must be string", wrongType.ReasonString, StringComparison.Ordinal);
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, configTopic.ReasonCode);
         Assert.Equal(MqttClientPublishReasonCode.TopicNameInvalid, unknownTopic.ReasonCode);
-        Assert.Equal(1, await _api.RejectionsAsync("TimestampOutOfRange"));
-        Assert.Equal(1, await _api.RejectionsAsync("WrongFieldType"));
-        Assert.Equal(1, await _api.RejectionsAsync("UnknownTopic"));
-        Assert.Null(await _api.LatestValueAsync("car-test-1", "load"));
+        Assert.Equal(1, await Api.RejectionsAsync("TimestampOutOfRange"));
+        Assert.Equal(1, await Api.RejectionsAsync("WrongFieldType"));
+        Assert.Equal(1, await Api.RejectionsAsync("UnknownTopic"));
+        Assert.Null(await Api.LatestValueAsync("car-test-1", "load"));
     }
 
     [Fact]
     public async Task Publish_PayloadOverLimit_RefusedWithSize()
     {
-        var token = await _api.RegisterDeviceAsync("det-test-1", "traffic-detector");
+        var token = await Api.RegisterDeviceAsync("det-test-1", "traffic-detector");
         using var client = await ConnectAsync("det-test-1", token);
         var huge = "[" + string.Join(",", Enumerable.Repeat("{\"volume\": 12}", 30_000)) + "]";
 
@@ -169,13 +154,13 @@ public sealed class MqttIngestTests : IAsyncLifetime
 
         Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, result.ReasonCode);
         Assert.Contains("exceeds the limit of 262144 bytes", result.ReasonString, StringComparison.Ordinal);
-        Assert.Equal(1, await _api.RejectionsAsync("PayloadTooLarge"));
+        Assert.Equal(1, await Api.RejectionsAsync("PayloadTooLarge"));
     }
 
     [Fact]
     public async Task Publish_SameBatchSequenceTwice_AckedTwiceStoredOnce()
     {
-        var token = await _api.RegisterDeviceAsync("gauge-seq-1", "river-gauge");
+        var token = await Api.RegisterDeviceAsync("gauge-seq-1", "river-gauge");
         using var client = await ConnectAsync("gauge-seq-1", token);
         var ts = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
@@ -191,16 +176,16 @@ public sealed class MqttIngestTests : IAsyncLifetime
         var next = await client.PublishAsync(Batch(6, 1.6));
 
         Assert.True(first.IsSuccess && resent.IsSuccess && next.IsSuccess);
-        var stats = await _api.GetJsonAsync("/api/v1/stats");
+        var stats = await Api.GetJsonAsync("/api/v1/stats");
         Assert.Equal(1, stats.GetProperty("duplicateBatches").GetInt64());
-        var history = await _api.GetJsonAsync($"/api/v1/query?measurement=river&field=level&tag.device=gauge-seq-1&from=now-1h&to=now%2B1m");
+        var history = await Api.GetJsonAsync($"/api/v1/query?measurement=river&field=level&tag.device=gauge-seq-1&from=now-1h&to=now%2B1m");
         Assert.Equal([1.5, 1.6], history.GetProperty("series")[0].GetProperty("points").EnumerateArray().Select(p => p[1].GetDouble()));
     }
 
     [Fact]
     public async Task Subscribe_AnotherDevicesConfig_Refused()
     {
-        var token = await _api.RegisterDeviceAsync("pole-test-2", "smart-pole");
+        var token = await Api.RegisterDeviceAsync("pole-test-2", "smart-pole");
         using var client = await ConnectAsync("pole-test-2", token);
 
         var own = await client.SubscribeAsync("iothub/v1/pole-test-2/config");
@@ -214,7 +199,7 @@ public sealed class MqttIngestTests : IAsyncLifetime
     {
         var client = new MqttClientFactory().CreateMqttClient();
         var options = new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", _hub.MqttPort)
+            .WithTcpServer("127.0.0.1", Hub.MqttPort)
             .WithClientId(deviceId)
             .WithCredentials(deviceId, token)
             .WithProtocolVersion(MqttProtocolVersion.V500)
@@ -231,5 +216,5 @@ public sealed class MqttIngestTests : IAsyncLifetime
         .Build();
 
     private Task<ExternalTool.Result> MosquittoPubAsync(params string[] arguments) =>
-        ExternalTool.RunAsync("mosquitto_pub", ["-h", "127.0.0.1", "-p", _hub.MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture), .. arguments], ToolTimeout);
+        ExternalTool.RunAsync("mosquitto_pub", ["-h", "127.0.0.1", "-p", Hub.MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture), .. arguments], ToolTimeout);
 }
