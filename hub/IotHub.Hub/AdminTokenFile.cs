@@ -34,19 +34,7 @@ internal static class AdminTokenFile
         }
 
         token ??= DeviceRegistry.NewToken();
-        var temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            JsonSerializer.Serialize(stream, new Dictionary<string, string> { ["adminToken"] = token });
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        PrivateFile.WriteAtomically(path, stream => JsonSerializer.Serialize(stream, new Dictionary<string, string> { ["adminToken"] = token }));
         return token;
     }
 }

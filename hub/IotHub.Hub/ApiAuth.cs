@@ -7,16 +7,7 @@ internal sealed class ApiAuth(AdminCredentials admin) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var header = context.HttpContext.Request.Headers.Authorization.ToString();
-        string? presented = null;
-        if (header.StartsWith("Token ", StringComparison.OrdinalIgnoreCase))
-        {
-            presented = header[6..].Trim();
-        }
-        else if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            presented = header[7..].Trim();
-        }
+        var presented = AuthorizationHeader.TokenOf(context.HttpContext.Request.Headers.Authorization.ToString());
 
         if (presented is null)
         {

@@ -52,18 +52,7 @@ internal sealed class DemoRunner(DeviceRegistry registry, string dataDirectory, 
             entries.Add(new DeviceEntry(device.Id, device.Kind.Id, device.Name, token, Telemetry.DeviceTopic.TelemetryTopic(device.Id)));
         }
 
-        var temporary = path + ".tmp";
-        await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            await JsonSerializer.SerializeAsync(stream, new DevicesFile(entries), JsonOptions);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        PrivateFile.WriteAtomically(path, stream => JsonSerializer.Serialize(stream, new DevicesFile(entries), JsonOptions));
     }
 
     public async Task RunAsync(int mqttPort, CancellationToken cancellationToken)

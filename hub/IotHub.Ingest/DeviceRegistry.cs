@@ -208,21 +208,8 @@ public sealed class DeviceRegistry
 
     private static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
-    private void Save()
-    {
-        var temporary = _path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(stream, _byId.Values.OrderBy(d => d.Id, StringComparer.Ordinal).ToList(), JsonOptions);
-            stream.Flush(flushToDisk: true);
-        }
-
-        if (!OperatingSystem.IsWindows())
-        {
-            // Tokens' hashes only, but the file is still the hub's to read.
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        File.Move(temporary, _path, overwrite: true);
-    }
+    // Tokens' hashes only, but the file is still the hub's to read.
+    private void Save() => PrivateFile.WriteAtomically(
+        _path,
+        stream => JsonSerializer.Serialize(stream, _byId.Values.OrderBy(d => d.Id, StringComparer.Ordinal).ToList(), JsonOptions));
 }

@@ -42,10 +42,7 @@ public sealed partial class GrpcIngestService(
 
     private DeviceRecord? Authenticate(ServerCallContext context)
     {
-        var header = context.RequestHeaders.GetValue("authorization") ?? "";
-        var token = header.StartsWith("Token ", StringComparison.OrdinalIgnoreCase) ? header[6..].Trim()
-            : header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim()
-            : null;
+        var token = AuthorizationHeader.TokenOf(context.RequestHeaders.GetValue("authorization"));
         if (admin.Matches(token))
         {
             return null;

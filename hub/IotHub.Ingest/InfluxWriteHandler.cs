@@ -166,14 +166,9 @@ public sealed class InfluxWriteHandler(
     private static string? PresentedToken(HttpRequest request, bool versionOne)
     {
         var header = request.Headers.Authorization.ToString();
-        if (header.StartsWith("Token ", StringComparison.OrdinalIgnoreCase))
+        if (AuthorizationHeader.TokenOf(header) is { } token)
         {
-            return header[6..].Trim();
-        }
-
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return header[7..].Trim();
+            return token;
         }
 
         if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
