@@ -11,7 +11,7 @@ SIM_DLL=${SIM_DLL:-/tmp/art-city/bin/IotHub.CitySim/release_linux-x64/IotHub.Cit
 WORK=${WORK:-$(mktemp -d /tmp/city-backfill.XXXXXX)}
 HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$WORK/data"
-dotnet "$HUB_DLL" serve --data "$WORK/data" --http 0 --mqtt 0 > "$WORK/hub.log" 2>&1 &
+dotnet "$HUB_DLL" serve --data "$WORK/data" --http 0 --mqtt 0 --tcp -1 --grpc -1 > "$WORK/hub.log" 2>&1 &
 HUB=$!
 trap 'kill -TERM $HUB 2>/dev/null || true; wait $HUB 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do [[ -s "$WORK/data/endpoints.json" ]] && break; sleep 0.2; done

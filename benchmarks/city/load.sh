@@ -17,7 +17,7 @@ ulimit -n $((DEVICES + 10000)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, load average $(cut -d' ' -f1-3 /proc/loadavg); open files limit $(ulimit -n); ports $(cat /proc/sys/net/ipv4/ip_local_port_range | tr '\t' '-'); somaxconn $(cat /proc/sys/net/core/somaxconn)"
 mkdir -p "$WORK/data"
 dotnet "$SIM_DLL" load --devices "$DEVICES" --write-registry "$WORK/data"
-dotnet "$HUB_DLL" serve --data "$WORK/data" --http 0 --mqtt 0 > "$WORK/hub.log" 2>&1 &
+dotnet "$HUB_DLL" serve --data "$WORK/data" --http 0 --mqtt 0 --tcp -1 --grpc -1 > "$WORK/hub.log" 2>&1 &
 HUB=$!
 trap 'kill -TERM $HUB 2>/dev/null || true; wait $HUB 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do [[ -s "$WORK/data/endpoints.json" ]] && break; sleep 0.2; done
