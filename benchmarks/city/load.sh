@@ -3,9 +3,9 @@
 # publish every INTERVAL; reports connected devices, msgs/s and the hub's CPU and RSS.
 # Usage (from the repository root, after building as in backfill.sh):
 #   benchmarks/city/load.sh [DEVICES=10000] [INTERVAL=10s] [DURATION=60s]
-# Devices go into the hub's registry.json before it starts (registering over HTTP rewrites the
-# whole registry per device: quadratic). Connections are spread over 127.0.0.x source addresses,
-# 20,000 each, because one address has only the ephemeral port range (32768-60999 here).
+# Devices are registered over HTTP in bulk (POST /api/v1/devices/bulk, 5,000 a request).
+# Connections are spread over 127.0.0.x source addresses, 20,000 each, because one address has
+# only the ephemeral port range (32768-60999 here).
 set -euo pipefail
 DEVICES=${1:-10000}; INTERVAL=${2:-10s}; DURATION=${3:-60s}
 HUB_DLL=${HUB_DLL:-/tmp/art-city-hub/bin/IotHub.Hub/release_linux-x64/IotHub.Hub.dll}
@@ -16,12 +16,11 @@ WORK=${WORK:-$(mktemp -d /tmp/city-load.XXXXXX)}
 ulimit -n $((DEVICES + 10000)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, load average $(cut -d' ' -f1-3 /proc/loadavg); open files limit $(ulimit -n); ports $(cat /proc/sys/net/ipv4/ip_local_port_range | tr '\t' '-'); somaxconn $(cat /proc/sys/net/core/somaxconn)"
 mkdir -p "$WORK/data"
-dotnet "$SIM_DLL" load --devices "$DEVICES" --write-registry "$WORK/data"
 dotnet "$HUB_DLL" serve --data "$WORK/data" --http 0 --mqtt 0 --tcp -1 --grpc -1 > "$WORK/hub.log" 2>&1 &
 HUB=$!
 trap 'kill -TERM $HUB 2>/dev/null || true; wait $HUB 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do [[ -s "$WORK/data/endpoints.json" ]] && break; sleep 0.2; done
 echo "hub pid $HUB, data $WORK/data, RSS at start $(awk '/VmRSS/ {print $2/1024 " MiB"}' /proc/$HUB/status)"
 /usr/bin/time -f "load process: %U s user, %S s system, %e s wall, max RSS %M KiB" \
-  dotnet "$SIM_DLL" load --hub-data "$WORK/data" --devices "$DEVICES" --interval "$INTERVAL" --duration "$DURATION" --hub-pid $HUB --no-register
+  dotnet "$SIM_DLL" load --hub-data "$WORK/data" --devices "$DEVICES" --interval "$INTERVAL" --duration "$DURATION" --hub-pid $HUB
 echo "hub log tail:"; tail -5 "$WORK/hub.log"

@@ -28,7 +28,7 @@ internal sealed class LiveRun(CityScenario scenario, int seed, double speed, Dat
             .Select(d => new DeviceRegistrar.Registration(d.Id, d.Kind.Id, d.Name, d.Tags, DeviceRegistrar.TokenFor(seed, d.Id)))
             .ToList();
         log.WriteLine($"registering {registrations.Count} devices of {scenario.Name}");
-        await DeviceRegistrar.RegisterAsync(hub, registrations, 8, null, cancellationToken);
+        await DeviceRegistrar.RegisterAsync(hub, registrations, null, cancellationToken);
 
         var server = new IPEndPoint(IPAddress.Parse(hub.Mqtt.Host), hub.Mqtt.Port);
         var connections = new Dictionary<string, (MqttDeviceConnection Connection, byte[] Topic)>(StringComparer.Ordinal);

@@ -44,7 +44,7 @@ internal sealed class LoadRun(LoadOptions options, HubEndpoint hub, TextWriter l
         if (options.Register)
         {
             var registering = Stopwatch.StartNew();
-            await DeviceRegistrar.RegisterAsync(hub, devices, 8, null, cancellationToken);
+            await DeviceRegistrar.RegisterAsync(hub, devices, null, cancellationToken);
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"registered {devices.Length:N0} devices over HTTP in {registering.Elapsed.TotalSeconds:N1} s"));
         }
 

@@ -142,11 +142,10 @@ var loadDurationOption = new Option<string>("--duration") { Description = "How l
 var connectConcurrencyOption = new Option<int>("--connect-concurrency") { Description = "Connection attempts in flight at once", DefaultValueFactory = _ => 500 };
 var perAddressOption = new Option<int>("--per-address") { Description = "Connections per loopback source address 127.0.0.x (ephemeral ports per address: see /proc/sys/net/ipv4/ip_local_port_range)", DefaultValueFactory = _ => 20_000 };
 var hubPidOption = new Option<int>("--hub-pid") { Description = "Process id of the hub, to report its CPU and RSS" };
-var noRegisterOption = new Option<bool>("--no-register") { Description = "Do not register the devices (registry.json was written with --write-registry)" };
-var writeRegistryOption = new Option<string?>("--write-registry") { Description = "Write the devices into DIR/registry.json for a hub not yet started on DIR, then exit (registering 100,000 over HTTP is quadratic)" };
+var noRegisterOption = new Option<bool>("--no-register") { Description = "Do not register the devices (they are registered already, from an earlier run with the same seed)" };
 var load = new Command("load", "Start N simulated devices that connect at once and publish; report connected, msgs/s, hub CPU and RSS")
 {
-    hubOption, mqttOption, tokenOption, hubDataOption, devicesOption, intervalOption, loadDurationOption, connectConcurrencyOption, perAddressOption, hubPidOption, noRegisterOption, writeRegistryOption, seedOption,
+    hubOption, mqttOption, tokenOption, hubDataOption, devicesOption, intervalOption, loadDurationOption, connectConcurrencyOption, perAddressOption, hubPidOption, noRegisterOption, seedOption,
 };
 devicesOption.Validators.Add(r =>
 {
@@ -159,13 +158,6 @@ load.SetAction(async (parse, cancellationToken) =>
 {
     int devices = parse.GetValue(devicesOption);
     int seed = parse.GetValue(seedOption);
-    if (parse.GetValue(writeRegistryOption) is { } directory)
-    {
-        RegistryFile.Write(directory, LoadRun.Devices(devices, seed));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{devices:N0} devices written to {Path.Combine(directory, "registry.json")}"));
-        return 0;
-    }
-
     var options = new LoadOptions(
         devices,
         ParseDuration(parse.GetValue(intervalOption), "--interval") ?? TimeSpan.FromSeconds(10),
@@ -179,6 +171,51 @@ load.SetAction(async (parse, cancellationToken) =>
     return await new LoadRun(options, hub, Console.Out).RunAsync(cancellationToken);
 });
 root.Subcommands.Add(load);
+
+// fleet
+var fleetDevicesOption = new Option<int>("--devices") { Description = "Devices in all, mirroring the default city's devices in turn", DefaultValueFactory = _ => 10_000 };
+var perAgentOption = new Option<int>("--per-agent") { Description = "Devices per edge agent process", DefaultValueFactory = _ => 1_000 };
+var fleetIntervalOption = new Option<string>("--interval") { Description = "Sampling interval of every device", DefaultValueFactory = _ => "10s" };
+var fleetDurationOption = new Option<string>("--duration") { Description = "How long to measure once every device is connected", DefaultValueFactory = _ => "60s" };
+var connectTimeoutOption = new Option<string>("--connect-timeout") { Description = "Start measuring after this long even if not every device has connected", DefaultValueFactory = _ => "180s" };
+var agentDllOption = new Option<string>("--agent-dll") { Description = "Path of the built IotHub.Edge.dll", Required = true };
+var workOption = new Option<string?>("--work") { Description = "Folder for the agents' configs, logs and disk queues (default: a new temporary folder)" };
+var fleet = new Command("fleet", "Start N devices of the city as real edge agent processes (IotHub.Edge run) connected to the hub; report connected devices, stored values/s and CPU and RSS of hub and agents")
+{
+    hubOption, mqttOption, tokenOption, hubDataOption, fleetDevicesOption, perAgentOption, fleetIntervalOption, fleetDurationOption, connectTimeoutOption, agentDllOption, workOption, hubPidOption, seedOption,
+};
+fleetDevicesOption.Validators.Add(r =>
+{
+    if (r.GetValueOrDefault<int>() is < 1 or > 100_000)
+    {
+        r.AddError("--devices must be 1..100000.");
+    }
+});
+perAgentOption.Validators.Add(r =>
+{
+    if (r.GetValueOrDefault<int>() is < 1 or > 10_000)
+    {
+        r.AddError("--per-agent must be 1..10000.");
+    }
+});
+fleet.SetAction(async (parse, cancellationToken) =>
+{
+    var options = new FleetOptions(
+        CityScenario.Default,
+        parse.GetValue(fleetDevicesOption),
+        parse.GetValue(perAgentOption),
+        ParseDuration(parse.GetValue(fleetIntervalOption), "--interval") ?? TimeSpan.FromSeconds(10),
+        ParseDuration(parse.GetValue(fleetDurationOption), "--duration") ?? TimeSpan.FromSeconds(60),
+        ParseDuration(parse.GetValue(connectTimeoutOption), "--connect-timeout") ?? TimeSpan.FromSeconds(180),
+        Path.GetFullPath(parse.GetValue(agentDllOption)!),
+        parse.GetValue(workOption) is { } work ? Path.GetFullPath(work) : Directory.CreateTempSubdirectory("iothub-fleet-").FullName,
+        parse.GetValue(seedOption),
+        parse.GetValue(hubPidOption));
+    var hub = HubEndpoint.Resolve(parse.GetValue(hubOption), parse.GetValue(mqttOption), parse.GetValue(tokenOption), parse.GetValue(hubDataOption));
+    Console.WriteLine($"fleet work folder: {options.WorkDirectory}");
+    return await new FleetRun(options, hub, Console.Out).RunAsync(cancellationToken);
+});
+root.Subcommands.Add(fleet);
 
 try
 {
