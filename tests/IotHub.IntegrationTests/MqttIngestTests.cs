@@ -195,6 +195,35 @@ public sealed class MqttIngestTests : ServeHubTest
         Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, other.Items.Single().ResultCode);
     }
 
+    [Fact]
+    public async Task AdminSubscriber_ReceivesDeviceTelemetry_RelayedAfterTheStoreCommit()
+    {
+        var token = await Api.RegisterDeviceAsync("det-relay-1", "traffic-detector");
+        using var admin = new MqttClientFactory().CreateMqttClient();
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        admin.ApplicationMessageReceivedAsync += e =>
+        {
+            received.TrySetResult(e.ApplicationMessage.Topic + " " + Encoding.UTF8.GetString(e.ApplicationMessage.Payload));
+            return Task.CompletedTask;
+        };
+        var connect = await admin.ConnectAsync(new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", Hub.MqttPort)
+            .WithClientId("relay-test-service")
+            .WithCredentials("iothub-admin", Hub.AdminToken)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .Build());
+        Assert.Equal(MqttClientConnectResultCode.Success, connect.ResultCode);
+        await admin.SubscribeAsync("iothub/v1/+/telemetry", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        using var device = await ConnectAsync("det-relay-1", token);
+        var result = await device.PublishAsync(Message("iothub/v1/det-relay-1/telemetry", "{\"volume\": 12}"));
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+        var relayed = await received.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("iothub/v1/det-relay-1/telemetry {\"volume\": 12}", relayed);
+        Assert.Equal(12, (await Api.LatestValueAsync("det-relay-1", "volume"))!.Value.GetInt64());
+    }
+
     private async Task<IMqttClient> ConnectAsync(string deviceId, string token)
     {
         var client = new MqttClientFactory().CreateMqttClient();
