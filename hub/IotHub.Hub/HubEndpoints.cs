@@ -6,4 +6,5 @@ namespace IotHub.Hub;
 /// <param name="Dashboard">The dashboard page.</param>
 /// <param name="LineProtocolTcp">The TCP line protocol listener, or <c>null</c> when it is off.</param>
 /// <param name="Grpc">The gRPC ingest endpoint (HTTP/2 without TLS), or <c>null</c> when it is off.</param>
-public sealed record HubEndpoints(string Http, string Mqtt, string Dashboard, string? LineProtocolTcp, string? Grpc);
+/// <param name="Mqtts">The MQTT-over-TLS listener, or <c>null</c> when no certificate is configured.</param>
+public sealed record HubEndpoints(string Http, string Mqtt, string Dashboard, string? LineProtocolTcp, string? Grpc, string? Mqtts = null);

@@ -46,8 +46,10 @@ internal static partial class HubServer
 
         var admin = new AdminCredentials(AdminTokenFile.Load(dataDirectory, settings.AdminToken));
         var registry = DeviceRegistry.Load(dataDirectory);
+        using var certificate = settings.Tls?.LoadCertificate();
 
         ListenOptions? httpListen = null;
+        ListenOptions? mqttsListen = null;
         ListenOptions? mqttListen = null;
         ListenOptions? tcpListen = null;
         ListenOptions? grpcListen = null;
@@ -65,6 +67,22 @@ internal static partial class HubServer
                 listen.UseMqtt();
                 mqttListen = listen;
             });
+            if (settings.Tls is { } tls)
+            {
+                kestrel.Listen(IPAddress.Loopback, tls.MqttPort, listen =>
+                {
+                    // TLS first, then MQTT on the decrypted stream (MQTT's registered TLS port is 8883).
+                    // No ALPN: Kestrel would offer h2 and http/1.1, and a client offering "mqtt" would then be refused.
+                    listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificate = certificate,
+                        OnAuthenticate = (_, ssl) => ssl.ApplicationProtocols = null,
+                    });
+                    listen.UseMqtt();
+                    mqttsListen = listen;
+                });
+            }
+
             if (settings.GrpcPort is { } grpcPort)
             {
                 kestrel.Listen(IPAddress.Loopback, grpcPort, listen =>
@@ -145,12 +163,13 @@ internal static partial class HubServer
                 $"mqtt://127.0.0.1:{mqttListen!.IPEndPoint!.Port}",
                 $"http://127.0.0.1:{httpListen.IPEndPoint.Port}/",
                 tcpListen is null ? null : $"tcp://127.0.0.1:{tcpListen.IPEndPoint!.Port}",
-                grpcListen is null ? null : $"http://127.0.0.1:{grpcListen.IPEndPoint!.Port}");
+                grpcListen is null ? null : $"http://127.0.0.1:{grpcListen.IPEndPoint!.Port}",
+                mqttsListen is null ? null : $"mqtts://127.0.0.1:{mqttsListen.IPEndPoint!.Port}");
             // Written whole and renamed into place: whoever waits for the file never reads half of it.
             var endpointsFile = Path.Combine(dataDirectory, "endpoints.json");
             await File.WriteAllTextAsync(
                 endpointsFile + ".tmp",
-                JsonSerializer.Serialize(new { http = endpoints.Http, mqtt = endpoints.Mqtt, dashboard = endpoints.Dashboard, lineProtocolTcp = endpoints.LineProtocolTcp, grpc = endpoints.Grpc }));
+                JsonSerializer.Serialize(new { http = endpoints.Http, mqtt = endpoints.Mqtt, dashboard = endpoints.Dashboard, lineProtocolTcp = endpoints.LineProtocolTcp, grpc = endpoints.Grpc, mqtts = endpoints.Mqtts }));
             File.Move(endpointsFile + ".tmp", endpointsFile, overwrite: true);
 
             var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
@@ -167,6 +186,11 @@ internal static partial class HubServer
             await output.WriteLineAsync($"  dashboard  {endpoints.Dashboard}#token={admin.Token}");
             await output.WriteLineAsync($"  HTTP API   {endpoints.Http}/api/v1  (Authorization: Token <adminToken from admin.json>)");
             await output.WriteLineAsync($"  MQTT       {endpoints.Mqtt}");
+            if (endpoints.Mqtts is not null)
+            {
+                await output.WriteLineAsync($"  MQTT TLS   {endpoints.Mqtts}  (certificate {certificate!.Subject}, valid until {certificate.NotAfter:yyyy-MM-dd})");
+            }
+
             if (endpoints.Grpc is not null)
             {
                 await output.WriteLineAsync($"  gRPC       {endpoints.Grpc}  (iothub.v1.TelemetryIngest/Write, HTTP/2)");

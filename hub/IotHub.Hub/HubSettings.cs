@@ -9,4 +9,5 @@ namespace IotHub.Hub;
 /// <param name="Seed">Simulation seed (demo).</param>
 /// <param name="TcpPort">TCP line protocol port (0 = any free port), or <c>null</c> for none.</param>
 /// <param name="GrpcPort">gRPC ingest port (0 = any free port), or <c>null</c> for none.</param>
-public sealed record HubSettings(string DataDirectory, int HttpPort, int MqttPort, string? AdminToken, bool Demo, int Seed, int? TcpPort, int? GrpcPort);
+/// <param name="Tls">The MQTT-over-TLS listener, or <c>null</c> for none.</param>
+public sealed record HubSettings(string DataDirectory, int HttpPort, int MqttPort, string? AdminToken, bool Demo, int Seed, int? TcpPort, int? GrpcPort, HubTls? Tls = null);

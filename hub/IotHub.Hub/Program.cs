@@ -30,6 +30,19 @@ var adminTokenOption = new Option<string?>("--admin-token")
 {
     Description = "Admin token for the HTTP API (16+ characters); default: the one in admin.json, generated on first start",
 };
+var mqttsOption = new Option<int>("--mqtts")
+{
+    Description = "MQTT-over-TLS port on 127.0.0.1, used when --tls-cert is given (0 = any free port)",
+    DefaultValueFactory = _ => 8883,
+};
+var tlsCertOption = new Option<string?>("--tls-cert")
+{
+    Description = "Server certificate for MQTT over TLS: a PEM file (with the key, or see --tls-key) or a PKCS#12 file; no certificate = no TLS listener",
+};
+var tlsKeyOption = new Option<string?>("--tls-key")
+{
+    Description = "PEM private key of --tls-cert, when it is not in the certificate file",
+};
 var seedOption = new Option<int>("--seed")
 {
     Description = "Seed of the simulated city (the same seed gives the same city)",
@@ -48,7 +61,7 @@ foreach (var optional in new[] { tcpOption, grpcOption })
     });
 }
 
-foreach (var port in new[] { httpOption, mqttOption })
+foreach (var port in new[] { httpOption, mqttOption, mqttsOption })
 {
     port.Validators.Add(result =>
     {
@@ -70,6 +83,9 @@ foreach (var command in new[] { serve, demo })
     command.Options.Add(tcpOption);
     command.Options.Add(grpcOption);
     command.Options.Add(adminTokenOption);
+    command.Options.Add(mqttsOption);
+    command.Options.Add(tlsCertOption);
+    command.Options.Add(tlsKeyOption);
 }
 
 demo.Options.Add(seedOption);
@@ -90,7 +106,14 @@ async Task<int> Run(ParseResult parse, bool isDemo)
         isDemo,
         isDemo ? parse.GetValue(seedOption) : 0,
         parse.GetValue(tcpOption) is var tcp && tcp >= 0 ? tcp : null,
-        parse.GetValue(grpcOption) is var grpc && grpc >= 0 ? grpc : null);
+        parse.GetValue(grpcOption) is var grpc && grpc >= 0 ? grpc : null,
+        parse.GetValue(tlsCertOption) is { } cert ? new HubTls(parse.GetValue(mqttsOption), cert, parse.GetValue(tlsKeyOption)) : null);
+    if (settings.Tls is null && parse.GetValue(tlsKeyOption) is not null)
+    {
+        await Console.Error.WriteLineAsync("error: --tls-key needs --tls-cert.");
+        return 2;
+    }
+
     try
     {
         return await HubServer.RunAsync(settings, Console.Out);

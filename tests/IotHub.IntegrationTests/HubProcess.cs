@@ -32,6 +32,9 @@ public sealed class HubProcess : IAsyncDisposable
 
     public Uri Grpc { get; private set; } = null!;
 
+    /// <summary>The MQTT-over-TLS port, or 0 when the hub was started without a certificate.</summary>
+    public int MqttsPort { get; private set; }
+
     public string AdminToken { get; private set; } = "";
 
     public string DashboardUrl { get; private set; } = "";
@@ -49,7 +52,7 @@ public sealed class HubProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static async Task<HubProcess> StartAsync(string mode, string? dataDirectory = null)
+    public static async Task<HubProcess> StartAsync(string mode, string? dataDirectory = null, IReadOnlyList<string>? extraArguments = null)
     {
         var ownsDirectory = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("iothub-test-").FullName;
@@ -65,7 +68,7 @@ public sealed class HubProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = dataDirectory,
         };
-        foreach (var arg in new[] { hubDll, mode, "--data", dataDirectory, "--http", "0", "--mqtt", "0", "--tcp", "0", "--grpc", "0" })
+        foreach (var arg in new[] { hubDll, mode, "--data", dataDirectory, "--http", "0", "--mqtt", "0", "--tcp", "0", "--grpc", "0" }.Concat(extraArguments ?? []))
         {
             start.ArgumentList.Add(arg);
         }
@@ -103,6 +106,7 @@ public sealed class HubProcess : IAsyncDisposable
             hub.MqttPort = new Uri(endpoints.RootElement.GetProperty("mqtt").GetString()!).Port;
             hub.TcpPort = new Uri(endpoints.RootElement.GetProperty("lineProtocolTcp").GetString()!).Port;
             hub.Grpc = new Uri(endpoints.RootElement.GetProperty("grpc").GetString()!);
+            hub.MqttsPort = endpoints.RootElement.TryGetProperty("mqtts", out var mqtts) && mqtts.GetString() is { } url ? new Uri(url).Port : 0;
         }
 
         using (var admin = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(dataDirectory, "admin.json"))))
