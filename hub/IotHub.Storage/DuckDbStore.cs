@@ -99,6 +99,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             await connection.OpenAsync(cancellationToken);
             await ExecuteAsync(connection, Schema.Create, cancellationToken);
             await ExecuteAsync(connection, FormattableString.Invariant($"SET checkpoint_threshold = '{options.CheckpointWalMegabytes}MB'"), cancellationToken);
+            await ExecuteAsync(connection, FormattableString.Invariant($"SET memory_limit = '{options.MemoryLimitMegabytes}MB'"), cancellationToken);
             var store = new DuckDbStore(options, logger, time, connection);
             await store.LoadStateAsync(cancellationToken);
             LogOpened(logger, path, store._seriesByKey.Count);
