@@ -8,7 +8,8 @@
 # outage of OUTAGE_SECONDS (default 3600) at INTERVAL_SECONDS sampling (default 10) leaves, then
 # drains it to the hub and prints the rate and the hub's stats (rejections, duplicates). Then it
 # measures the agent's peak RSS running live with all the devices and with one device.
-# AGENT_ENV="DOTNET_GCgen0size=0x400000" sets runtime knobs for the live agent runs only.
+# AGENT_ENV="DOTNET_GCgen0size=0x400000" sets runtime knobs for the live agent runs only;
+# SKIP_RSS=1 stops after the replay; NO_BUILD=1 uses the binaries already in ARTIFACTS.
 # Needs: dotnet, curl, python3. Everything binds to 127.0.0.1; the work folder is deleted at the end.
 set -euo pipefail
 DEVICES=${1:-1000}
@@ -59,11 +60,16 @@ PY
 
 echo "== backlog: $DEVICES devices, ${OUTAGE}s outage at ${INTERVAL}s"
 dotnet "$EDGE_DLL" backlog --config "$WORK/fleet.json" --duration "$OUTAGE" --interval "$INTERVAL" 2>&1 | tail -3
+cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; } # user+system CPU seconds of a live process
 echo "== replay (drain)"
-dotnet "$EDGE_DLL" run --config "$WORK/fleet.json" --drain 2>&1 | grep -v " info " | tail -5
+HUB_CPU0=$(cpu_s "$HUB_PID")
+TIMEFORMAT="agent CPU: %U s user + %S s system, %R s wall"
+time (dotnet "$EDGE_DLL" run --config "$WORK/fleet.json" --drain 2>&1 | grep -v " info " | tail -5)
+echo "hub CPU during the replay: $(awk -v a="$HUB_CPU0" -v b="$(cpu_s "$HUB_PID")" 'BEGIN {printf "%.2f", b - a}') s"
 echo "== hub stats after replay"
 curl -s -H "Authorization: Token $ADMIN" "$HTTP/api/v1/stats"; echo
 
+if [ -n "${SKIP_RSS:-}" ]; then exit 0; fi
 peak_rss() { # PID SECONDS -> peak VmHWM in MB
   local pid=$1 secs=$2
   for _ in $(seq 1 $((secs * 10))); do sleep 0.1; done

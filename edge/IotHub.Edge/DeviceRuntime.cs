@@ -21,6 +21,7 @@ namespace IotHub.Edge;
 internal sealed partial class DeviceRuntime : IDisposable
 {
     private const int MaxRiseHistory = 32;
+    private const string LineProtocolContentType = "text/plain; charset=utf-8";
 
     private readonly EdgeAgentOptions _options;
     private readonly DiskQueueFile _queue;
@@ -203,7 +204,7 @@ internal sealed partial class DeviceRuntime : IDisposable
                 continue;
             }
 
-            if (untilDrained && _queue.Stats(Key).Depth == 0)
+            if (untilDrained && _queue.DepthOf(Key) == 0)
             {
                 return;
             }
@@ -248,7 +249,7 @@ internal sealed partial class DeviceRuntime : IDisposable
             var message = new MqttApplicationMessageBuilder()
                 .WithTopic(_telemetryTopic)
                 .WithPayload(batch.Payload)
-                .WithContentType("application/json")
+                .WithContentType(_queue.Format == QueuePayloadFormat.LineProtocol ? LineProtocolContentType : "application/json")
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .WithUserProperty(UplinkProperties.BatchSequence, System.Text.Encoding.ASCII.GetBytes(batch.Sequence.ToString(CultureInfo.InvariantCulture)))
                 .Build();
@@ -401,9 +402,14 @@ internal sealed partial class DeviceRuntime : IDisposable
             }
 
             _queue.MarkHubReached();
-            await _client.SubscribeAsync(
-                new MqttClientSubscribeOptionsBuilder().WithTopicFilter(_configTopic, MqttQualityOfServiceLevel.AtLeastOnce).Build(),
-                cancellationToken);
+            if (_options.Sample)
+            {
+                // Remote configuration steers sampling; an agent that only drains its queue needs none.
+                await _client.SubscribeAsync(
+                    new MqttClientSubscribeOptionsBuilder().WithTopicFilter(_configTopic, MqttQualityOfServiceLevel.AtLeastOnce).Build(),
+                    cancellationToken);
+            }
+
             _stateDue = true;
             LogConnected(_logger, Options.DeviceId, _failedConnects);
             return true;
