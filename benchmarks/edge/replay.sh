@@ -10,7 +10,7 @@
 # measures the agent's peak RSS running live with all the devices and with one device.
 # AGENT_ENV="DOTNET_GCgen0size=0x400000" sets runtime knobs for the live agent runs only;
 # SKIP_RSS=1 stops after the replay; NO_BUILD=1 uses the binaries already in ARTIFACTS.
-# Needs: dotnet, curl, python3. Everything binds to 127.0.0.1; the work folder is deleted at the end.
+# Needs: dotnet, clang (Native AOT publish of the agent), curl, python3. Everything binds to 127.0.0.1; the work folder is deleted at the end.
 set -euo pipefail
 DEVICES=${1:-1000}
 OUTAGE=${2:-3600}
@@ -22,11 +22,13 @@ HUB_PID=""
 cleanup() { [ -n "$HUB_PID" ] && kill -TERM "$HUB_PID" 2>/dev/null; wait "$HUB_PID" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
+# The agent runs as it is published: a native (AOT) executable.
 if [ -z "${NO_BUILD:-}" ]; then
   dotnet build "$ROOT/hub/IotHub.Hub" -c Release --artifacts-path "$ART" -v q -nologo >/dev/null
+  dotnet publish "$ROOT/edge/IotHub.Edge" -c Release --artifacts-path "$ART/aot" -o "$ART/edge" -v q -nologo >/dev/null
 fi
 HUB_DLL="$ART/bin/IotHub.Hub/release_linux-x64/IotHub.Hub.dll"
-EDGE_DLL="$ART/bin/IotHub.Edge/release_linux-x64/IotHub.Edge.dll"
+EDGE="$ART/edge/IotHub.Edge"
 
 MQTT_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 dotnet "$HUB_DLL" serve --data "$WORK/hub" --http 0 --mqtt "$MQTT_PORT" --tcp 0 --grpc 0 >"$WORK/hub.log" 2>&1 &
@@ -59,12 +61,12 @@ config("one", devices[:1], 1)
 PY
 
 echo "== backlog: $DEVICES devices, ${OUTAGE}s outage at ${INTERVAL}s"
-dotnet "$EDGE_DLL" backlog --config "$WORK/fleet.json" --duration "$OUTAGE" --interval "$INTERVAL" 2>&1 | tail -3
+"$EDGE" backlog --config "$WORK/fleet.json" --duration "$OUTAGE" --interval "$INTERVAL" 2>&1 | tail -3
 cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; } # user+system CPU seconds of a live process
 echo "== replay (drain)"
 HUB_CPU0=$(cpu_s "$HUB_PID")
 TIMEFORMAT="agent CPU: %U s user + %S s system, %R s wall"
-time (dotnet "$EDGE_DLL" run --config "$WORK/fleet.json" --drain 2>&1 | grep -v " info " | tail -5)
+time ("$EDGE" run --config "$WORK/fleet.json" --drain 2>&1 | grep -v " info " | tail -5)
 echo "hub CPU during the replay: $(awk -v a="$HUB_CPU0" -v b="$(cpu_s "$HUB_PID")" 'BEGIN {printf "%.2f", b - a}') s"
 echo "== hub stats after replay"
 curl -s -H "Authorization: Token $ADMIN" "$HTTP/api/v1/stats"; echo
@@ -76,12 +78,12 @@ peak_rss() { # PID SECONDS -> peak VmHWM in MB
   awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$pid/status"
 }
 echo "== RSS, live agent with $DEVICES devices sampling every 1 s (30 s)"
-env ${AGENT_ENV:-} dotnet "$EDGE_DLL" run --config "$WORK/live.json" >"$WORK/live.log" 2>&1 &
+env ${AGENT_ENV:-} "$EDGE" run --config "$WORK/live.json" >"$WORK/live.log" 2>&1 &
 PID=$!
 echo "peak RSS $(peak_rss $PID 30) MB; $(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$PID/status) MB now"
 kill -TERM $PID; wait $PID 2>/dev/null || true
 echo "== RSS, live agent with 1 device sampling every 1 s (15 s)"
-env ${AGENT_ENV:-} dotnet "$EDGE_DLL" run --config "$WORK/one.json" >"$WORK/one.log" 2>&1 &
+env ${AGENT_ENV:-} "$EDGE" run --config "$WORK/one.json" >"$WORK/one.log" 2>&1 &
 PID=$!
 echo "peak RSS $(peak_rss $PID 15) MB; $(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$PID/status) MB now"
 kill -TERM $PID; wait $PID 2>/dev/null || true
