@@ -1,3 +1,5 @@
+using Grpc.Net.Client;
+using IotHub.Telemetry.Grpc;
 using Microsoft.Extensions.Logging;
 
 namespace IotHub.Edge;
@@ -20,6 +22,7 @@ public sealed partial class EdgeAgent : IAsyncDisposable
     private readonly List<KeyValuePair<string, object>> _values = [];
     private readonly TimeSpan _tick;
     private readonly Random _jitter;
+    private readonly GrpcChannel? _grpcChannel;
 
     /// <summary>
     /// Creates an agent for the given devices and opens its disk queue. Bad options, duplicate
@@ -48,6 +51,24 @@ public sealed partial class EdgeAgent : IAsyncDisposable
         }
 
         Queue = DiskQueueFile.Open(options.QueuePath, options.MaxQueueBytes, time);
+        TelemetryIngest.TelemetryIngestClient? grpc = null;
+        if (options.Uplink == UplinkProtocol.Grpc)
+        {
+            if (Queue.Format != QueuePayloadFormat.LineProtocol)
+            {
+                Queue.Dispose();
+                throw new EdgeConfigurationException($"queue file '{Queue.Path}' holds JSON readings of an earlier agent, which the gRPC uplink cannot send: drain it over MQTT first (run --drain), or give a new queue file");
+            }
+
+            // One channel for every device: their streams share HTTP/2 connections, more than one
+            // when the hub's limit of streams per connection is reached.
+            _grpcChannel = GrpcChannel.ForAddress(options.GrpcHub!, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = options.Timeout },
+            });
+            grpc = new TelemetryIngest.TelemetryIngestClient(_grpcChannel);
+        }
+
         Rules = new LocalRules();
         var pacer = new UplinkPacer(options.MaxUplinkReadingsPerSecond, time);
         var now = time.GetUtcNow();
@@ -57,7 +78,7 @@ public sealed partial class EdgeAgent : IAsyncDisposable
         // Gauges first: a pole sampled in the same round sees its gauges' latest readings.
         foreach (var device in list.OrderBy(d => ReferenceEquals(d.Sensor.Kind, City.DeviceKinds.RiverGauge) ? 0 : 1))
         {
-            var runtime = new DeviceRuntime(device, options, Queue, pacer, time, logger, seed + index++);
+            var runtime = new DeviceRuntime(device, options, Queue, pacer, grpc, time, logger, seed + index++);
             runtime.NextSampleAt = now + (Min(runtime.Settings.NormalInterval, MaxFirstSampleSpread) * _jitter.NextDouble());
             shortest = Min(shortest, Min(runtime.Settings.NormalInterval, runtime.Settings.FastInterval));
             _devices.Add(runtime);
@@ -271,6 +292,7 @@ public sealed partial class EdgeAgent : IAsyncDisposable
         }
 
         Queue.Dispose();
+        _grpcChannel?.Dispose();
         return ValueTask.CompletedTask;
     }
 
