@@ -26,7 +26,7 @@ trap cleanup EXIT
 # The agent runs as it is published: a native (AOT) executable.
 if [ -z "${NO_BUILD:-}" ]; then
   dotnet build "$ROOT/hub/IotHub.Hub" -c Release --artifacts-path "$ART" -v q -nologo >/dev/null
-  dotnet publish "$ROOT/edge/IotHub.Edge" -c Release --artifacts-path "$ART/aot" -o "$ART/edge" -v q -nologo >/dev/null
+  dotnet publish "$ROOT/edge/IotHub.Edge" -c Release --self-contained --artifacts-path "$ART/aot" -o "$ART/edge" -v q -nologo >/dev/null
 fi
 HUB_DLL="$ART/bin/IotHub.Hub/release_linux-x64/IotHub.Hub.dll"
 EDGE="$ART/edge/IotHub.Edge"
