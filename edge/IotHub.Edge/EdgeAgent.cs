@@ -173,9 +173,11 @@ public sealed partial class EdgeAgent : IAsyncDisposable
         {
             await Task.WhenAll(uplinks);
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (Array.TrueForAll(uplinks, u => u.IsCompleted))
         {
-            // Cancelled uplinks: the queue keeps what they had not sent.
+            // Cancelled uplinks: the queue keeps what they had not sent. Failed ones (a publish that
+            // timed out while the agent was stopping, say) are logged below; their batches stay
+            // queued too, and the agent still closes every connection and exits cleanly.
         }
 
         foreach (var uplink in uplinks)
