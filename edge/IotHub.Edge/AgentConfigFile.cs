@@ -15,7 +15,8 @@ namespace IotHub.Edge;
 /// {
 ///   "hub": "mqtt://127.0.0.1:1883",            // mqtts:// for TLS
 ///   "queue": { "path": "agent-queue.db", "maxMegabytes": 256 },   // path relative to this file
-///   "uplink": { "maxBatchReadings": 500, "maxReadingsPerSecond": 200000, "maxReconnectDelaySeconds": 30, "timeoutSeconds": 10 },
+///   "grpcHub": "http://127.0.0.1:8081",       // the hub's gRPC port, for "protocol": "grpc" (or run --uplink grpc)
+///   "uplink": { "protocol": "mqtt", "maxBatchReadings": 500, "maxReadingsPerSecond": 200000, "maxReconnectDelaySeconds": 30, "timeoutSeconds": 10 },
 ///   "healthIntervalSeconds": 60,
 ///   "simulation": { "scenario": "demo", "seed": 42 },            // or "tokyo"
 ///   "sampling": { "normalIntervalSeconds": 600, "fastIntervalSeconds": 60 },   // defaults for every device
@@ -89,8 +90,16 @@ public static class AgentConfigFile
             options.MaxQueueBytes = (long)(megabytes * 1024 * 1024);
         }
 
+        if (String(root, "grpcHub", "grpcHub") is { } grpcHub)
+        {
+            options.GrpcHub = Uri.TryCreate(grpcHub, UriKind.Absolute, out var grpcUri)
+                ? grpcUri
+                : throw new EdgeConfigurationException($"grpcHub '{grpcHub}' must be a URL such as http://127.0.0.1:8081 (or https:// for TLS)");
+        }
+
         if (Object(root, "uplink") is { } uplink)
         {
+            options.Uplink = String(uplink, "uplink.protocol", "protocol") is { } protocol ? ParseUplink(protocol, "uplink.protocol") : options.Uplink;
             options.MaxBatchReadings = (int)(Number(uplink, "uplink.maxBatchReadings", "maxBatchReadings", 1, 10_000) ?? options.MaxBatchReadings);
             options.MaxUplinkReadingsPerSecond = Number(uplink, "uplink.maxReadingsPerSecond", "maxReadingsPerSecond", 1, 1e9) ?? options.MaxUplinkReadingsPerSecond;
             options.MaxReconnectDelay = Seconds(uplink, "uplink.maxReconnectDelaySeconds", "maxReconnectDelaySeconds") ?? options.MaxReconnectDelay;
@@ -201,6 +210,14 @@ public static class AgentConfigFile
         options.UseTls = uri.Scheme == "mqtts";
         options.Port = uri.IsDefaultPort || uri.Port < 0 ? (options.UseTls ? 8883 : 1883) : uri.Port;
     }
+
+    /// <summary>Reads <c>mqtt</c> or <c>grpc</c>; <paramref name="where"/> names the setting in the error.</summary>
+    public static UplinkProtocol ParseUplink(string protocol, string where) => protocol switch
+    {
+        "mqtt" => UplinkProtocol.Mqtt,
+        "grpc" => UplinkProtocol.Grpc,
+        _ => throw new EdgeConfigurationException($"{where} '{protocol}' is not one of mqtt, grpc"),
+    };
 
     private static DeviceSpec PickSimulated(CityScenario scenario, JsonElement device, string id, DeviceKind kind, string where, Dictionary<DeviceKind, int> nextOfKind)
     {

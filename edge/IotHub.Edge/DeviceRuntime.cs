@@ -1,22 +1,16 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
-using IotHub.Telemetry;
 using Microsoft.Extensions.Logging;
-using MQTTnet;
-using MQTTnet.Exceptions;
-using MQTTnet.Formatter;
-using MQTTnet.Protocol;
 
 namespace IotHub.Edge;
 
 /// <summary>
 /// One device of an agent: its sampling state (written by the agent's sampling loop) and its
-/// uplink (its own MQTT 5 session, run by <see cref="RunUplinkAsync"/>): batches from the disk
-/// queue sent in order, one in flight at a time, QoS 1 with the <c>batch-seq</c> user property;
-/// a batch leaves the queue only on the hub's PUBACK. Reconnects with exponential backoff and
-/// jitter; follows its retained config topic and reports on its state topic.
+/// uplink (its own session, MQTT or gRPC, run by <see cref="RunUplinkAsync"/>): batches from the
+/// disk queue sent in order, one in flight at a time, each with its sequence; a batch leaves the
+/// queue only on the hub's acknowledgement. Reconnects with exponential backoff and jitter; over
+/// MQTT it follows its retained config topic and reports on its state topic.
 /// </summary>
 internal sealed partial class DeviceRuntime : IDisposable
 {
@@ -28,10 +22,7 @@ internal sealed partial class DeviceRuntime : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Random _jitter;
-    private readonly IMqttClient _client;
-    private readonly string _telemetryTopic;
-    private readonly string _configTopic;
-    private readonly string _stateTopic;
+    private readonly IUplinkSession _uplink;
 
     // Bounded to one pending wake-up: more would say nothing new.
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -44,7 +35,7 @@ internal sealed partial class DeviceRuntime : IDisposable
     private volatile bool _reschedule;
     private int _failedConnects;
 
-    public DeviceRuntime(EdgeDeviceOptions device, EdgeAgentOptions options, DiskQueueFile queue, UplinkPacer pacer, TimeProvider time, ILogger logger, int seed)
+    public DeviceRuntime(EdgeDeviceOptions device, EdgeAgentOptions options, DiskQueueFile queue, UplinkPacer pacer, Telemetry.Grpc.TelemetryIngest.TelemetryIngestClient? grpc, TimeProvider time, ILogger logger, int seed)
     {
         Options = device;
         _options = options;
@@ -61,11 +52,7 @@ internal sealed partial class DeviceRuntime : IDisposable
             TryApplyConfig(saved, persist: false);
         }
 
-        _client = new MqttClientFactory().CreateMqttClient();
-        _client.ApplicationMessageReceivedAsync += OnMessageAsync;
-        _telemetryTopic = DeviceTopic.TelemetryTopic(device.DeviceId);
-        _configTopic = DeviceTopic.ConfigTopic(device.DeviceId);
-        _stateTopic = DeviceTopic.StateTopic(device.DeviceId);
+        _uplink = grpc is not null ? new GrpcUplinkSession(device, grpc, options) : new MqttUplinkSession(device, options, OnConfig);
     }
 
     public EdgeDeviceOptions Options { get; }
@@ -76,7 +63,7 @@ internal sealed partial class DeviceRuntime : IDisposable
 
     public string? ConfigError => _configError;
 
-    public bool Connected => _client.IsConnected;
+    public bool Connected => _uplink.Connected;
 
     // Sampling state: read and written by the agent's sampling loop only.
     public DateTimeOffset NextSampleAt { get; set; }
@@ -170,7 +157,7 @@ internal sealed partial class DeviceRuntime : IDisposable
             : null;
         return new EdgeDeviceHealth(
             Options.DeviceId,
-            _client.IsConnected,
+            _uplink.Connected,
             queue,
             oldestAge,
             _queue.Bytes,
@@ -192,7 +179,7 @@ internal sealed partial class DeviceRuntime : IDisposable
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!_client.IsConnected && !await TryConnectAsync(cancellationToken))
+            if (!_uplink.Connected && !await TryConnectAsync(cancellationToken))
             {
                 await Task.Delay(NextBackoff(), _time, cancellationToken);
                 continue;
@@ -200,10 +187,12 @@ internal sealed partial class DeviceRuntime : IDisposable
 
             if (!await DrainAsync(cancellationToken))
             {
+                // Lost, refused or told to come back later: a backoff before the next attempt.
+                await Task.Delay(NextBackoff(), _time, cancellationToken);
                 continue;
             }
 
-            if (untilDrained && _queue.Stats(Key).Depth == 0)
+            if (untilDrained && _queue.DepthOf(Key) == 0)
             {
                 return;
             }
@@ -211,7 +200,8 @@ internal sealed partial class DeviceRuntime : IDisposable
             var now = _time.GetUtcNow();
             if (_stateDue || now >= nextHealth)
             {
-                if (!await PublishStateAsync(cancellationToken))
+                // A session without state (gRPC) only keeps the rhythm.
+                if (_uplink.CarriesState && !await PublishStateAsync(cancellationToken))
                 {
                     continue;
                 }
@@ -245,44 +235,38 @@ internal sealed partial class DeviceRuntime : IDisposable
         while (_queue.NextBatch(Key, _options.MaxBatchReadings, _options.MaxBatchBytes) is { } batch)
         {
             await _pacer.WaitAsync(batch.Count, cancellationToken);
-            var message = new MqttApplicationMessageBuilder()
-                .WithTopic(_telemetryTopic)
-                .WithPayload(batch.Payload)
-                .WithContentType("application/json")
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .WithUserProperty(UplinkProperties.BatchSequence, System.Text.Encoding.ASCII.GetBytes(batch.Sequence.ToString(CultureInfo.InvariantCulture)))
-                .Build();
-            MqttClientPublishResult result;
+            UplinkResult result;
             try
             {
-                result = await _client.PublishAsync(message, cancellationToken);
+                result = await _uplink.SendAsync(batch, _queue.Format, cancellationToken);
             }
-            catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
+            catch (UplinkRefusedException ex)
+            {
+                LogConnectRefused(_logger, Options.DeviceId, ex.Message);
+                await _uplink.DisconnectAsync();
+                return false;
+            }
+            catch (Exception ex) when (UplinkFailures.IsConnectionFailure(ex, cancellationToken))
             {
                 LogSendFailed(_logger, Options.DeviceId, batch.Sequence, ex.Message);
-                await DropConnectionAsync();
+                await _uplink.DisconnectAsync();
                 return false;
             }
 
-            // MQTT 5 §3.4.2.1: reason codes below 0x80 are success (0x10: no subscribers).
-            if ((int)result.ReasonCode < 0x80)
+            if (result.Outcome == UplinkOutcome.RetryLater)
             {
-                _queue.Acknowledge(batch);
-                _failedConnects = 0;
-                continue;
-            }
-
-            if (result.ReasonCode is MqttClientPublishReasonCode.ImplementationSpecificError or MqttClientPublishReasonCode.UnspecifiedError or MqttClientPublishReasonCode.QuotaExceeded)
-            {
-                // The hub could not store it now (store failure, overload): keep it and retry after a backoff.
-                LogRetryLater(_logger, Options.DeviceId, batch.Sequence, result.ReasonCode, result.ReasonString ?? "");
-                await DropConnectionAsync();
+                LogRetryLater(_logger, Options.DeviceId, batch.Sequence, result.Reason);
+                await _uplink.DisconnectAsync();
                 return false;
             }
 
-            // The hub read the batch and refused it: sending it again would be refused again.
-            _queue.Reject(batch);
-            LogRejected(_logger, Options.DeviceId, batch.Sequence, batch.Count, result.ReasonCode, result.ReasonString ?? "");
+            _queue.Complete(batch, result.RejectedReadings);
+            _queue.MarkHubReached();
+            _failedConnects = 0;
+            if (result.RejectedReadings > 0)
+            {
+                LogRejected(_logger, Options.DeviceId, batch.Sequence, result.RejectedReadings, batch.Count, result.Reason);
+            }
         }
 
         return true;
@@ -291,22 +275,15 @@ internal sealed partial class DeviceRuntime : IDisposable
     private async Task<bool> PublishStateAsync(CancellationToken cancellationToken)
     {
         _stateDue = false;
-        var message = new MqttApplicationMessageBuilder()
-            .WithTopic(_stateTopic)
-            .WithPayload(StateJson())
-            .WithContentType("application/json")
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithRetainFlag(true)
-            .Build();
         try
         {
-            await _client.PublishAsync(message, cancellationToken);
+            await _uplink.PublishStateAsync(StateJson(), cancellationToken);
             return true;
         }
-        catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
+        catch (Exception ex) when (UplinkFailures.IsConnectionFailure(ex, cancellationToken))
         {
             _stateDue = true;
-            await DropConnectionAsync();
+            await _uplink.DisconnectAsync();
             return false;
         }
     }
@@ -338,18 +315,11 @@ internal sealed partial class DeviceRuntime : IDisposable
         return buffer.WrittenSpan.ToArray();
     }
 
-    private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
+    private void OnConfig(string json)
     {
-        if (!string.Equals(e.ApplicationMessage.Topic, _configTopic, StringComparison.Ordinal) || e.ApplicationMessage.Payload.Length == 0)
-        {
-            return Task.CompletedTask;
-        }
-
-        var text = System.Text.EncodingExtensions.GetString(System.Text.Encoding.UTF8, e.ApplicationMessage.Payload);
-        TryApplyConfig(text, persist: true);
+        TryApplyConfig(json, persist: true);
         _stateDue = true;
         Wake();
-        return Task.CompletedTask;
     }
 
     private void TryApplyConfig(string json, bool persist)
@@ -378,47 +348,30 @@ internal sealed partial class DeviceRuntime : IDisposable
 
     private async Task<bool> TryConnectAsync(CancellationToken cancellationToken)
     {
-        var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(_options.Host, _options.Port)
-            .WithClientId(Options.DeviceId)
-            .WithCredentials(Options.DeviceId, Options.Token)
-            .WithProtocolVersion(MqttProtocolVersion.V500)
-            .WithCleanSession(true)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
-            .WithTimeout(_options.Timeout);
-        if (_options.UseTls)
-        {
-            builder = builder.WithTlsOptions(tls => tls.UseTls());
-        }
-
         try
         {
-            var result = await _client.ConnectAsync(builder.Build(), cancellationToken);
-            if (result.ResultCode != MqttClientConnectResultCode.Success)
+            // Remote configuration steers sampling; an agent that only drains its queue needs none.
+            await _uplink.ConnectAsync(followConfig: _options.Sample, cancellationToken);
+            if (_uplink.CarriesState)
             {
-                LogConnectRefused(_logger, Options.DeviceId, result.ResultCode, result.ReasonString ?? "");
-                return false;
+                _queue.MarkHubReached();
+                _stateDue = true;
             }
 
-            _queue.MarkHubReached();
-            await _client.SubscribeAsync(
-                new MqttClientSubscribeOptionsBuilder().WithTopicFilter(_configTopic, MqttQualityOfServiceLevel.AtLeastOnce).Build(),
-                cancellationToken);
-            _stateDue = true;
             LogConnected(_logger, Options.DeviceId, _failedConnects);
             return true;
         }
-        catch (MQTTnet.Adapter.MqttConnectingFailedException ex)
+        catch (UplinkRefusedException ex)
         {
             // The hub answered and refused (wrong token, unknown device): worth a warning, not a debug line.
-            LogConnectRefused(_logger, Options.DeviceId, MqttClientConnectResultCode.UnspecifiedError, ex.Message);
+            LogConnectRefused(_logger, Options.DeviceId, ex.Message);
         }
-        catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
+        catch (Exception ex) when (UplinkFailures.IsConnectionFailure(ex, cancellationToken))
         {
             LogConnectFailed(_logger, Options.DeviceId, ex.Message);
         }
 
-        await DropConnectionAsync();
+        await _uplink.DisconnectAsync();
         return false;
     }
 
@@ -430,46 +383,24 @@ internal sealed partial class DeviceRuntime : IDisposable
         return TimeSpan.FromSeconds(seconds * (0.5 + (0.5 * _jitter.NextDouble())));
     }
 
-    private async Task DropConnectionAsync()
-    {
-        try
-        {
-            if (_client.IsConnected)
-            {
-                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), CancellationToken.None);
-            }
-        }
-        catch (Exception ex) when (ex is MqttCommunicationException or InvalidOperationException or OperationCanceledException)
-        {
-            // Already gone.
-        }
-    }
+    public Task DisconnectAsync() => _uplink.DisconnectAsync();
 
-    private static bool IsConnectionFailure(Exception ex, CancellationToken cancellationToken) =>
-        !cancellationToken.IsCancellationRequested
-        && ex is MqttCommunicationException or InvalidOperationException or TimeoutException or OperationCanceledException or IOException or System.Net.Sockets.SocketException;
-
-    public async Task DisconnectAsync()
-    {
-        await DropConnectionAsync();
-    }
-
-    public void Dispose() => _client.Dispose();
+    public void Dispose() => _uplink.Dispose();
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Device {Device}: batch {Sequence} not acknowledged ({Error}); kept for resend")]
     private static partial void LogSendFailed(ILogger logger, string device, ulong sequence, string error);
 
-    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Device {Device}: hub refused batch {Sequence} of {Count} readings ({Code}): {Reason}")]
-    private static partial void LogRejected(ILogger logger, string device, ulong sequence, int count, MqttClientPublishReasonCode code, string reason);
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Device {Device}: hub refused {Rejected} of the {Count} readings of batch {Sequence}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string device, ulong sequence, int rejected, int count, string reason);
 
-    [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Device {Device}: hub refused the connection ({Code}): {Reason}")]
-    private static partial void LogConnectRefused(ILogger logger, string device, MqttClientConnectResultCode code, string reason);
+    [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Device {Device}: hub refused the connection: {Reason}")]
+    private static partial void LogConnectRefused(ILogger logger, string device, string reason);
 
     [LoggerMessage(EventId = 304, Level = LogLevel.Debug, Message = "Device {Device}: cannot reach the hub ({Error}); retrying with backoff")]
     private static partial void LogConnectFailed(ILogger logger, string device, string error);
 
-    [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Device {Device}: hub could not take batch {Sequence} now ({Code}: {Reason}); retrying")]
-    private static partial void LogRetryLater(ILogger logger, string device, ulong sequence, MqttClientPublishReasonCode code, string reason);
+    [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Device {Device}: hub could not take batch {Sequence} now ({Reason}); retrying")]
+    private static partial void LogRetryLater(ILogger logger, string device, ulong sequence, string reason);
 
     [LoggerMessage(EventId = 306, Level = LogLevel.Debug, Message = "Device {Device}: connected after {Failures} failed attempts")]
     private static partial void LogConnected(ILogger logger, string device, int failures);

@@ -4,38 +4,62 @@ using Microsoft.Data.Sqlite;
 namespace IotHub.Edge;
 
 /// <summary>
-/// The agent's durable store-and-forward queue: one SQLite file (WAL, synchronous FULL) per agent
-/// process, held with an exclusive lock so two agents cannot share it.
+/// The agent's durable store-and-forward queue: one SQLite file (WAL) per agent process, held
+/// with an exclusive lock so two agents cannot share it.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Every reading is committed here before it is sent. Uplink batches are formed from a device's
-/// oldest readings and given the device's next sequence number; the batch (sequence, last reading
-/// id) is committed before it is sent, so a resend after a reconnect or a restart carries the
-/// same sequence and the same readings, and the hub can drop it when it already committed it.
-/// A reading leaves the queue only when the hub acknowledged its batch.
+/// Every reading is committed here (fsynced: it survives power loss) before it is sent. Uplink
+/// batches are formed from a device's oldest unacknowledged readings; a batch's sequence is the
+/// device's sequence base plus the queue id of its last reading, so it grows with every batch and
+/// is never given to different readings. The batch (sequence, last reading id) is recorded before
+/// it is sent, so a resend after a reconnect or a restart carries the same sequence and the same
+/// readings, and the hub drops it when it already committed it.
 /// </para>
 /// <para>
-/// Bounded by <see cref="MaxBytes"/> of reading payloads. Policy when full: the oldest routine
-/// readings (of any device) are dropped and counted per device; alarm readings are never dropped,
-/// so a queue holding only alarms may grow past the bound. Reading ids never repeat
-/// (AUTOINCREMENT), so a batch's range never picks up readings queued after it was formed.
+/// A reading leaves the queue only when the hub acknowledged its batch: the device's
+/// acknowledged-up-to id moves past it. Batch records and acknowledgements are committed without
+/// fsync (they survive a killed process, not a power loss): after a power loss the worst case is
+/// a batch sent again, which the hub drops as a duplicate or, when the batch was formed anew with
+/// more readings and so a higher sequence, writes again over the same points (the store keeps one
+/// value per series and time). Acknowledged rows are deleted in bulk (see <see cref="CompactRows"/>),
+/// not one batch at a time: a device's rows are spread over the whole file, and deleting them
+/// batch by batch rewrote most pages once per batch.
+/// </para>
+/// <para>
+/// Bounded by <see cref="MaxBytes"/> of unacknowledged reading payloads. Policy when full: the
+/// oldest routine readings (of any device) are dropped and counted per device; alarm readings are
+/// never dropped, so a queue holding only alarms may grow past the bound. The file itself holds at
+/// most as many acknowledged rows as unacknowledged ones, plus <see cref="CompactRows"/>. Reading
+/// ids never repeat (AUTOINCREMENT), so a batch's range never picks up readings queued after it
+/// was formed.
+/// </para>
+/// <para>
+/// Payloads are one reading each in the file's <see cref="Format"/>: InfluxDB line protocol
+/// (one line, nanosecond timestamp) for files this version creates; JSON objects for files an
+/// earlier version created, which keep JSON until they are replaced.
 /// </para>
 /// <para>Thread-safe: one connection, used under a lock; every method is short.</para>
 /// </remarks>
 public sealed class DiskQueueFile : IDisposable
 {
+    /// <summary>Acknowledged rows kept before they are deleted in bulk (and while they are fewer than the unacknowledged ones).</summary>
+    public const int CompactRows = 65_536;
+
     private const int MaxDropRounds = 64;
+    private const string FormatV1 = "iothub-edge-queue-1";
+    private const string FormatV2 = "iothub-edge-queue-2";
 
     private readonly SqliteConnection _connection;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, int> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<int, DeviceState> _devices = [];
+    private readonly TimeProvider _time;
     private long _bytes;
     private long _depth;
     private long _droppedTotal;
-
-    private readonly TimeProvider _time;
+    private long _garbage;
+    private bool _fullSync;
 
     private DiskQueueFile(SqliteConnection connection, string path, long maxBytes, TimeProvider time)
     {
@@ -50,6 +74,9 @@ public sealed class DiskQueueFile : IDisposable
 
     /// <summary>Bound on the queued readings' payload bytes (alarms excepted, see remarks).</summary>
     public long MaxBytes { get; }
+
+    /// <summary>How the file keeps readings, and so how batches are sent.</summary>
+    public QueuePayloadFormat Format { get; private set; }
 
     /// <summary>Payload bytes queued now.</summary>
     public long Bytes
@@ -150,45 +177,73 @@ public sealed class DiskQueueFile : IDisposable
             throw new InvalidDataException("WAL mode is not available for it");
         }
 
-        // FULL: a committed reading survives power loss, not only a process kill.
-        Execute("PRAGMA synchronous=FULL");
+        // A replay reads every device's rows, which lie spread over the whole file (a round of
+        // samples is stored together): read through a memory map, a page costs no copy.
+        Execute("PRAGMA mmap_size=" + (MaxBytes * 4).ToString(CultureInfo.InvariantCulture));
+        SetFullSync(true);
         using (var transaction = _connection.BeginTransaction())
         {
-            Execute("""
-                CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS devices(
-                    key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, next_seq INTEGER NOT NULL DEFAULT 1,
-                    enqueued INTEGER NOT NULL DEFAULT 0, acked INTEGER NOT NULL DEFAULT 0,
-                    dropped INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0, config TEXT);
-                CREATE TABLE IF NOT EXISTS readings(
-                    id INTEGER PRIMARY KEY AUTOINCREMENT, device INTEGER NOT NULL, ts INTEGER NOT NULL,
-                    alarm INTEGER NOT NULL, payload BLOB NOT NULL);
-                CREATE INDEX IF NOT EXISTS readings_by_device ON readings(device, id);
-                CREATE TABLE IF NOT EXISTS batches(device INTEGER PRIMARY KEY, seq INTEGER NOT NULL, last_id INTEGER NOT NULL);
-                INSERT OR IGNORE INTO meta(key, value) VALUES ('format', 'iothub-edge-queue-1');
-                """, transaction);
+            var format = Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'", transaction) is long and > 0
+                ? Convert.ToString(Scalar("SELECT value FROM meta WHERE key = 'format'", transaction), CultureInfo.InvariantCulture)
+                : null;
+            switch (format)
+            {
+                case null when Scalar("SELECT count(*) FROM sqlite_master", transaction) is long and > 0:
+                    throw new InvalidDataException("it is not an agent queue (a SQLite file of something else)");
+                case null:
+                    Execute("""
+                        CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                        CREATE TABLE devices(
+                            key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, seq_base INTEGER NOT NULL, acked_id INTEGER NOT NULL DEFAULT 0,
+                            enqueued INTEGER NOT NULL DEFAULT 0, acked INTEGER NOT NULL DEFAULT 0,
+                            dropped INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0, config TEXT);
+                        CREATE TABLE readings(
+                            id INTEGER PRIMARY KEY AUTOINCREMENT, device INTEGER NOT NULL, ts INTEGER NOT NULL,
+                            alarm INTEGER NOT NULL, payload BLOB NOT NULL);
+                        CREATE INDEX readings_by_device ON readings(device, id);
+                        CREATE TABLE batches(device INTEGER PRIMARY KEY, seq INTEGER NOT NULL, last_id INTEGER NOT NULL);
+                        INSERT INTO meta(key, value) VALUES ('format', 'iothub-edge-queue-2'), ('payload', 'line-protocol');
+                        """, transaction);
+                    break;
+                case FormatV1:
+                    // Readings stay JSON. Sequences continue above every one the old file gave out.
+                    Execute("""
+                        ALTER TABLE devices ADD COLUMN seq_base INTEGER NOT NULL DEFAULT 0;
+                        ALTER TABLE devices ADD COLUMN acked_id INTEGER NOT NULL DEFAULT 0;
+                        UPDATE devices SET seq_base = next_seq;
+                        UPDATE meta SET value = 'iothub-edge-queue-2' WHERE key = 'format';
+                        INSERT INTO meta(key, value) VALUES ('payload', 'json');
+                        """, transaction);
+                    break;
+                case FormatV2:
+                    break;
+                default:
+                    throw new InvalidDataException($"it is not an agent queue (unknown format '{format}')");
+            }
+
+            // Acknowledged rows left by the last run go now, so counting below sees the queue only.
+            Execute("DELETE FROM readings WHERE id <= (SELECT acked_id FROM devices WHERE devices.key = readings.device)", transaction);
             transaction.Commit();
         }
 
-        if (!string.Equals(Convert.ToString(Scalar("SELECT value FROM meta WHERE key = 'format'"), CultureInfo.InvariantCulture), "iothub-edge-queue-1", StringComparison.Ordinal))
-        {
-            throw new InvalidDataException("it is not an agent queue (unknown format)");
-        }
-
+        Format = string.Equals(Convert.ToString(Scalar("SELECT value FROM meta WHERE key = 'payload'"), CultureInfo.InvariantCulture), "json", StringComparison.Ordinal)
+            ? QueuePayloadFormat.Json
+            : QueuePayloadFormat.LineProtocol;
         HasReachedHub = Scalar("SELECT value FROM meta WHERE key = 'reached-hub'") is not null;
         using (var command = _connection.CreateCommand())
         {
-            command.CommandText = "SELECT key, id, enqueued, acked, dropped, rejected, config FROM devices";
+            command.CommandText = "SELECT key, id, seq_base, acked_id, enqueued, acked, dropped, rejected, config FROM devices";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                var state = new DeviceState(reader.GetInt32(0))
+                var state = new DeviceState(reader.GetInt32(0), reader.GetInt64(2))
                 {
-                    Enqueued = reader.GetInt64(2),
-                    Acknowledged = reader.GetInt64(3),
-                    Dropped = reader.GetInt64(4),
-                    Rejected = reader.GetInt64(5),
-                    Config = reader.IsDBNull(6) ? null : reader.GetString(6),
+                    AckedId = reader.GetInt64(3),
+                    Enqueued = reader.GetInt64(4),
+                    Acknowledged = reader.GetInt64(5),
+                    Dropped = reader.GetInt64(6),
+                    Rejected = reader.GetInt64(7),
+                    Config = reader.IsDBNull(8) ? null : reader.GetString(8),
                 };
                 _keys[reader.GetString(1)] = state.Key;
                 _devices[state.Key] = state;
@@ -210,6 +265,23 @@ public sealed class DiskQueueFile : IDisposable
                 }
             }
         }
+
+        using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT b.device, b.seq, b.last_id, count(r.id), coalesce(sum(length(r.payload)), 0)
+                FROM batches b LEFT JOIN readings r ON r.device = b.device AND r.id <= b.last_id
+                GROUP BY b.device
+                """;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                if (_devices.TryGetValue(reader.GetInt32(0), out var state))
+                {
+                    state.Pending = new PendingBatch((ulong)reader.GetInt64(1), reader.GetInt64(2)) { Count = reader.GetInt64(3), Bytes = reader.GetInt64(4) };
+                }
+            }
+        }
     }
 
     /// <summary>The device's key in this queue, registering it on first use (its counters and batch sequence persist).</summary>
@@ -223,16 +295,19 @@ public sealed class DiskQueueFile : IDisposable
                 return key;
             }
 
-            using var command = _connection.CreateCommand();
-            // The first sequence is the registration time in µs (ms x 1000): a device moved to a new
+            // The sequence base is the registration time in µs (ms x 1000): a device moved to a new
             // queue file (or whose file was lost) continues above every sequence its old file sent,
-            // so the hub does not take its new batches for resends. Needs a clock that does not go back.
-            command.CommandText = "INSERT INTO devices(id, next_seq) VALUES ($id, $seq) RETURNING key";
+            // as long as that file queued fewer readings than microseconds passed since. Needs a
+            // clock that does not go back.
+            var seqBase = Math.Max(1, _time.GetUtcNow().ToUnixTimeMilliseconds()) * 1000;
+            SetFullSync(true);
+            using var command = _connection.CreateCommand();
+            command.CommandText = "INSERT INTO devices(id, seq_base) VALUES ($id, $seq) RETURNING key";
             command.Parameters.AddWithValue("$id", deviceId);
-            command.Parameters.AddWithValue("$seq", Math.Max(1, _time.GetUtcNow().ToUnixTimeMilliseconds()) * 1000);
+            command.Parameters.AddWithValue("$seq", seqBase);
             key = Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
             _keys[deviceId] = key;
-            _devices[key] = new DeviceState(key);
+            _devices[key] = new DeviceState(key, seqBase);
             return key;
         }
     }
@@ -247,14 +322,15 @@ public sealed class DiskQueueFile : IDisposable
                 return;
             }
 
+            SetFullSync(true);
             Execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('reached-hub', '1')");
             HasReachedHub = true;
         }
     }
 
     /// <summary>
-    /// Commits readings in one transaction, then applies the bound (dropping the oldest routine
-    /// readings, counted per device) in the same transaction.
+    /// Commits readings in one fsynced transaction, then applies the bound (dropping the oldest
+    /// routine readings, counted per device) in the same transaction.
     /// </summary>
     public void Enqueue(IReadOnlyList<QueuedReading> readings)
     {
@@ -266,6 +342,7 @@ public sealed class DiskQueueFile : IDisposable
 
         lock (_lock)
         {
+            SetFullSync(true);
             using var transaction = _connection.BeginTransaction();
             using (var insert = _connection.CreateCommand())
             {
@@ -296,10 +373,23 @@ public sealed class DiskQueueFile : IDisposable
             }
 
             AddToCounters(transaction, "enqueued", added);
-            var dropped = _bytes + bytes > MaxBytes ? DropRoutine(transaction, _bytes + bytes - MaxBytes) : null;
+            Dictionary<int, (long Count, long Bytes)>? dropped = null;
+            var compacted = false;
+            if (_bytes + bytes > MaxBytes)
+            {
+                // Acknowledged rows first, so only unacknowledged readings are dropped (and counted).
+                compacted = DeleteAcknowledgedRows(transaction, truncate: false);
+                dropped = DropRoutine(transaction, _bytes + bytes - MaxBytes);
+            }
+
             transaction.Commit();
 
             // Memory follows the committed file.
+            if (compacted)
+            {
+                ForgetGarbage();
+            }
+
             foreach (var (key, count) in added)
             {
                 var state = _devices[key];
@@ -329,7 +419,7 @@ public sealed class DiskQueueFile : IDisposable
         var dropped = new Dictionary<int, (long Count, long Bytes)>();
         using var delete = _connection.CreateCommand();
         delete.Transaction = transaction;
-        delete.CommandText = "DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE alarm = 0 ORDER BY id LIMIT $n) RETURNING device, length(payload)";
+        delete.CommandText = "DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE alarm = 0 ORDER BY id LIMIT $n) RETURNING device, id, length(payload)";
         var limit = delete.Parameters.Add("$n", SqliteType.Integer);
         var averageBytes = Math.Max(16, _depth > 0 ? _bytes / _depth : 128);
         for (var round = 0; round < MaxDropRounds && excessBytes > 0; round++)
@@ -342,10 +432,18 @@ public sealed class DiskQueueFile : IDisposable
                 {
                     any = true;
                     var key = reader.GetInt32(0);
-                    var length = reader.GetInt64(1);
+                    var id = reader.GetInt64(1);
+                    var length = reader.GetInt64(2);
                     var (count, bytes) = dropped.GetValueOrDefault(key);
                     dropped[key] = (count + 1, bytes + length);
                     excessBytes -= length;
+
+                    // A batch on its way loses the reading too: its acknowledgement counts what is left.
+                    if (_devices.TryGetValue(key, out var state) && state.Pending is { } pending && id <= pending.LastId)
+                    {
+                        pending.Count--;
+                        pending.Bytes -= length;
+                    }
                 }
             }
 
@@ -373,9 +471,7 @@ public sealed class DiskQueueFile : IDisposable
         update.CommandText = column switch
         {
             "enqueued" => "UPDATE devices SET enqueued = enqueued + $n WHERE key = $k",
-            "dropped" => "UPDATE devices SET dropped = dropped + $n WHERE key = $k",
-            "acked" => "UPDATE devices SET acked = acked + $n WHERE key = $k",
-            _ => "UPDATE devices SET rejected = rejected + $n WHERE key = $k",
+            _ => "UPDATE devices SET dropped = dropped + $n WHERE key = $k",
         };
         var n = update.Parameters.Add("$n", SqliteType.Integer);
         var k = update.Parameters.Add("$k", SqliteType.Integer);
@@ -389,8 +485,8 @@ public sealed class DiskQueueFile : IDisposable
 
     /// <summary>
     /// The device's next batch to send: the batch formed earlier and not yet acknowledged (same
-    /// sequence, same readings), or a new one of its oldest readings with the next sequence,
-    /// committed before it is returned. <c>null</c> when the device has nothing queued.
+    /// sequence, same readings), or a new one of its oldest readings, recorded before it is
+    /// returned. <c>null</c> when the device has nothing queued.
     /// </summary>
     public OutgoingBatch? NextBatch(int deviceKey, int maxReadings, int maxBytes)
     {
@@ -404,9 +500,10 @@ public sealed class DiskQueueFile : IDisposable
                 return null;
             }
 
-            if (PendingBatch(deviceKey) is { } pending)
+            SetFullSync(false);
+            if (state.Pending is { } pending)
             {
-                var resend = ReadBatch(deviceKey, pending.LastId, int.MaxValue, int.MaxValue, out _);
+                var resend = ReadBatch(state, pending.LastId, int.MaxValue, int.MaxValue, out _, out _);
                 if (resend.Count > 0)
                 {
                     return new OutgoingBatch(deviceKey, pending.Sequence, pending.LastId, resend.Count, Join(resend));
@@ -417,27 +514,18 @@ public sealed class DiskQueueFile : IDisposable
                 forget.CommandText = "DELETE FROM batches WHERE device = $k";
                 forget.Parameters.AddWithValue("$k", deviceKey);
                 forget.ExecuteNonQuery();
+                state.Pending = null;
             }
 
-            var rows = ReadBatch(deviceKey, long.MaxValue, maxReadings, maxBytes, out var lastId);
+            var rows = ReadBatch(state, long.MaxValue, maxReadings, maxBytes, out var lastId, out var bytes);
             if (rows.Count == 0)
             {
                 return null;
             }
 
-            using var transaction = _connection.BeginTransaction();
-            ulong sequence;
-            using (var next = _connection.CreateCommand())
-            {
-                next.Transaction = transaction;
-                next.CommandText = "UPDATE devices SET next_seq = next_seq + 1 WHERE key = $k RETURNING next_seq - 1";
-                next.Parameters.AddWithValue("$k", deviceKey);
-                sequence = Convert.ToUInt64(next.ExecuteScalar(), CultureInfo.InvariantCulture);
-            }
-
+            var sequence = (ulong)(state.SeqBase + lastId);
             using (var insert = _connection.CreateCommand())
             {
-                insert.Transaction = transaction;
                 insert.CommandText = "INSERT OR REPLACE INTO batches(device, seq, last_id) VALUES ($k, $s, $l)";
                 insert.Parameters.AddWithValue("$k", deviceKey);
                 insert.Parameters.AddWithValue("$s", (long)sequence);
@@ -445,40 +533,36 @@ public sealed class DiskQueueFile : IDisposable
                 insert.ExecuteNonQuery();
             }
 
-            transaction.Commit();
+            state.Pending = new PendingBatch(sequence, lastId) { Count = rows.Count, Bytes = bytes };
             return new OutgoingBatch(deviceKey, sequence, lastId, rows.Count, Join(rows));
         }
     }
 
-    private (ulong Sequence, long LastId)? PendingBatch(int deviceKey)
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT seq, last_id FROM batches WHERE device = $k";
-        command.Parameters.AddWithValue("$k", deviceKey);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? ((ulong)reader.GetInt64(0), reader.GetInt64(1)) : null;
-    }
-
-    private List<byte[]> ReadBatch(int deviceKey, long upToId, int maxReadings, int maxBytes, out long lastId)
+    private List<byte[]> ReadBatch(DeviceState state, long upToId, int maxReadings, int maxBytes, out long lastId, out long bytes)
     {
         var rows = new List<byte[]>(Math.Min(maxReadings, 1024));
         lastId = 0;
+        bytes = 0;
         using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT id, payload FROM readings WHERE device = $k AND id <= $u ORDER BY id LIMIT $n";
-        command.Parameters.AddWithValue("$k", deviceKey);
+        command.CommandText = "SELECT id, payload FROM readings WHERE device = $k AND id > $a AND id <= $u ORDER BY id LIMIT $n";
+        command.Parameters.AddWithValue("$k", state.Key);
+        command.Parameters.AddWithValue("$a", state.AckedId);
         command.Parameters.AddWithValue("$u", upToId);
         command.Parameters.AddWithValue("$n", maxReadings == int.MaxValue ? -1 : maxReadings);
         using var reader = command.ExecuteReader();
-        long bytes = 2;
+
+        // Room for the JSON array's brackets and commas (line protocol needs less).
+        long framed = 2;
         while (reader.Read())
         {
             var payload = (byte[])reader.GetValue(1);
-            if (rows.Count > 0 && bytes + payload.Length + 1 > maxBytes)
+            if (rows.Count > 0 && framed + payload.Length + 1 > maxBytes)
             {
                 break;
             }
 
-            bytes += payload.Length + 1;
+            framed += payload.Length + 1;
+            bytes += payload.Length;
             rows.Add(payload);
             lastId = reader.GetInt64(0);
         }
@@ -486,20 +570,26 @@ public sealed class DiskQueueFile : IDisposable
         return rows;
     }
 
-    private static byte[] Join(List<byte[]> rows)
+    private byte[] Join(List<byte[]> rows)
     {
-        var length = 2 + rows.Count - 1;
+        var json = Format == QueuePayloadFormat.Json;
+        var length = json ? 2 + rows.Count - 1 : 0;
         foreach (var row in rows)
         {
             length += row.Length;
         }
 
+        // Line protocol rows end with their own line feed: a batch is the rows back to back.
         var payload = new byte[length];
-        payload[0] = (byte)'[';
-        var offset = 1;
+        var offset = 0;
+        if (json)
+        {
+            payload[offset++] = (byte)'[';
+        }
+
         for (var i = 0; i < rows.Count; i++)
         {
-            if (i > 0)
+            if (json && i > 0)
             {
                 payload[offset++] = (byte)',';
             }
@@ -508,63 +598,131 @@ public sealed class DiskQueueFile : IDisposable
             offset += rows[i].Length;
         }
 
-        payload[offset] = (byte)']';
+        if (json)
+        {
+            payload[offset] = (byte)']';
+        }
+
         return payload;
     }
 
     /// <summary>The hub acknowledged the batch (stored, or already stored): its readings leave the queue.</summary>
-    public void Acknowledge(OutgoingBatch batch) => Complete(batch, "acked");
+    public void Acknowledge(OutgoingBatch batch) => Complete(batch, 0);
 
-    /// <summary>The hub refused the batch with a reason code: its readings leave the queue, counted as rejected.</summary>
-    public void Reject(OutgoingBatch batch) => Complete(batch, "rejected");
-
-    private void Complete(OutgoingBatch batch, string counter)
+    /// <summary>The hub refused the whole batch with a reason code: its readings leave the queue, counted as rejected.</summary>
+    public void Reject(OutgoingBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        Complete(batch, batch.Count);
+    }
+
+    /// <summary>
+    /// The hub stored the batch but refused <paramref name="rejectedReadings"/> of its readings
+    /// (they are not retried): the batch leaves the queue, those counted as rejected.
+    /// </summary>
+    public void Complete(OutgoingBatch batch, int rejectedReadings)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentOutOfRangeException.ThrowIfNegative(rejectedReadings);
         lock (_lock)
         {
-            using var transaction = _connection.BeginTransaction();
-            long count = 0;
-            long bytes = 0;
-            using (var delete = _connection.CreateCommand())
-            {
-                delete.Transaction = transaction;
-                delete.CommandText = "DELETE FROM readings WHERE device = $k AND id <= $l RETURNING length(payload)";
-                delete.Parameters.AddWithValue("$k", batch.DeviceKey);
-                delete.Parameters.AddWithValue("$l", batch.LastId);
-                using var reader = delete.ExecuteReader();
-                while (reader.Read())
-                {
-                    count++;
-                    bytes += reader.GetInt64(0);
-                }
-            }
-
-            using (var clear = _connection.CreateCommand())
-            {
-                clear.Transaction = transaction;
-                clear.CommandText = "DELETE FROM batches WHERE device = $k AND seq = $s";
-                clear.Parameters.AddWithValue("$k", batch.DeviceKey);
-                clear.Parameters.AddWithValue("$s", (long)batch.Sequence);
-                clear.ExecuteNonQuery();
-            }
-
-            AddToCounters(transaction, counter, new Dictionary<int, long> { [batch.DeviceKey] = count });
-            transaction.Commit();
             var state = _devices[batch.DeviceKey];
-            if (counter == "acked")
+            if (state.Pending is not { } pending || pending.Sequence != batch.Sequence)
             {
-                state.Acknowledged += count;
-            }
-            else
-            {
-                state.Rejected += count;
+                // Already completed (an acknowledgement seen twice): nothing left to do.
+                return;
             }
 
-            state.Depth -= count;
-            _depth -= count;
-            _bytes -= bytes;
+            var rejected = Math.Min(rejectedReadings, pending.Count);
+            var acknowledged = pending.Count - rejected;
+            SetFullSync(false);
+            using (var transaction = _connection.BeginTransaction())
+            {
+                using (var update = _connection.CreateCommand())
+                {
+                    update.Transaction = transaction;
+                    update.CommandText = "UPDATE devices SET acked_id = $l, acked = acked + $a, rejected = rejected + $r WHERE key = $k";
+                    update.Parameters.AddWithValue("$l", pending.LastId);
+                    update.Parameters.AddWithValue("$a", acknowledged);
+                    update.Parameters.AddWithValue("$r", rejected);
+                    update.Parameters.AddWithValue("$k", batch.DeviceKey);
+                    update.ExecuteNonQuery();
+                }
+
+                using (var clear = _connection.CreateCommand())
+                {
+                    clear.Transaction = transaction;
+                    clear.CommandText = "DELETE FROM batches WHERE device = $k";
+                    clear.Parameters.AddWithValue("$k", batch.DeviceKey);
+                    clear.ExecuteNonQuery();
+                }
+
+                transaction.Commit();
+            }
+
+            state.AckedId = pending.LastId;
+            state.Pending = null;
+            state.Acknowledged += acknowledged;
+            state.Rejected += rejected;
+            state.Depth -= pending.Count;
+            state.Garbage += pending.Count;
+            _garbage += pending.Count;
+            _depth -= pending.Count;
+            _bytes -= pending.Bytes;
+
+            if (_garbage > 0 && (_depth == 0 || (_garbage >= CompactRows && _garbage >= _depth)))
+            {
+                using var transaction = _connection.BeginTransaction();
+                DeleteAcknowledgedRows(transaction, truncate: _depth == 0);
+                transaction.Commit();
+                ForgetGarbage();
+            }
         }
+    }
+
+    /// <summary>Deletes every acknowledged row in the transaction; true when there were any.</summary>
+    private bool DeleteAcknowledgedRows(SqliteTransaction transaction, bool truncate)
+    {
+        if (_garbage == 0)
+        {
+            return false;
+        }
+
+        using var delete = _connection.CreateCommand();
+        delete.Transaction = transaction;
+        if (truncate)
+        {
+            // Nothing unacknowledged: SQLite empties the table without visiting its rows.
+            delete.CommandText = "DELETE FROM readings";
+            delete.ExecuteNonQuery();
+            return true;
+        }
+
+        // One transaction for every device: each page is rewritten once, not once per device.
+        delete.CommandText = "DELETE FROM readings WHERE device = $k AND id <= $a";
+        var key = delete.Parameters.Add("$k", SqliteType.Integer);
+        var acked = delete.Parameters.Add("$a", SqliteType.Integer);
+        foreach (var state in _devices.Values)
+        {
+            if (state.Garbage > 0)
+            {
+                key.Value = state.Key;
+                acked.Value = state.AckedId;
+                delete.ExecuteNonQuery();
+            }
+        }
+
+        return true;
+    }
+
+    private void ForgetGarbage()
+    {
+        foreach (var state in _devices.Values)
+        {
+            state.Garbage = 0;
+        }
+
+        _garbage = 0;
     }
 
     /// <summary>The device's part of the queue now.</summary>
@@ -577,12 +735,22 @@ public sealed class DiskQueueFile : IDisposable
             if (state.Depth > 0)
             {
                 using var command = _connection.CreateCommand();
-                command.CommandText = "SELECT ts FROM readings WHERE device = $k ORDER BY id LIMIT 1";
+                command.CommandText = "SELECT ts FROM readings WHERE device = $k AND id > $a ORDER BY id LIMIT 1";
                 command.Parameters.AddWithValue("$k", deviceKey);
+                command.Parameters.AddWithValue("$a", state.AckedId);
                 oldest = command.ExecuteScalar() is long ts ? ts : null;
             }
 
             return new DeviceQueueStats(state.Depth, oldest, state.Enqueued, state.Acknowledged, state.Dropped, state.Rejected);
+        }
+    }
+
+    /// <summary>Readings of the device waiting now (no file access).</summary>
+    public long DepthOf(int deviceKey)
+    {
+        lock (_lock)
+        {
+            return _devices[deviceKey].Depth;
         }
     }
 
@@ -600,6 +768,7 @@ public sealed class DiskQueueFile : IDisposable
     {
         lock (_lock)
         {
+            SetFullSync(true);
             using var command = _connection.CreateCommand();
             command.CommandText = "UPDATE devices SET config = $c WHERE key = $k";
             command.Parameters.AddWithValue("$c", json);
@@ -618,6 +787,19 @@ public sealed class DiskQueueFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// FULL: a commit is fsynced (readings, configuration). NORMAL: a commit reaches the WAL
+    /// without fsync (batch records, acknowledgements; see remarks); the next FULL commit syncs it.
+    /// </summary>
+    private void SetFullSync(bool full)
+    {
+        if (_fullSync != full)
+        {
+            Execute(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+            _fullSync = full;
+        }
+    }
+
     private void Execute(string sql, SqliteTransaction? transaction = null)
     {
         using var command = _connection.CreateCommand();
@@ -626,18 +808,40 @@ public sealed class DiskQueueFile : IDisposable
         command.ExecuteNonQuery();
     }
 
-    private object? Scalar(string sql)
+    private object? Scalar(string sql, SqliteTransaction? transaction = null)
     {
         using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = sql;
         return command.ExecuteScalar();
     }
 
-    private sealed class DeviceState(int key)
+    private sealed class PendingBatch(ulong sequence, long lastId)
+    {
+        public ulong Sequence { get; } = sequence;
+
+        public long LastId { get; } = lastId;
+
+        // Readings of the batch still queued (the full-queue policy may drop some) and their bytes.
+        public long Count { get; set; }
+
+        public long Bytes { get; set; }
+    }
+
+    private sealed class DeviceState(int key, long seqBase)
     {
         public int Key { get; } = key;
 
+        public long SeqBase { get; } = seqBase;
+
+        // Readings up to this id are acknowledged; their rows wait for DeleteAcknowledgedRows.
+        public long AckedId { get; set; }
+
+        public PendingBatch? Pending { get; set; }
+
         public long Depth { get; set; }
+
+        public long Garbage { get; set; }
 
         public long Enqueued { get; set; }
 

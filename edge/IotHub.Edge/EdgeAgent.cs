@@ -1,3 +1,5 @@
+using Grpc.Net.Client;
+using IotHub.Telemetry.Grpc;
 using Microsoft.Extensions.Logging;
 
 namespace IotHub.Edge;
@@ -20,6 +22,7 @@ public sealed partial class EdgeAgent : IAsyncDisposable
     private readonly List<KeyValuePair<string, object>> _values = [];
     private readonly TimeSpan _tick;
     private readonly Random _jitter;
+    private readonly GrpcChannel? _grpcChannel;
 
     /// <summary>
     /// Creates an agent for the given devices and opens its disk queue. Bad options, duplicate
@@ -48,6 +51,24 @@ public sealed partial class EdgeAgent : IAsyncDisposable
         }
 
         Queue = DiskQueueFile.Open(options.QueuePath, options.MaxQueueBytes, time);
+        TelemetryIngest.TelemetryIngestClient? grpc = null;
+        if (options.Uplink == UplinkProtocol.Grpc)
+        {
+            if (Queue.Format != QueuePayloadFormat.LineProtocol)
+            {
+                Queue.Dispose();
+                throw new EdgeConfigurationException($"queue file '{Queue.Path}' holds JSON readings of an earlier agent, which the gRPC uplink cannot send: drain it over MQTT first (run --drain), or give a new queue file");
+            }
+
+            // One channel for every device: their streams share HTTP/2 connections, more than one
+            // when the hub's limit of streams per connection is reached.
+            _grpcChannel = GrpcChannel.ForAddress(options.GrpcHub!, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = options.Timeout },
+            });
+            grpc = new TelemetryIngest.TelemetryIngestClient(_grpcChannel);
+        }
+
         Rules = new LocalRules();
         var pacer = new UplinkPacer(options.MaxUplinkReadingsPerSecond, time);
         var now = time.GetUtcNow();
@@ -57,7 +78,7 @@ public sealed partial class EdgeAgent : IAsyncDisposable
         // Gauges first: a pole sampled in the same round sees its gauges' latest readings.
         foreach (var device in list.OrderBy(d => ReferenceEquals(d.Sensor.Kind, City.DeviceKinds.RiverGauge) ? 0 : 1))
         {
-            var runtime = new DeviceRuntime(device, options, Queue, pacer, time, logger, seed + index++);
+            var runtime = new DeviceRuntime(device, options, Queue, pacer, grpc, time, logger, seed + index++);
             runtime.NextSampleAt = now + (Min(runtime.Settings.NormalInterval, MaxFirstSampleSpread) * _jitter.NextDouble());
             shortest = Min(shortest, Min(runtime.Settings.NormalInterval, runtime.Settings.FastInterval));
             _devices.Add(runtime);
@@ -102,7 +123,7 @@ public sealed partial class EdgeAgent : IAsyncDisposable
     /// <summary>Samples, applies the rules, queues and sends until cancelled; then disconnects cleanly.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var spread = Min(MaxConnectSpread, TimeSpan.FromMilliseconds(2 * _devices.Count));
+        var spread = ConnectSpread();
         var uplinks = new Task[_devices.Count];
         for (var i = 0; i < _devices.Count; i++)
         {
@@ -136,7 +157,7 @@ public sealed partial class EdgeAgent : IAsyncDisposable
     /// <summary>Sends every queued reading without sampling; returns when the queue is empty (or when cancelled).</summary>
     public async Task DrainAsync(CancellationToken cancellationToken)
     {
-        var spread = Min(MaxConnectSpread, TimeSpan.FromMilliseconds(2 * _devices.Count));
+        var spread = ConnectSpread();
         var uplinks = new Task[_devices.Count];
         for (var i = 0; i < _devices.Count; i++)
         {
@@ -152,9 +173,11 @@ public sealed partial class EdgeAgent : IAsyncDisposable
         {
             await Task.WhenAll(uplinks);
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (Array.TrueForAll(uplinks, u => u.IsCompleted))
         {
-            // Cancelled uplinks: the queue keeps what they had not sent.
+            // Cancelled uplinks: the queue keeps what they had not sent. Failed ones (a publish that
+            // timed out while the agent was stopping, say) are logged below; their batches stay
+            // queued too, and the agent still closes every connection and exits cleanly.
         }
 
         foreach (var uplink in uplinks)
@@ -219,7 +242,10 @@ public sealed partial class EdgeAgent : IAsyncDisposable
             device.FastSampling = fast;
             device.LastSampleMs = ms;
             device.NextSampleAt = now + CurrentInterval(device);
-            _round.Add(new QueuedReading(device.Key, ms, alarm, ReadingJson.SerializeOne(ms, _values)));
+            var payload = Queue.Format == QueuePayloadFormat.LineProtocol
+                ? ReadingLineProtocol.SerializeOne(device.Options.Sensor.Kind.Measurement, ms, _values)
+                : ReadingJson.SerializeOne(ms, _values);
+            _round.Add(new QueuedReading(device.Key, ms, alarm, payload));
         }
 
         if (Rules.TakeDangerChanged())
@@ -251,6 +277,9 @@ public sealed partial class EdgeAgent : IAsyncDisposable
         return _round.Count;
     }
 
+    // First connections spread over 0.5 ms per device (at most 2 s): 1,000 devices start within half a second.
+    private TimeSpan ConnectSpread() => Min(MaxConnectSpread, TimeSpan.FromMilliseconds(0.5 * _devices.Count));
+
     private static TimeSpan CurrentInterval(DeviceRuntime device) =>
         device.FastSampling ? device.Settings.FastInterval : device.Settings.NormalInterval;
 
@@ -265,6 +294,7 @@ public sealed partial class EdgeAgent : IAsyncDisposable
         }
 
         Queue.Dispose();
+        _grpcChannel?.Dispose();
         return ValueTask.CompletedTask;
     }
 

@@ -12,6 +12,17 @@ public sealed class EdgeAgentOptions
     /// <summary>Use TLS to the hub (then the port is usually 8883). Default off.</summary>
     public bool UseTls { get; set; }
 
+    /// <summary>How batches reach the hub. Default MQTT.</summary>
+    public UplinkProtocol Uplink { get; set; } = UplinkProtocol.Mqtt;
+
+    /// <summary>The hub's gRPC endpoint (<c>http://host:port</c>, or <c>https://</c> for TLS); required for the gRPC uplink.</summary>
+    public Uri? GrpcHub { get; set; }
+
+    /// <summary>The hub the uplink talks to, as a URL for messages.</summary>
+    public string UplinkUrl => Uplink == UplinkProtocol.Grpc && GrpcHub is { } grpc
+        ? grpc.GetLeftPart(UriPartial.Authority)
+        : $"mqtt{(UseTls ? "s" : "")}://{Host}:{Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
     /// <summary>The disk queue file (SQLite), one per agent process. Required.</summary>
     public string QueuePath { get; set; } = "";
 
@@ -50,6 +61,16 @@ public sealed class EdgeAgentOptions
         if (Port is < 1 or > 65535)
         {
             throw new EdgeConfigurationException($"hub port must be 1..65535, was {Port}");
+        }
+
+        if (Uplink == UplinkProtocol.Grpc && GrpcHub is null)
+        {
+            throw new EdgeConfigurationException("the gRPC uplink needs the hub's gRPC endpoint: \"grpcHub\": \"http://127.0.0.1:8081\" in the config file");
+        }
+
+        if (GrpcHub is { } grpc && (!grpc.IsAbsoluteUri || grpc.Scheme is not ("http" or "https") || string.IsNullOrEmpty(grpc.Host)))
+        {
+            throw new EdgeConfigurationException($"grpcHub '{grpc}' must be a URL such as http://127.0.0.1:8081 (or https:// for TLS)");
         }
 
         if (string.IsNullOrWhiteSpace(QueuePath))

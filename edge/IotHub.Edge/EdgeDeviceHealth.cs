@@ -1,9 +1,10 @@
 using System.Buffers;
 using System.Text.Json;
+using IotHub.City;
 
 namespace IotHub.Edge;
 
-/// <summary>A device's health as its state topic reports it (JSON under <c>"health"</c>).</summary>
+/// <summary>A device's health as its state topic reports it (JSON under <c>"health"</c>, named as <see cref="DeviceHealthFields"/> defines).</summary>
 /// <param name="DeviceId">The device.</param>
 /// <param name="Connected">Whether its MQTT session is up.</param>
 /// <param name="Queue">Its part of the disk queue: depth, oldest unsent reading, counters.</param>
@@ -30,27 +31,27 @@ public sealed record EdgeDeviceHealth(
     bool FastSampling,
     string? Signage)
 {
-    /// <summary>Writes the <c>"health"</c> object of the state message.</summary>
+    /// <summary>Writes the <c>"health"</c> object of the state message: the fields of <see cref="DeviceHealthFields"/>, and a pole's signage.</summary>
     public void WriteTo(Utf8JsonWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartObject();
-        writer.WriteNumber("queueDepth", Queue.Depth);
-        WriteOptional(writer, "oldestUnsentAgeSeconds", OldestUnsentAge?.TotalSeconds);
-        writer.WriteNumber("dropped", Queue.Dropped);
-        writer.WriteNumber("rejected", Queue.Rejected);
-        writer.WriteNumber("enqueued", Queue.Enqueued);
-        writer.WriteNumber("acknowledged", Queue.Acknowledged);
-        writer.WriteNumber("agentQueueBytes", AgentQueueBytes);
-        writer.WriteNumber("agentQueueMaxBytes", AgentQueueMaxBytes);
-        writer.WriteNumber("agentDropped", AgentDropped);
-        WriteOptional(writer, "battery", Battery);
-        WriteOptional(writer, "rssiDbm", RssiDbm);
-        WriteOptional(writer, "clockOffsetMs", ClockOffset?.TotalMilliseconds);
-        writer.WriteString("sampling", FastSampling ? "fast" : "normal");
+        writer.WriteNumber(DeviceHealthFields.QueueDepth.Name, Queue.Depth);
+        WriteOptional(writer, DeviceHealthFields.OldestUnsentAge.Name, OldestUnsentAge?.TotalSeconds);
+        writer.WriteNumber(DeviceHealthFields.Dropped.Name, Queue.Dropped);
+        writer.WriteNumber(DeviceHealthFields.Rejected.Name, Queue.Rejected);
+        writer.WriteNumber(DeviceHealthFields.Enqueued.Name, Queue.Enqueued);
+        writer.WriteNumber(DeviceHealthFields.Acknowledged.Name, Queue.Acknowledged);
+        writer.WriteNumber(DeviceHealthFields.AgentQueueBytes.Name, AgentQueueBytes);
+        writer.WriteNumber(DeviceHealthFields.AgentQueueMaxBytes.Name, AgentQueueMaxBytes);
+        writer.WriteNumber(DeviceHealthFields.AgentDropped.Name, AgentDropped);
+        WriteOptional(writer, DeviceHealthFields.Battery.Name, Battery);
+        WriteOptional(writer, DeviceHealthFields.Rssi.Name, RssiDbm);
+        WriteOptional(writer, DeviceHealthFields.ClockOffset.Name, ClockOffset?.TotalMilliseconds);
+        writer.WriteString(DeviceHealthFields.Sampling.Name, FastSampling ? "fast" : "normal");
         if (Signage is not null)
         {
-            writer.WriteString("signage", Signage);
+            writer.WriteString(DeviceKinds.SmartPole.FindField("signage")!.Name, Signage);
         }
 
         writer.WriteEndObject();

@@ -35,6 +35,7 @@ public static class EdgeProgram
         var queueOption = new Option<string?>("--queue") { Description = "Disk queue file (overrides queue.path of the config file)" };
         var drainOption = new Option<bool>("--drain") { Description = "Do not sample: send the queued readings and exit when the queue is empty" };
         var verboseOption = new Option<bool>("--verbose") { Description = "Log connection attempts and other details" };
+        var uplinkOption = new Option<string?>("--uplink") { Description = "mqtt or grpc (overrides uplink.protocol of the config file; grpc needs grpcHub there)" };
         var durationOption = new Option<double>("--duration") { Description = "Length of the simulated outage, seconds", DefaultValueFactory = _ => 3600 };
         var intervalOption = new Option<double>("--interval") { Description = "Sampling interval of every device during the outage, seconds", DefaultValueFactory = _ => 10 };
 
@@ -43,8 +44,9 @@ public static class EdgeProgram
         run.Options.Add(queueOption);
         run.Options.Add(drainOption);
         run.Options.Add(verboseOption);
+        run.Options.Add(uplinkOption);
         run.SetAction((parse, cancellationToken) => RunAgentAsync(
-            parse.GetValue(configOption)!, parse.GetValue(queueOption), parse.GetValue(drainOption), parse.GetValue(verboseOption), output, error, cancellationToken));
+            new RunArguments(parse.GetValue(configOption)!, parse.GetValue(queueOption), parse.GetValue(uplinkOption), parse.GetValue(drainOption), parse.GetValue(verboseOption)), output, error, cancellationToken));
 
         var backlog = new Command("backlog", "Fill the disk queue with the readings an outage would leave (simulated past readings, not sent)");
         backlog.Options.Add(configOption);
@@ -58,16 +60,22 @@ public static class EdgeProgram
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
     }
 
-    private static async Task<int> RunAgentAsync(string configPath, string? queuePath, bool drain, bool verbose, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAgentAsync(RunArguments arguments, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var time = TimeProvider.System;
-        var logger = new ConsoleLineLogger(error, verbose ? LogLevel.Debug : LogLevel.Information, time);
+        var drain = arguments.Drain;
+        var logger = new ConsoleLineLogger(error, arguments.Verbose ? LogLevel.Debug : LogLevel.Information, time);
         EdgeAgent agent;
         AgentConfigFile.AgentSetup setup;
         try
         {
-            setup = AgentConfigFile.Load(configPath, queuePath, time.GetUtcNow());
+            setup = AgentConfigFile.Load(arguments.ConfigPath, arguments.QueuePath, time.GetUtcNow());
             setup.Options.Sample = !drain;
+            if (arguments.Uplink is { } uplink)
+            {
+                setup.Options.Uplink = AgentConfigFile.ParseUplink(uplink, "--uplink");
+            }
+
             agent = new EdgeAgent(setup.Options, setup.Devices, time, logger);
         }
         catch (EdgeConfigurationException ex)
@@ -88,7 +96,7 @@ public static class EdgeProgram
             }
 
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"IotHub edge agent: {setup.Devices.Count} devices, hub mqtt{(setup.Options.UseTls ? "s" : "")}://{setup.Options.Host}:{setup.Options.Port}, queue {agent.Queue.Path} ({agent.Queue.Depth} readings waiting)"));
+                $"IotHub edge agent: {setup.Devices.Count} devices, hub {setup.Options.UplinkUrl}, queue {agent.Queue.Path} ({agent.Queue.Depth} readings waiting)"));
             output.Flush();
             if (drain)
             {
@@ -152,15 +160,16 @@ public static class EdgeProgram
     /// <summary>Resolves the hub's host and opens a TCP connection to it; the reason it failed, or <c>null</c>.</summary>
     private static async Task<string?> ProbeHubAsync(EdgeAgentOptions options, CancellationToken cancellationToken)
     {
-        var hub = $"mqtt{(options.UseTls ? "s" : "")}://{options.Host}:{options.Port.ToString(CultureInfo.InvariantCulture)}";
+        var hub = options.UplinkUrl;
+        var (host, port) = options.Uplink == UplinkProtocol.Grpc ? (options.GrpcHub!.Host, options.GrpcHub.Port) : (options.Host, options.Port);
         IPAddress[] addresses;
         try
         {
-            addresses = IPAddress.TryParse(options.Host, out var address) ? [address] : await Dns.GetHostAddressesAsync(options.Host, cancellationToken);
+            addresses = IPAddress.TryParse(host, out var address) ? [address] : await Dns.GetHostAddressesAsync(host, cancellationToken);
         }
         catch (SocketException ex)
         {
-            return $"cannot reach the hub at {hub}: host '{options.Host}' cannot be resolved ({ex.SocketErrorCode})";
+            return $"cannot reach the hub at {hub}: host '{host}' cannot be resolved ({ex.SocketErrorCode})";
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -168,7 +177,7 @@ public static class EdgeProgram
         try
         {
             using var client = new TcpClient();
-            await client.ConnectAsync(addresses, options.Port, timeout.Token);
+            await client.ConnectAsync(addresses, port, timeout.Token);
             return null;
         }
         catch (SocketException ex)
@@ -180,6 +189,8 @@ public static class EdgeProgram
             return $"cannot reach the hub at {hub}: no answer within {options.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
         }
     }
+
+    private sealed record RunArguments(string ConfigPath, string? QueuePath, string? Uplink, bool Drain, bool Verbose);
 
     private static int Fail(TextWriter error, string message)
     {

@@ -4,5 +4,5 @@ namespace IotHub.Edge;
 /// <param name="DeviceKey">The queue's key of the device (<see cref="DiskQueueFile.RegisterDevice"/>).</param>
 /// <param name="TimestampMs">When it was taken, milliseconds since the epoch.</param>
 /// <param name="IsAlarm">An alarm reading is never dropped when the queue is full.</param>
-/// <param name="Payload">The reading as one JSON telemetry object, UTF-8 (<see cref="ReadingJson.SerializeOne"/>).</param>
+/// <param name="Payload">The reading in the queue's <see cref="DiskQueueFile.Format"/>: one line protocol line (<see cref="ReadingLineProtocol.SerializeOne"/>) or one JSON object (<see cref="ReadingJson.SerializeOne"/>).</param>
 public readonly record struct QueuedReading(int DeviceKey, long TimestampMs, bool IsAlarm, byte[] Payload);

@@ -3,33 +3,9 @@ using System.Text.Json;
 
 namespace IotHub.Edge;
 
-/// <summary>Writes readings as the hub's JSON telemetry: an array of <c>{"ts": ms, "values": {...}}</c>.</summary>
+/// <summary>Writes a reading as the hub's JSON telemetry object <c>{"ts": ms, "values": {...}}</c>, as queue files of earlier agents keep readings.</summary>
 public static class ReadingJson
 {
-    /// <summary>One buffered reading.</summary>
-    /// <param name="TimestampMs">Milliseconds since the epoch.</param>
-    /// <param name="Values">Field name and value (double, long, bool or string).</param>
-    public sealed record Reading(long TimestampMs, IReadOnlyList<KeyValuePair<string, object>> Values);
-
-    /// <summary>Serializes readings to UTF-8 JSON (an array).</summary>
-    public static byte[] Serialize(IReadOnlyList<Reading> readings)
-    {
-        ArgumentNullException.ThrowIfNull(readings);
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartArray();
-            foreach (var reading in readings)
-            {
-                Write(writer, reading.TimestampMs, reading.Values);
-            }
-
-            writer.WriteEndArray();
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
-
     /// <summary>Serializes one reading to a UTF-8 JSON object, as the disk queue keeps it.</summary>
     public static byte[] SerializeOne(long timestampMs, IReadOnlyList<KeyValuePair<string, object>> values)
     {

@@ -94,6 +94,9 @@ public static class DeviceKinds
         ReportInterval = TimeSpan.FromMinutes(5),
     };
 
+    /// <summary>The health fields every kind's edge agent reports on the device's state topic (<see cref="DeviceHealthFields"/>).</summary>
+    public static IReadOnlyList<FieldSpec> Health => DeviceHealthFields.All;
+
     /// <summary>Every kind.</summary>
     public static IReadOnlyList<DeviceKind> All { get; } = [SmartPole, RiverGauge, Manhole, TrainCar, TrafficDetector];
 

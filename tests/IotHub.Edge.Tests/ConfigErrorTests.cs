@@ -75,6 +75,29 @@ public sealed class ConfigErrorTests
     }
 
     [Fact]
+    public async Task Run_QueueFolderMissing_ClearError()
+    {
+        using var folder = new TempFolder();
+        var config = folder.File("agent.json");
+        File.WriteAllText(config, JsonSerializer.Serialize(new { hub = "mqtt://127.0.0.1:1", queue = new { path = "no-such-folder/queue.db" }, devices = new[] { new { id = "g-1", kind = "river-gauge", token = "t" } } }));
+
+        var (code, error) = await RunAsync("run", "--config", config);
+
+        AssertConfigError(code, error, $"queue file '{folder.File("no-such-folder/queue.db")}' is unreadable: it cannot be opened (missing folder or no permission)");
+    }
+
+    [Fact]
+    public async Task Run_UnknownUplink_ClearError()
+    {
+        using var folder = new TempFolder();
+        var config = Write(folder, hub: "mqtt://127.0.0.1:1", device: new { id = "g-1", kind = "river-gauge", token = "t" });
+
+        var (code, error) = await RunAsync("run", "--config", config, "--uplink", "carrier-pigeon");
+
+        AssertConfigError(code, error, "--uplink 'carrier-pigeon' is not one of mqtt, grpc");
+    }
+
+    [Fact]
     public async Task Run_ConfigNotJson_ClearError()
     {
         using var folder = new TempFolder();

@@ -124,9 +124,9 @@ public sealed class EdgeAgentRulesTests
         using var state = JsonDocument.Parse(agent.StateJson("detector-1"));
         var health = state.RootElement.GetProperty("health");
         Assert.Equal(detector.Queue.Dropped, health.GetProperty("dropped").GetInt64());
-        Assert.Equal(detector.AgentDropped, health.GetProperty("agentDropped").GetInt64());
-        Assert.Equal(detector.Queue.Depth, health.GetProperty("queueDepth").GetInt64());
-        Assert.True(health.GetProperty("oldestUnsentAgeSeconds").GetDouble() > 0);
+        Assert.Equal(detector.AgentDropped, health.GetProperty("agent_dropped").GetInt64());
+        Assert.Equal(detector.Queue.Depth, health.GetProperty("queue_depth").GetInt64());
+        Assert.True(health.GetProperty("oldest_unsent_age").GetDouble() > 0);
     }
 
     [Fact]

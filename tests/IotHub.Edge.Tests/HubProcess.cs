@@ -30,6 +30,8 @@ internal sealed class HubProcess : IAsyncDisposable
 
     public Uri Http { get; private set; } = null!;
 
+    public Uri Grpc { get; private set; } = null!;
+
     public string AdminToken { get; private set; } = "";
 
     public string Output
@@ -92,6 +94,7 @@ internal sealed class HubProcess : IAsyncDisposable
         using (var endpoints = JsonDocument.Parse(await ReadSharedAsync(endpointsFile)))
         {
             Http = new Uri(endpoints.RootElement.GetProperty("http").GetString()!);
+            Grpc = new Uri(endpoints.RootElement.GetProperty("grpc").GetString()!);
         }
 
         using var admin = JsonDocument.Parse(await ReadSharedAsync(Path.Combine(DataDirectory, "admin.json")));

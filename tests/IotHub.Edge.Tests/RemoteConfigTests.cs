@@ -51,10 +51,20 @@ public sealed class RemoteConfigTests
             var applied = states.Last(s => Version(s) == 7);
             Assert.Equal(0.5, applied.GetProperty("config").GetProperty("normalIntervalSeconds").GetDouble());
             Assert.Equal(JsonValueKind.Null, applied.GetProperty("configError").ValueKind);
-            foreach (var field in new[] { "queueDepth", "oldestUnsentAgeSeconds", "dropped", "battery", "rssiDbm", "clockOffsetMs" })
+            // Health carries exactly the fields the city model defines, each of its type or null.
+            var health = applied.GetProperty("health");
+            foreach (var field in IotHub.City.DeviceKinds.Health)
             {
-                Assert.True(applied.GetProperty("health").TryGetProperty(field, out _), $"health lacks {field}");
+                Assert.True(health.TryGetProperty(field.Name, out var value), $"health lacks {field.Name}: {health}");
+                var expected = field.Type == IotHub.Telemetry.FieldKind.String ? JsonValueKind.String : JsonValueKind.Number;
+                Assert.True(value.ValueKind == expected || value.ValueKind == JsonValueKind.Null, $"{field.Name} is {value.ValueKind}, not {expected}");
             }
+
+            foreach (var member in health.EnumerateObject())
+            {
+                Assert.Contains(IotHub.City.DeviceKinds.Health, f => f.Name == member.Name);
+            }
+
 
             // A bad configuration is reported and the applied one stays.
             await PublishConfigAsync(admin, device, """{"version": 8, "normalIntervalSeconds": -1}""");
