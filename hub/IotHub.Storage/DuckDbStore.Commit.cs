@@ -323,11 +323,23 @@ public sealed partial class DuckDbStore
                 number = floats[i];
                 appenders.AppendFloat(seriesId, ts, number);
             }
-            else
+            else if (integers is not null)
             {
-                var integer = integers![i];
+                var integer = integers[i];
                 number = integer;
                 appenders.AppendInteger(seriesId, ts, integer);
+            }
+            else
+            {
+                // Unsigned, boolean and string columns: the general path.
+                var value = column.ValueAt(i);
+                appenders.Append(seriesId, ts, value);
+                if (!state.Numeric)
+                {
+                    continue;
+                }
+
+                number = ToDouble(value);
             }
 
             AddToRollups(appenders, state, ts, number);

@@ -150,7 +150,16 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     /// Same durability and semantics as <see cref="WriteAsync(IReadOnlyList{Point}, CancellationToken)"/>.
     /// </summary>
     /// <exception cref="StorageException">The commit failed; none of these points were stored.</exception>
-    public async Task WriteColumnsAsync(IReadOnlyList<SeriesColumns> columns, CancellationToken cancellationToken)
+    public Task WriteColumnsAsync(IReadOnlyList<SeriesColumns> columns, CancellationToken cancellationToken) =>
+        WriteColumnsAsync(columns, batch: null, cancellationToken);
+
+    /// <summary>
+    /// The lean write path with an uplink batch: the columns are written exactly once, as
+    /// <see cref="WriteAsync(IReadOnlyList{Point}, UplinkBatch?, CancellationToken)"/> writes points
+    /// (the batch sequence is recorded in the same transaction as the values).
+    /// </summary>
+    /// <exception cref="StorageException">The commit failed; none of these points were stored.</exception>
+    public async Task<WriteOutcome> WriteColumnsAsync(IReadOnlyList<SeriesColumns> columns, UplinkBatch? batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(columns);
         var count = 0;
@@ -159,14 +168,15 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             count += column.Count;
         }
 
-        if (count == 0)
+        if (count == 0 && batch is null)
         {
-            return;
+            return WriteOutcome.Committed;
         }
 
-        var request = new WriteRequest(RequestKind.Columns, null, columns, null, count);
+        var request = new WriteRequest(RequestKind.Columns, null, columns, batch, count);
         await EnqueueAsync(request, cancellationToken);
         await request.Completion.Task;
+        return request.Outcome;
     }
 
     /// <summary>The highest committed batch sequence of a device, or 0.</summary>

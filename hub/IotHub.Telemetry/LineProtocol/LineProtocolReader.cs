@@ -171,10 +171,16 @@ public sealed class LineProtocolReader : IDisposable
     }
 
     /// <summary>
-    /// Reads a span that holds only whole lines plus, unless <paramref name="isFinalBlock"/>,
-    /// an incomplete last line (used by <see cref="LineProtocolParser"/> on contiguous input).
+    /// Reads the next point of contiguous input (a whole request body): like
+    /// <see cref="ReadNext{TSink}"/> without the cost of a <see cref="SequenceReader{T}"/>.
     /// </summary>
-    internal LineProtocolReadStatus ReadNextInSpan<TSink>(ReadOnlySpan<byte> input, bool isFinalBlock, ref TSink sink, out int consumed, out LineProtocolError error)
+    /// <param name="input">The rest of the data; call again with <c>input[consumed..]</c>.</param>
+    /// <param name="isFinalBlock"><c>true</c> when no data follows <paramref name="input"/>.</param>
+    /// <param name="sink">Receives the point when the result is <see cref="LineProtocolReadStatus.Point"/>.</param>
+    /// <param name="consumed">Bytes of <paramref name="input"/> this call consumed.</param>
+    /// <param name="error">Where and why, when the result is <see cref="LineProtocolReadStatus.InvalidLine"/>.</param>
+    /// <returns>What was read; see <see cref="LineProtocolReadStatus"/>.</returns>
+    public LineProtocolReadStatus ReadNextInSpan<TSink>(ReadOnlySpan<byte> input, bool isFinalBlock, ref TSink sink, out int consumed, out LineProtocolError error)
         where TSink : ILineProtocolSink, allows ref struct
     {
         consumed = 0;
