@@ -431,15 +431,16 @@ public sealed partial class DuckDbStore
         foreach (var chunk in buckets.Chunk(KeysPerStatement))
         {
             var (values, ids, low, high) = KeyList(chunk);
-            foreach (var name in new[] { table, table + "_recent" })
+            var level = Schema.RollupLevel(table);
+            foreach (var (name, only) in new[] { (table, ""), (Schema.RollupRecent, Invariant($"{Schema.RollupRecent}.level = {level} AND ")) })
             {
-                Execute(Invariant($"DELETE FROM {name} USING (VALUES {values}) k(sid, b) WHERE {name}.series_id IN ({ids}) AND {name}.bucket BETWEEN {low} AND {high} AND {name}.series_id = k.sid AND {name}.bucket = k.b"));
+                Execute(Invariant($"DELETE FROM {name} USING (VALUES {values}) k(sid, b) WHERE {only}{name}.series_id IN ({ids}) AND {name}.bucket BETWEEN {low} AND {high} AND {name}.series_id = k.sid AND {name}.bucket = k.b"));
             }
 
             var rows = Schema.NumericRows(Invariant($"series_id IN ({ids}) AND ts >= {low} AND ts < {high + width}"));
             Execute(Invariant($"""
-                INSERT INTO {table}_recent
-                SELECT r.series_id, k.b, min(r.v), max(r.v), sum(r.v), count(*), max(r.ts), arg_max(r.v, r.ts)
+                INSERT INTO {Schema.RollupRecent}
+                SELECT {level}, r.series_id, k.b, min(r.v), max(r.v), sum(r.v), count(*), max(r.ts), arg_max(r.v, r.ts)
                 FROM ({rows}) r JOIN (VALUES {values}) k(sid, b) ON r.series_id = k.sid AND {Schema.Floor("r.ts", width)} = k.b
                 GROUP BY r.series_id, k.b
                 """));

@@ -98,6 +98,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         {
             await connection.OpenAsync(cancellationToken);
             await ExecuteAsync(connection, Schema.Create, cancellationToken);
+            await MigrateAsync(connection, cancellationToken);
             await ExecuteAsync(connection, FormattableString.Invariant($"SET checkpoint_threshold = '{options.CheckpointWalMegabytes}MB'"), cancellationToken);
             var store = new DuckDbStore(options, logger, time, connection);
             await store.LoadStateAsync(cancellationToken);
@@ -515,6 +516,22 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             command.CommandText = Schema.CountRecent;
             _recentRows = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
         }
+    }
+
+    private static async Task MigrateAsync(DuckDBConnection connection, CancellationToken cancellationToken)
+    {
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = Schema.HasPerLevelRollupRecent;
+            if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                return;
+            }
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, Schema.MigrateRollupRecent, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     private static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)

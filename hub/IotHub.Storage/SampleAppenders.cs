@@ -5,7 +5,7 @@ namespace IotHub.Storage;
 
 /// <summary>
 /// The appenders of one commit, opened on first use: one per recent-tier samples table and one
-/// per rollup level. Disposing flushes them into the connection's open transaction; the caller commits.
+/// for the rollup partials of both levels. Disposing flushes them into the connection's open transaction; the caller commits.
 /// </summary>
 internal sealed class SampleAppenders(DuckDBConnection connection) : IDisposable
 {
@@ -13,8 +13,7 @@ internal sealed class SampleAppenders(DuckDBConnection connection) : IDisposable
     private ChunkAppender? _integer;
     private DuckDBAppender? _unsigned;
     private DuckDBAppender? _text;
-    private DuckDBAppender? _minute;
-    private DuckDBAppender? _hour;
+    private DuckDBAppender? _rollups;
 
     public long Rows { get; private set; }
 
@@ -58,10 +57,8 @@ internal sealed class SampleAppenders(DuckDBConnection connection) : IDisposable
 
     public void AppendRollup(bool hour, int seriesId, in RollupPartial partial)
     {
-        var appender = hour
-            ? _hour ??= connection.CreateAppender("rollup_1h_recent")
-            : _minute ??= connection.CreateAppender("rollup_1m_recent");
-        appender.CreateRow()
+        (_rollups ??= connection.CreateAppender(Schema.RollupRecent)).CreateRow()
+            .AppendValue((byte)(hour ? 1 : 0))
             .AppendValue(seriesId)
             .AppendValue(partial.Bucket)
             .AppendValue(partial.Min)
@@ -94,7 +91,6 @@ internal sealed class SampleAppenders(DuckDBConnection connection) : IDisposable
         _integer?.Dispose();
         _unsigned?.Dispose();
         _text?.Dispose();
-        _minute?.Dispose();
-        _hour?.Dispose();
+        _rollups?.Dispose();
     }
 }
