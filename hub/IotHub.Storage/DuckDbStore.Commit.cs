@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using DuckDB.NET.Data;
 using IotHub.Telemetry;
 
 namespace IotHub.Storage;
@@ -30,6 +31,9 @@ public sealed partial class DuckDbStore
     private readonly Dictionary<(int SeriesId, long Ts), (SeriesState State, FieldValue Value)> _late = [];
     private readonly HashSet<(int SeriesId, long Bucket)> _recomputeMinute = [];
     private readonly HashSet<(int SeriesId, long Bucket)> _recomputeHour = [];
+
+    // Kept open across commits (see SampleAppenders); null after a failure.
+    private SampleAppenders? _appenders;
 
     private void Commit(List<WriteRequest> requests)
     {
@@ -78,55 +82,53 @@ public sealed partial class DuckDbStore
                     DeleteReplacedRows();
                 }
 
-                using (var appenders = new SampleAppenders(_connection))
+                var appenders = _appenders ??= new SampleAppenders(_connection);
+                foreach (var request in requests)
                 {
-                    foreach (var request in requests)
+                    if (request.Points is { } points)
                     {
-                        if (request.Points is { } points)
+                        var index = 0;
+                        foreach (var point in points)
                         {
-                            var index = 0;
-                            foreach (var point in points)
+                            foreach (var field in point.Fields)
                             {
-                                foreach (var field in point.Fields)
-                                {
-                                    AppendInOrder(appenders, _states[request.Series[index++].Id], point.TimestampNs, field.Value);
-                                }
-                            }
-                        }
-                        else
-                        {
-                            var columns = request.Columns!;
-                            for (var c = 0; c < columns.Count; c++)
-                            {
-                                AppendColumn(appenders, _states[request.Series[c].Id], columns[c]);
+                                AppendInOrder(appenders, _states[request.Series[index++].Id], point.TimestampNs, field.Value);
                             }
                         }
                     }
-
-                    foreach (var ((seriesId, ts), (_, value)) in _late)
+                    else
                     {
-                        appenders.Append(seriesId, ts, value);
+                        var columns = request.Columns!;
+                        for (var c = 0; c < columns.Count; c++)
+                        {
+                            AppendColumn(appenders, _states[request.Series[c].Id], columns[c]);
+                        }
                     }
-
-                    foreach (var state in _states.Values)
-                    {
-                        FlushPartial(appenders, state, hour: false);
-                        FlushPartial(appenders, state, hour: true);
-                    }
-
-                    var newSeries = new List<SeriesInfo>();
-                    foreach (var request in requests)
-                    {
-                        newSeries.AddRange(request.CreatedSeries);
-                    }
-
-                    if (newSeries.Count > 0)
-                    {
-                        appenders.AppendSeries(newSeries);
-                    }
-
-                    appended = appenders.Rows;
                 }
+
+                foreach (var ((seriesId, ts), (_, value)) in _late)
+                {
+                    appenders.Append(seriesId, ts, value);
+                }
+
+                foreach (var state in _states.Values)
+                {
+                    FlushPartial(appenders, state, hour: false);
+                    FlushPartial(appenders, state, hour: true);
+                }
+
+                var newSeries = new List<SeriesInfo>();
+                foreach (var request in requests)
+                {
+                    newSeries.AddRange(request.CreatedSeries);
+                }
+
+                if (newSeries.Count > 0)
+                {
+                    appenders.AppendSeries(newSeries);
+                }
+
+                appended = appenders.FlushToTransaction();
 
                 RecomputeRollups(_recomputeMinute, "rollup_1m", Schema.MinuteNs);
                 RecomputeRollups(_recomputeHour, "rollup_1h", Schema.HourNs);
@@ -145,6 +147,9 @@ public sealed partial class DuckDbStore
             }
             catch
             {
+                // Appenders that failed are not trusted with the next commit.
+                DisposeAppenders();
+
                 // Series created for a failed commit are forgotten, so ids on disk and in memory agree.
                 foreach (var request in requests)
                 {
@@ -163,6 +168,21 @@ public sealed partial class DuckDbStore
             {
                 ApplyLatest(new LatestValue(state.Series, state.LatestTs, state.LatestValue));
             }
+        }
+    }
+
+    private void DisposeAppenders()
+    {
+        var appenders = _appenders;
+        _appenders = null;
+        try
+        {
+            appenders?.Dispose();
+        }
+        catch (Exception ex) when (ex is DuckDBException or InvalidOperationException)
+        {
+            // Nothing of theirs is acknowledged: their transaction was rolled back or never committed.
+            LogCommitFailed(_logger, 0, 0, ex);
         }
     }
 

@@ -248,6 +248,8 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         }
         finally
         {
+            DisposeAppenders();
+
             // A checkpoint on close folds the WAL into the database file, so the next open is fast.
             try
             {
