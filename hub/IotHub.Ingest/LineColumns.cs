@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 using IotHub.City;
 using IotHub.Storage;
@@ -140,6 +141,7 @@ internal sealed class LineColumns
         return result;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BeginPoint(ReadOnlySpan<byte> measurement)
     {
         _keyLength = 0;
@@ -149,6 +151,7 @@ internal sealed class LineColumns
         AppendKey(measurement);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddTag(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         _tagCount++;
@@ -156,6 +159,7 @@ internal sealed class LineColumns
         AppendKey(value);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddField(ReadOnlySpan<byte> key, FieldKind kind, long bits, ReadOnlySpan<byte> text)
     {
         if (_fieldCount == _fields.Length)
@@ -169,6 +173,7 @@ internal sealed class LineColumns
         _fields[_fieldCount++] = new PendingField(keyStart, key.Length, kind, bits, textStart, text.Length);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EndPoint(long timestampNs)
     {
         var index = PointsRead++;
@@ -225,6 +230,7 @@ internal sealed class LineColumns
     private void Reject(int index, string measurement, RejectReason reason, string problem) =>
         _rejections.Add(new Rejection(index, measurement, reason, problem));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private SeriesSet FindSet()
     {
         var key = _key.AsSpan(0, _keyLength);
@@ -277,6 +283,7 @@ internal sealed class LineColumns
             : new SeriesSet(key, measurement, [.. tags], null, null);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private FieldColumn FindColumn(SeriesSet set, int position, in PendingField pending)
     {
         var name = _fieldBytes.AsSpan(pending.KeyStart, pending.KeyLength);
@@ -321,6 +328,7 @@ internal sealed class LineColumns
         return found;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AppendKey(ReadOnlySpan<byte> part)
     {
         var needed = _keyLength + 4 + part.Length;
@@ -334,6 +342,7 @@ internal sealed class LineColumns
         _keyLength = needed;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int AppendFieldBytes(ReadOnlySpan<byte> part)
     {
         var start = _fieldBytesLength;
@@ -434,6 +443,7 @@ internal sealed class LineColumns
 
         public bool Matches(ReadOnlySpan<byte> name, FieldKind? kind) => writtenKind == kind && name.SequenceEqual(nameBytes);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(long timestampNs, in FieldValue value)
         {
             if (Count == _timestamps.Length)

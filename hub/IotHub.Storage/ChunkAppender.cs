@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DuckDB.NET.Data;
 using DuckDB.NET.Native;
 using NativeAppender = DuckDB.NET.Native.DuckDBAppender;
@@ -39,6 +40,7 @@ internal sealed unsafe class ChunkAppender : IDisposable
         MapVectors();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Append(int seriesId, long timestampNs, double value)
     {
         _ids[_rows] = seriesId;
@@ -50,6 +52,7 @@ internal sealed unsafe class ChunkAppender : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Append(int seriesId, long timestampNs, long value)
     {
         _ids[_rows] = seriesId;

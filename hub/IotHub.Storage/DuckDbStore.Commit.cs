@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using DuckDB.NET.Data;
 using IotHub.Telemetry;
@@ -249,6 +250,7 @@ public sealed partial class DuckDbStore
     }
 
     /// <summary>Pass 1 for a column; returns the number of expired values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int ClassifyColumn(SeriesState state, SeriesColumns column)
     {
         var timestamps = column.TimestampsNs;
@@ -314,6 +316,7 @@ public sealed partial class DuckDbStore
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AppendColumn(SampleAppenders appenders, SeriesState state, SeriesColumns column)
     {
         var timestamps = column.TimestampsNs;
@@ -370,6 +373,7 @@ public sealed partial class DuckDbStore
 
     // In-order values of a series arrive with growing timestamps, so each series has one open
     // partial per level; it is written when a value falls into a later bucket, or at the end.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddToRollups(SampleAppenders appenders, SeriesState state, long ts, double value)
     {
         ref var minute = ref state.Minute;
