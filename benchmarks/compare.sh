@@ -32,8 +32,17 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$vm_port/health" >/dev/null &
 if [ "$scale" = quick ]; then http_args=(--clients 4 --batches 10 --lines 5000); mqtt_small=(--devices 100 --messages 20 --points-per-message 10); mqtt_big=(--devices 10 --messages 20 --points-per-message 1000)
 else http_args=(--clients 8 --batches 50 --lines 5000); mqtt_small=(--devices 100 --messages 200 --points-per-message 10); mqtt_big=(--devices 20 --messages 100 --points-per-message 1000); fi
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 run() { dotnet "$load_dll" "$@"; }
+
+# Warm-up, not measured: every side gets a smaller run of the same load first, so the hub is not
+# measured while .NET is still compiling its hot code (tiered JIT) and no side on cold caches.
+# Other detectors and device ids than the measured runs, so those are not late writes.
+run http --url "http://127.0.0.1:$vm_port/api/v2/write?bucket=b" --clients 4 --batches 10 --lines 5000 --first-detector 1000 >/dev/null
+run http --url "$hub_http/api/v2/write?bucket=b" --token "$token" --clients 4 --batches 10 --lines 5000 --first-detector 1000 >/dev/null
+run mqtt --port "$mq_port" --devices 100 --messages 20 --points-per-message 10 >/dev/null
+run mqtt --port "$hub_mqtt" --hub-api "$hub_http" --admin-token "$token" --id-prefix warm-det --devices 100 --messages 20 --points-per-message 100 >/dev/null
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 vm=$(run http --url "http://127.0.0.1:$vm_port/api/v2/write?bucket=b" "${http_args[@]}"); echo "$vm"
 hub=$(run http --url "$hub_http/api/v2/write?bucket=b" --token "$token" "${http_args[@]}"); echo "$hub"
 rate() { sed -E 's/.*points_per_s=([0-9]+).*/\1/' <<<"$1"; }

@@ -7,10 +7,10 @@ namespace IotHub.LoadTest;
 /// <summary>Concurrent InfluxDB /api/v2/write clients: the same loader for the hub and VictoriaMetrics.</summary>
 internal static class HttpLoad
 {
-    public static async Task<int> RunAsync(Uri url, string? token, int clients, int batches, int lines, TextWriter output)
+    public static async Task<int> RunAsync(Uri url, string? token, int clients, int batches, int lines, int firstDetector, TextWriter output)
     {
         var startNs = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (batches * (long)lines * 1000)) * 1_000_000;
-        var payloads = Enumerable.Range(0, clients).Select(c => Enumerable.Range(0, batches).Select(b => LinePayloads.Build(c, b, lines, startNs)).ToArray()).ToArray();
+        var payloads = Enumerable.Range(0, clients).Select(c => Enumerable.Range(0, batches).Select(b => LinePayloads.Build(firstDetector + c, b, lines, startNs)).ToArray()).ToArray();
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
         if (token is not null)
         {

@@ -34,10 +34,11 @@ public sealed partial class LineProtocolConnectionHandler(
         ArgumentNullException.ThrowIfNull(connection);
         var input = connection.Transport.Input;
         using var reader = new LineProtocolReader(LineProtocolPrecision.Nanosecond, Now(), new LineProtocolReaderOptions { MaxLineLength = options.MaxLineBytes });
-        var collector = new PointCollector();
+        var columns = LineColumns.Rent(mapper);
         var remote = connection.RemoteEndPoint?.ToString() ?? "?";
         try
         {
+            columns.Start(device: null);
             while (true)
             {
                 // No cancellation token: ConnectionClosed fires on the peer's FIN, before the data
@@ -45,14 +46,14 @@ public sealed partial class LineProtocolConnectionHandler(
                 var result = await input.ReadAsync();
                 var buffer = result.Buffer;
                 reader.SetDefaultTime(Now());
-                var (consumed, drained) = ReadBatch(reader, buffer, result.IsCompleted, collector, remote);
+                var (consumed, drained) = ReadBatch(reader, buffer, result.IsCompleted, columns, remote);
 
-                // Nothing of the buffer is kept past this point: the collector holds its own copies.
+                // Nothing of the buffer is kept past this point: the columns hold their own copies.
                 input.AdvanceTo(consumed, buffer.End);
-                if (collector.Points.Count > 0)
+                if (columns.PointsRead > 0)
                 {
-                    await WriteAsync(collector.Points, remote);
-                    collector.Points.Clear();
+                    await WriteAsync(columns, remote);
+                    columns.Start(device: null);
                 }
 
                 if (result.IsCompleted && drained)
@@ -71,17 +72,19 @@ public sealed partial class LineProtocolConnectionHandler(
         }
         finally
         {
+            LineColumns.Return(columns);
             await input.CompleteAsync();
         }
     }
 
-    /// <summary>Parses whole lines of the buffer into the collector, up to one batch; returns where it stopped.</summary>
-    private (SequencePosition Consumed, bool Drained) ReadBatch(LineProtocolReader reader, ReadOnlySequence<byte> buffer, bool isFinal, PointCollector collector, string remote)
+    /// <summary>Parses whole lines of the buffer into the columns, up to one batch; returns where it stopped.</summary>
+    private (SequencePosition Consumed, bool Drained) ReadBatch(LineProtocolReader reader, ReadOnlySequence<byte> buffer, bool isFinal, LineColumns columns, string remote)
     {
         var sequence = new SequenceReader<byte>(buffer);
-        while (collector.Points.Count < BatchSize)
+        var sink = columns.AsSink();
+        while (columns.PointsRead < BatchSize)
         {
-            switch (reader.ReadNext(ref sequence, isFinal, ref collector, out var error))
+            switch (reader.ReadNext(ref sequence, isFinal, ref sink, out var error))
             {
                 case LineProtocolReadStatus.Point:
                     break;
@@ -97,35 +100,26 @@ public sealed partial class LineProtocolConnectionHandler(
         return (sequence.Position, sequence.End);
     }
 
-    private async Task WriteAsync(List<Point> points, string remote)
+    private async Task WriteAsync(LineColumns columns, string remote)
     {
-        var accepted = new List<Point>(points.Count);
-        foreach (var point in points)
+        foreach (var rejection in columns.Rejections)
         {
-            try
-            {
-                mapper.CheckUnbound([point]);
-                accepted.Add(point);
-            }
-            catch (IngestRejectedException ex)
-            {
-                metrics.Rejected(ex.Reason);
-                LogBadLine(logger, remote, ex.Message);
-            }
+            metrics.Rejected(rejection.Reason);
+            LogBadLine(logger, remote, $"point {rejection.Index} ({rejection.Measurement}): {rejection.Problem}");
         }
 
         try
         {
             // Waits for the commit: while it waits the socket is not read (backpressure).
             var started = time.GetTimestamp();
-            await store.WriteAsync(accepted, CancellationToken.None);
+            await store.WriteColumnsAsync(columns.ToColumns(), CancellationToken.None);
             metrics.AckLatency(Listener).Observe(time.GetElapsedTime(started));
-            metrics.Accepted(Listener, accepted.Count);
+            metrics.Accepted(Listener, columns.PointsAccepted);
         }
         catch (StorageException ex)
         {
             metrics.Rejected(RejectReason.StoreFailure);
-            LogStoreFailed(logger, remote, accepted.Count, ex);
+            LogStoreFailed(logger, remote, columns.PointsAccepted, ex);
         }
     }
 

@@ -35,74 +35,117 @@ public sealed partial class LineProtocolIngest(
         string listener,
         CancellationToken enqueueCancellation)
     {
-        var parsed = LineProtocolParser.ParseLenient(body, precision, TimeUnits.FromDateTimeOffset(time.GetUtcNow()), _lineOptions);
-        var errors = new List<string>(parsed.Errors.Count);
-        foreach (var error in parsed.Errors)
+        var columns = LineColumns.Rent(mapper);
+        try
         {
-            metrics.Rejected(RejectReason.MalformedPayload);
-            errors.Add(error.ToString());
-        }
-
-        var accepted = new List<Point>(parsed.Points.Count);
-        for (var i = 0; i < parsed.Points.Count; i++)
-        {
-            var point = parsed.Points[i];
-            try
+            columns.Start(device);
+            var errors = Read(body, precision, columns);
+            foreach (var rejection in columns.Rejections)
             {
-                if (device is null)
+                metrics.Rejected(rejection.Reason);
+            }
+
+            if (columns.Rejections.Count > 0)
+            {
+                errors = Merge(errors, columns.Rejections);
+            }
+
+            var accepted = columns.PointsAccepted;
+            var outcome = WriteOutcome.Committed;
+            if (accepted > 0 || batch is not null)
+            {
+                var started = time.GetTimestamp();
+                try
                 {
-                    mapper.CheckUnbound([point]);
-                    accepted.Add(point);
+                    outcome = await store.WriteColumnsAsync(columns.ToColumns(), batch, enqueueCancellation);
+                    metrics.AckLatency(listener).Observe(time.GetElapsedTime(started));
+                }
+                catch (StorageException ex)
+                {
+                    metrics.Rejected(RejectReason.StoreFailure);
+                    LogStoreFailed(logger, listener, device?.Id ?? "admin", ex);
+                    throw;
+                }
+
+                if (outcome == WriteOutcome.Duplicate)
+                {
+                    metrics.Duplicate(accepted);
                 }
                 else
                 {
-                    accepted.AddRange(mapper.MapPoints(device, [point]));
+                    metrics.Accepted(listener, accepted);
+                }
+
+                if (device is not null)
+                {
+                    registry.MarkMessage(device.Id, time.GetUtcNow());
                 }
             }
-            catch (IngestRejectedException ex)
-            {
-                metrics.Rejected(ex.Reason);
-                errors.Add($"point {i} ({point.Measurement}): {ex.Message.Replace("reading 0: ", "", StringComparison.Ordinal).Replace("point 0: ", "", StringComparison.Ordinal)}");
-            }
-        }
 
-        var outcome = WriteOutcome.Committed;
-        if (accepted.Count > 0 || batch is not null)
+            if (errors.Count > 0)
+            {
+                LogRejectedLines(logger, listener, device?.Id ?? "admin", errors.Count, accepted + errors.Count, errors[0]);
+            }
+
+            return new LineProtocolWriteResult(outcome == WriteOutcome.Duplicate ? 0 : accepted, errors, outcome);
+        }
+        finally
         {
-            var started = time.GetTimestamp();
-            try
-            {
-                outcome = await store.WriteAsync(accepted, batch, enqueueCancellation);
-                metrics.AckLatency(listener).Observe(time.GetElapsedTime(started));
-            }
-            catch (StorageException ex)
-            {
-                metrics.Rejected(RejectReason.StoreFailure);
-                LogStoreFailed(logger, listener, device?.Id ?? "admin", ex);
-                throw;
-            }
-
-            if (outcome == WriteOutcome.Duplicate)
-            {
-                metrics.Duplicate(accepted.Count);
-            }
-            else
-            {
-                metrics.Accepted(listener, accepted.Count);
-            }
-
-            if (device is not null)
-            {
-                registry.MarkMessage(device.Id, time.GetUtcNow());
-            }
+            // Only now: the store read the column buffers while committing.
+            LineColumns.Return(columns);
         }
+    }
 
-        if (errors.Count > 0)
+    /// <summary>Reads every line into the columns; returns the malformed lines' errors (counted).</summary>
+    private List<string> Read(ReadOnlySequence<byte> body, LineProtocolPrecision precision, LineColumns columns)
+    {
+        var errors = new List<string>();
+        using var reader = new LineProtocolReader(precision, TimeUnits.FromDateTimeOffset(time.GetUtcNow()), _lineOptions);
+        var sink = columns.AsSink();
+        if (body.IsSingleSegment)
         {
-            LogRejectedLines(logger, listener, device?.Id ?? "admin", errors.Count, accepted.Count + errors.Count, errors[0]);
+            var span = body.FirstSpan;
+            while (true)
+            {
+                var status = reader.ReadNextInSpan(span, isFinalBlock: true, ref sink, out var consumed, out var error);
+                span = span[consumed..];
+                if (status == LineProtocolReadStatus.InvalidLine)
+                {
+                    metrics.Rejected(RejectReason.MalformedPayload);
+                    errors.Add(error.ToString());
+                }
+                else if (status != LineProtocolReadStatus.Point)
+                {
+                    return errors;
+                }
+            }
         }
 
-        return new LineProtocolWriteResult(outcome == WriteOutcome.Duplicate ? 0 : accepted.Count, errors, outcome);
+        var input = new SequenceReader<byte>(body);
+        while (true)
+        {
+            var status = reader.ReadNext(ref input, isFinalBlock: true, ref sink, out var error);
+            if (status == LineProtocolReadStatus.InvalidLine)
+            {
+                metrics.Rejected(RejectReason.MalformedPayload);
+                errors.Add(error.ToString());
+            }
+            else if (status != LineProtocolReadStatus.Point)
+            {
+                return errors;
+            }
+        }
+    }
+
+    /// <summary>Malformed lines first, then refused points, as the 400 has always listed them.</summary>
+    private static List<string> Merge(List<string> errors, IReadOnlyList<LineColumns.Rejection> rejections)
+    {
+        foreach (var rejection in rejections)
+        {
+            errors.Add($"point {rejection.Index} ({rejection.Measurement}): {rejection.Problem}");
+        }
+
+        return errors;
     }
 
     [LoggerMessage(EventId = 230, Level = LogLevel.Warning, Message = "{Listener} write by {Writer}: {Rejected} of {Total} lines rejected; first: {First}")]

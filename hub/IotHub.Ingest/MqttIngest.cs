@@ -235,26 +235,36 @@ public sealed partial class MqttIngest(
 
     private async Task IngestTelemetryAsync(InterceptingPublishEventArgs e, DeviceRecord device, ReadOnlySequence<byte> payload)
     {
+        if (PayloadFormats.Detect(e.ApplicationMessage.ContentType, payload) == PayloadFormat.LineProtocol)
+        {
+            // Straight into columns: no object per point.
+            var columns = LineColumns.Rent(mapper);
+            try
+            {
+                columns.Start(device);
+                if (ReadWhole(payload, columns) is { } refusal)
+                {
+                    Reject(e, device.Id, refusal.Reason, MqttPubAckReasonCode.PayloadFormatInvalid, refusal.Message);
+                    return;
+                }
+
+                await CommitAsync(e, device, columns.PointsAccepted, batch => store.WriteColumnsAsync(columns.ToColumns(), batch, e.CancellationToken));
+            }
+            finally
+            {
+                // Only now: the store read the column buffers while committing.
+                LineColumns.Return(columns);
+            }
+
+            return;
+        }
+
         List<Point> points;
         try
         {
             var nowNs = TimeUnits.FromDateTimeOffset(time.GetUtcNow());
-            if (PayloadFormats.Detect(e.ApplicationMessage.ContentType, payload) == PayloadFormat.LineProtocol)
-            {
-                var parsed = LineProtocolParser.ParseLenient(payload, LineProtocolPrecision.Nanosecond, nowNs, _lineOptions);
-                if (!parsed.IsSuccess)
-                {
-                    // A device's message is one unit: any bad line refuses all of it, so a resend is whole.
-                    throw new PayloadException("line protocol " + parsed.Errors[0] + (parsed.Errors.Count > 1 ? $" (and {parsed.Errors.Count - 1} more bad lines)" : ""));
-                }
-
-                points = mapper.MapPoints(device, parsed.Points);
-            }
-            else
-            {
-                var readings = JsonTelemetryDecoder.Decode(payload.IsSingleSegment ? payload.First : payload.ToArray(), options.MaxReadingsPerPayload, nowNs);
-                points = mapper.Map(device, readings);
-            }
+            var readings = JsonTelemetryDecoder.Decode(payload.IsSingleSegment ? payload.First : payload.ToArray(), options.MaxReadingsPerPayload, nowNs);
+            points = mapper.Map(device, readings);
         }
         catch (PayloadException ex)
         {
@@ -267,6 +277,53 @@ public sealed partial class MqttIngest(
             return;
         }
 
+        await CommitAsync(e, device, points.Count, batch => store.WriteAsync(points, batch, e.CancellationToken));
+    }
+
+    /// <summary>
+    /// Reads a line protocol payload into the columns. A device's message is one unit: any bad
+    /// line or refused point refuses all of it (so a resend is whole); the answer names the
+    /// first problem, malformed lines before limits before the checks of a point.
+    /// </summary>
+    private (RejectReason Reason, string Message)? ReadWhole(ReadOnlySequence<byte> payload, LineColumns columns)
+    {
+        using var reader = new LineProtocolReader(LineProtocolPrecision.Nanosecond, TimeUnits.FromDateTimeOffset(time.GetUtcNow()), _lineOptions);
+        var sink = columns.AsSink();
+        var input = new SequenceReader<byte>(payload);
+        LineProtocolError? firstError = null;
+        var badLines = 0;
+        while (true)
+        {
+            var status = reader.ReadNext(ref input, isFinalBlock: true, ref sink, out var error);
+            if (status == LineProtocolReadStatus.InvalidLine)
+            {
+                firstError ??= error;
+                badLines++;
+            }
+            else if (status != LineProtocolReadStatus.Point)
+            {
+                break;
+            }
+        }
+
+        if (firstError is { } first)
+        {
+            return (RejectReason.MalformedPayload, "line protocol " + first + (badLines > 1 ? $" (and {badLines - 1} more bad lines)" : ""));
+        }
+
+        if (columns.PointsRead > mapper.MaxReadingsPerPayload)
+        {
+            return (RejectReason.TooManyReadings, $"{columns.PointsRead} readings exceed the limit of {mapper.MaxReadingsPerPayload} per payload");
+        }
+
+        return columns.Rejections.Count > 0 && columns.Rejections[0] is var refused
+            ? (refused.Reason, $"reading {refused.Index}: {refused.Problem}")
+            : null;
+    }
+
+    /// <summary>Writes a decoded message with its batch sequence, if any, and answers the publish by the outcome.</summary>
+    private async Task CommitAsync(InterceptingPublishEventArgs e, DeviceRecord device, int points, Func<UplinkBatch?, Task<WriteOutcome>> write)
+    {
         UplinkBatch? batch = null;
         if (BatchSequence(e.ApplicationMessage) is { } sequence)
         {
@@ -283,7 +340,7 @@ public sealed partial class MqttIngest(
         var started = time.GetTimestamp();
         try
         {
-            outcome = await store.WriteAsync(points, batch, e.CancellationToken);
+            outcome = await write(batch);
             metrics.AckLatency(Listener).Observe(time.GetElapsedTime(started));
         }
         catch (StorageException ex)
@@ -300,12 +357,12 @@ public sealed partial class MqttIngest(
         if (outcome == WriteOutcome.Duplicate)
         {
             // Already committed: acknowledge again so the device drops it, but relay it to nobody twice.
-            metrics.Duplicate(points.Count);
+            metrics.Duplicate(points);
             e.ProcessPublish = false;
             return;
         }
 
-        metrics.Accepted(Listener, points.Count);
+        metrics.Accepted(Listener, points);
     }
 
     /// <summary>The batch sequence user property: its value, 0 when malformed, or <c>null</c> when absent.</summary>

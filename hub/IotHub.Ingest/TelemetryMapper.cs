@@ -47,15 +47,15 @@ public sealed class TelemetryMapper(IngestOptions options, TimeProvider time)
         for (var i = 0; i < written.Count; i++)
         {
             var point = written[i];
-            if (!string.Equals(point.Measurement, kind.Measurement, StringComparison.Ordinal))
+            if (MeasurementProblem(kind, point.Measurement) is { } problem)
             {
-                throw new IngestRejectedException(RejectReason.UnknownMeasurement, $"reading {i}: measurement '{point.Measurement}' is not '{kind.Measurement}', the measurement of kind {kind.Id}");
+                throw new IngestRejectedException(RejectReason.UnknownMeasurement, $"reading {i}: {problem}");
             }
 
             var tags = DeviceTags(device, point.Tags);
             if (tags.Count > options.MaxTagsPerPoint)
             {
-                throw new IngestRejectedException(RejectReason.TooManyTags, $"reading {i}: {tags.Count} tags exceed the limit of {options.MaxTagsPerPoint}");
+                throw new IngestRejectedException(RejectReason.TooManyTags, $"reading {i}: {TooManyTagsProblem(tags.Count)}");
             }
 
             points.Add(new Point(kind.Measurement, tags, MapFields(kind, point.Fields, i), CheckTimestamp(point.TimestampNs, window, i)));
@@ -77,14 +77,14 @@ public sealed class TelemetryMapper(IngestOptions options, TimeProvider time)
             var point = points[i];
             if (point.Tags.Count > options.MaxTagsPerPoint)
             {
-                throw new IngestRejectedException(RejectReason.TooManyTags, $"point {i}: {point.Tags.Count} tags exceed the limit of {options.MaxTagsPerPoint}");
+                throw new IngestRejectedException(RejectReason.TooManyTags, $"point {i}: {TooManyTagsProblem(point.Tags.Count)}");
             }
 
             foreach (var (name, value) in point.Fields)
             {
                 if (value.Kind == FieldKind.Float && !double.IsFinite(value.AsFloat))
                 {
-                    throw new IngestRejectedException(RejectReason.NonFiniteValue, $"point {i}: field \"{name}\" is {value.AsFloat}; NaN and infinities are not stored");
+                    throw new IngestRejectedException(RejectReason.NonFiniteValue, $"point {i}: {NonFiniteProblem(name, value.AsFloat)}");
                 }
             }
 
@@ -121,7 +121,7 @@ public sealed class TelemetryMapper(IngestOptions options, TimeProvider time)
         }
     }
 
-    private static List<KeyValuePair<string, string>> DeviceTags(DeviceRecord device, IReadOnlyList<KeyValuePair<string, string>> written)
+    internal static List<KeyValuePair<string, string>> DeviceTags(DeviceRecord device, IReadOnlyList<KeyValuePair<string, string>> written)
     {
         // Registered tags win over written ones, and nobody writes another device's id.
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -144,16 +144,14 @@ public sealed class TelemetryMapper(IngestOptions options, TimeProvider time)
         var fields = new List<KeyValuePair<string, FieldValue>>(values.Count);
         foreach (var (name, value) in values)
         {
-            var spec = kind.FindField(name) ?? throw new IngestRejectedException(
-                RejectReason.UnknownField,
-                $"reading {index}: field \"{name}\" is not defined for kind {kind.Id} (fields: {string.Join(", ", kind.Fields.Select(f => f.Name))})");
+            var spec = kind.FindField(name) ?? throw new IngestRejectedException(RejectReason.UnknownField, $"reading {index}: {UnknownFieldProblem(kind, name)}");
             fields.Add(new(name, Coerce(spec, value, index)));
         }
 
         return fields;
     }
 
-    private (long NowNs, long EarliestNs, long LatestNs) Window()
+    internal (long NowNs, long EarliestNs, long LatestNs) Window()
     {
         var now = time.GetUtcNow();
         return (TimeUnits.FromDateTimeOffset(now), TimeUnits.FromDateTimeOffset(now - options.MaxPastAge), TimeUnits.FromDateTimeOffset(now + options.MaxFutureSkew));
@@ -161,42 +159,86 @@ public sealed class TelemetryMapper(IngestOptions options, TimeProvider time)
 
     private static long CheckTimestamp(long timestamp, (long NowNs, long EarliestNs, long LatestNs) window, int index)
     {
-        if (timestamp < window.EarliestNs || timestamp > window.LatestNs)
+        if (TimestampProblem(timestamp, window) is { } problem)
         {
-            throw new IngestRejectedException(
-                RejectReason.TimestampOutOfRange,
-                $"reading {index}: timestamp {TimeUnits.ToDateTimeOffset(timestamp):O} is outside the accepted window {TimeUnits.ToDateTimeOffset(window.EarliestNs):O} .. {TimeUnits.ToDateTimeOffset(window.LatestNs):O}");
+            throw new IngestRejectedException(RejectReason.TimestampOutOfRange, $"reading {index}: {problem}");
         }
 
         return timestamp;
     }
 
-    private static FieldValue Coerce(FieldSpec spec, FieldValue value, int index)
+    /// <summary>Why a timestamp is refused (<see cref="RejectReason.TimestampOutOfRange"/>), or <c>null</c> when it is inside the window.</summary>
+    internal static string? TimestampProblem(long timestamp, (long NowNs, long EarliestNs, long LatestNs) window) =>
+        timestamp < window.EarliestNs || timestamp > window.LatestNs
+            ? $"timestamp {TimeUnits.ToDateTimeOffset(timestamp):O} is outside the accepted window {TimeUnits.ToDateTimeOffset(window.EarliestNs):O} .. {TimeUnits.ToDateTimeOffset(window.LatestNs):O}"
+            : null;
+
+    /// <summary>Why a measurement is not a device kind's, or <c>null</c> when it is.</summary>
+    internal static string? MeasurementProblem(DeviceKind kind, string measurement) =>
+        string.Equals(measurement, kind.Measurement, StringComparison.Ordinal)
+            ? null
+            : $"measurement '{measurement}' is not '{kind.Measurement}', the measurement of kind {kind.Id}";
+
+    /// <summary>The refusal of a field a kind does not define (<see cref="RejectReason.UnknownField"/>).</summary>
+    internal static string UnknownFieldProblem(DeviceKind kind, string name) =>
+        $"field \"{name}\" is not defined for kind {kind.Id} (fields: {string.Join(", ", kind.Fields.Select(f => f.Name))})";
+
+    /// <summary>The refusal of a point with too many tags (<see cref="RejectReason.TooManyTags"/>).</summary>
+    internal string TooManyTagsProblem(int count) => $"{count} tags exceed the limit of {options.MaxTagsPerPoint}";
+
+    /// <summary>Most tags a point may carry.</summary>
+    internal int MaxTagsPerPoint => options.MaxTagsPerPoint;
+
+    /// <summary>Most readings a device's payload may carry.</summary>
+    internal int MaxReadingsPerPayload => options.MaxReadingsPerPayload;
+
+    /// <summary>The refusal of a NaN or infinite float (<see cref="RejectReason.NonFiniteValue"/>).</summary>
+    internal static string NonFiniteProblem(string field, double value) => $"field \"{field}\" is {value}; NaN and infinities are not stored";
+
+    /// <summary>
+    /// Converts a value to the type its kind's field defines, or says why it cannot
+    /// (<see cref="RejectReason.NonFiniteValue"/> or <see cref="RejectReason.WrongFieldType"/>).
+    /// </summary>
+    internal static bool TryCoerce(FieldSpec spec, FieldValue value, out FieldValue coerced, out RejectReason reason, out string? problem)
     {
+        reason = default;
+        problem = null;
+        coerced = value;
         if (value.Kind == FieldKind.Float && !double.IsFinite(value.AsFloat))
         {
-            throw new IngestRejectedException(RejectReason.NonFiniteValue, $"reading {index}: field \"{spec.Name}\" is {value.AsFloat}; NaN and infinities are not stored");
+            reason = RejectReason.NonFiniteValue;
+            problem = NonFiniteProblem(spec.Name, value.AsFloat);
+            return false;
         }
 
         if (value.Kind == spec.Type)
         {
-            return value;
+            return true;
         }
 
         switch (spec.Type)
         {
             case FieldKind.Float when value.Kind is FieldKind.Integer:
-                return FieldValue.FromFloat(value.AsInteger);
+                coerced = FieldValue.FromFloat(value.AsInteger);
+                return true;
             case FieldKind.Float when value.Kind is FieldKind.UInteger:
-                return FieldValue.FromFloat(value.AsUInteger);
+                coerced = FieldValue.FromFloat(value.AsUInteger);
+                return true;
             case FieldKind.Integer when value.Kind is FieldKind.Float && value.AsFloat == Math.Floor(value.AsFloat) && Math.Abs(value.AsFloat) < 9.2e18:
-                return FieldValue.FromInteger((long)value.AsFloat);
+                coerced = FieldValue.FromInteger((long)value.AsFloat);
+                return true;
             case FieldKind.Integer when value.Kind is FieldKind.UInteger && value.AsUInteger <= long.MaxValue:
-                return FieldValue.FromInteger((long)value.AsUInteger);
+                coerced = FieldValue.FromInteger((long)value.AsUInteger);
+                return true;
             default:
-                throw new IngestRejectedException(
-                    RejectReason.WrongFieldType,
-                    $"reading {index}: field \"{spec.Name}\" must be {spec.Type.ToString().ToLowerInvariant()}, got {value.Kind.ToString().ToLowerInvariant()} {value}");
+                reason = RejectReason.WrongFieldType;
+                problem = $"field \"{spec.Name}\" must be {spec.Type.ToString().ToLowerInvariant()}, got {value.Kind.ToString().ToLowerInvariant()} {value}";
+                return false;
         }
     }
+
+    private static FieldValue Coerce(FieldSpec spec, FieldValue value, int index) =>
+        TryCoerce(spec, value, out var coerced, out var reason, out var problem)
+            ? coerced
+            : throw new IngestRejectedException(reason, $"reading {index}: {problem}");
 }

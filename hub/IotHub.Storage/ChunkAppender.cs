@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DuckDB.NET.Data;
 using DuckDB.NET.Native;
 using NativeAppender = DuckDB.NET.Native.DuckDBAppender;
@@ -9,7 +10,9 @@ namespace IotHub.Storage;
 /// data chunk's vectors and hands DuckDB a full vector (2,048 rows) at a time. The managed
 /// per-row appender spends about 2 µs per row here (a row object and three typed writer calls);
 /// this path is three stores per row, which the 3 M points/s ingest target needs (see
-/// benchmarks/RESULTS-store.md). Flushes into the connection's open transaction on dispose.
+/// benchmarks/RESULTS-store.md). <see cref="FlushToTransaction"/> hands the rows to the
+/// connection's open transaction and keeps the appender for the next one (creating an appender
+/// costs DuckDB a catalog lookup per commit); dispose flushes and closes it.
 /// </summary>
 internal sealed unsafe class ChunkAppender : IDisposable
 {
@@ -37,6 +40,7 @@ internal sealed unsafe class ChunkAppender : IDisposable
         MapVectors();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Append(int seriesId, long timestampNs, double value)
     {
         _ids[_rows] = seriesId;
@@ -48,6 +52,7 @@ internal sealed unsafe class ChunkAppender : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Append(int seriesId, long timestampNs, long value)
     {
         _ids[_rows] = seriesId;
@@ -56,6 +61,16 @@ internal sealed unsafe class ChunkAppender : IDisposable
         if (++_rows == _capacity)
         {
             Flush();
+        }
+    }
+
+    /// <summary>Hands every row appended so far to the connection's open transaction; the appender stays usable.</summary>
+    public void FlushToTransaction()
+    {
+        Flush();
+        if (NativeMethods.Appender.DuckDBAppenderFlush(_appender) != DuckDBState.Success)
+        {
+            throw new InvalidOperationException("The appender could not flush its rows.");
         }
     }
 

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
+using DuckDB.NET.Data;
 using IotHub.Telemetry;
 
 namespace IotHub.Storage;
@@ -30,6 +32,9 @@ public sealed partial class DuckDbStore
     private readonly Dictionary<(int SeriesId, long Ts), (SeriesState State, FieldValue Value)> _late = [];
     private readonly HashSet<(int SeriesId, long Bucket)> _recomputeMinute = [];
     private readonly HashSet<(int SeriesId, long Bucket)> _recomputeHour = [];
+
+    // Kept open across commits (see SampleAppenders); null after a failure.
+    private SampleAppenders? _appenders;
 
     private void Commit(List<WriteRequest> requests)
     {
@@ -78,55 +83,53 @@ public sealed partial class DuckDbStore
                     DeleteReplacedRows();
                 }
 
-                using (var appenders = new SampleAppenders(_connection))
+                var appenders = _appenders ??= new SampleAppenders(_connection);
+                foreach (var request in requests)
                 {
-                    foreach (var request in requests)
+                    if (request.Points is { } points)
                     {
-                        if (request.Points is { } points)
+                        var index = 0;
+                        foreach (var point in points)
                         {
-                            var index = 0;
-                            foreach (var point in points)
+                            foreach (var field in point.Fields)
                             {
-                                foreach (var field in point.Fields)
-                                {
-                                    AppendInOrder(appenders, _states[request.Series[index++].Id], point.TimestampNs, field.Value);
-                                }
-                            }
-                        }
-                        else
-                        {
-                            var columns = request.Columns!;
-                            for (var c = 0; c < columns.Count; c++)
-                            {
-                                AppendColumn(appenders, _states[request.Series[c].Id], columns[c]);
+                                AppendInOrder(appenders, _states[request.Series[index++].Id], point.TimestampNs, field.Value);
                             }
                         }
                     }
-
-                    foreach (var ((seriesId, ts), (_, value)) in _late)
+                    else
                     {
-                        appenders.Append(seriesId, ts, value);
+                        var columns = request.Columns!;
+                        for (var c = 0; c < columns.Count; c++)
+                        {
+                            AppendColumn(appenders, _states[request.Series[c].Id], columns[c]);
+                        }
                     }
-
-                    foreach (var state in _states.Values)
-                    {
-                        FlushPartial(appenders, state, hour: false);
-                        FlushPartial(appenders, state, hour: true);
-                    }
-
-                    var newSeries = new List<SeriesInfo>();
-                    foreach (var request in requests)
-                    {
-                        newSeries.AddRange(request.CreatedSeries);
-                    }
-
-                    if (newSeries.Count > 0)
-                    {
-                        appenders.AppendSeries(newSeries);
-                    }
-
-                    appended = appenders.Rows;
                 }
+
+                foreach (var ((seriesId, ts), (_, value)) in _late)
+                {
+                    appenders.Append(seriesId, ts, value);
+                }
+
+                foreach (var state in _states.Values)
+                {
+                    FlushPartial(appenders, state, hour: false);
+                    FlushPartial(appenders, state, hour: true);
+                }
+
+                var newSeries = new List<SeriesInfo>();
+                foreach (var request in requests)
+                {
+                    newSeries.AddRange(request.CreatedSeries);
+                }
+
+                if (newSeries.Count > 0)
+                {
+                    appenders.AppendSeries(newSeries);
+                }
+
+                appended = appenders.FlushToTransaction();
 
                 RecomputeRollups(_recomputeMinute, "rollup_1m", Schema.MinuteNs);
                 RecomputeRollups(_recomputeHour, "rollup_1h", Schema.HourNs);
@@ -145,6 +148,9 @@ public sealed partial class DuckDbStore
             }
             catch
             {
+                // Appenders that failed are not trusted with the next commit.
+                DisposeAppenders();
+
                 // Series created for a failed commit are forgotten, so ids on disk and in memory agree.
                 foreach (var request in requests)
                 {
@@ -163,6 +169,21 @@ public sealed partial class DuckDbStore
             {
                 ApplyLatest(new LatestValue(state.Series, state.LatestTs, state.LatestValue));
             }
+        }
+    }
+
+    private void DisposeAppenders()
+    {
+        var appenders = _appenders;
+        _appenders = null;
+        try
+        {
+            appenders?.Dispose();
+        }
+        catch (Exception ex) when (ex is DuckDBException or InvalidOperationException)
+        {
+            // Nothing of theirs is acknowledged: their transaction was rolled back or never committed.
+            LogCommitFailed(_logger, 0, 0, ex);
         }
     }
 
@@ -229,6 +250,7 @@ public sealed partial class DuckDbStore
     }
 
     /// <summary>Pass 1 for a column; returns the number of expired values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int ClassifyColumn(SeriesState state, SeriesColumns column)
     {
         var timestamps = column.TimestampsNs;
@@ -294,6 +316,7 @@ public sealed partial class DuckDbStore
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AppendColumn(SampleAppenders appenders, SeriesState state, SeriesColumns column)
     {
         var timestamps = column.TimestampsNs;
@@ -323,11 +346,23 @@ public sealed partial class DuckDbStore
                 number = floats[i];
                 appenders.AppendFloat(seriesId, ts, number);
             }
-            else
+            else if (integers is not null)
             {
-                var integer = integers![i];
+                var integer = integers[i];
                 number = integer;
                 appenders.AppendInteger(seriesId, ts, integer);
+            }
+            else
+            {
+                // Unsigned, boolean and string columns: the general path.
+                var value = column.ValueAt(i);
+                appenders.Append(seriesId, ts, value);
+                if (!state.Numeric)
+                {
+                    continue;
+                }
+
+                number = ToDouble(value);
             }
 
             AddToRollups(appenders, state, ts, number);
@@ -338,6 +373,7 @@ public sealed partial class DuckDbStore
 
     // In-order values of a series arrive with growing timestamps, so each series has one open
     // partial per level; it is written when a value falls into a later bucket, or at the end.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddToRollups(SampleAppenders appenders, SeriesState state, long ts, double value)
     {
         ref var minute = ref state.Minute;
@@ -419,15 +455,16 @@ public sealed partial class DuckDbStore
         foreach (var chunk in buckets.Chunk(KeysPerStatement))
         {
             var (values, ids, low, high) = KeyList(chunk);
-            foreach (var name in new[] { table, table + "_recent" })
+            var level = Schema.RollupLevel(table);
+            foreach (var (name, only) in new[] { (table, ""), (Schema.RollupRecent, Invariant($"{Schema.RollupRecent}.level = {level} AND ")) })
             {
-                Execute(Invariant($"DELETE FROM {name} USING (VALUES {values}) k(sid, b) WHERE {name}.series_id IN ({ids}) AND {name}.bucket BETWEEN {low} AND {high} AND {name}.series_id = k.sid AND {name}.bucket = k.b"));
+                Execute(Invariant($"DELETE FROM {name} USING (VALUES {values}) k(sid, b) WHERE {only}{name}.series_id IN ({ids}) AND {name}.bucket BETWEEN {low} AND {high} AND {name}.series_id = k.sid AND {name}.bucket = k.b"));
             }
 
             var rows = Schema.NumericRows(Invariant($"series_id IN ({ids}) AND ts >= {low} AND ts < {high + width}"));
             Execute(Invariant($"""
-                INSERT INTO {table}_recent
-                SELECT r.series_id, k.b, min(r.v), max(r.v), sum(r.v), count(*), max(r.ts), arg_max(r.v, r.ts)
+                INSERT INTO {Schema.RollupRecent}
+                SELECT {level}, r.series_id, k.b, min(r.v), max(r.v), sum(r.v), count(*), max(r.ts), arg_max(r.v, r.ts)
                 FROM ({rows}) r JOIN (VALUES {values}) k(sid, b) ON r.series_id = k.sid AND {Schema.Floor("r.ts", width)} = k.b
                 GROUP BY r.series_id, k.b
                 """));

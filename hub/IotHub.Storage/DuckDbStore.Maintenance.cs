@@ -124,16 +124,18 @@ public sealed partial class DuckDbStore
 
             foreach (var rollup in new[] { "rollup_1m", "rollup_1h" })
             {
-                var recent = rollup + "_recent";
+                var level = Schema.RollupLevel(rollup);
+                var recent = Schema.RecentPartials(rollup);
 
                 // Compacted rows of buckets that got new partials join them, so each bucket ends as one row.
                 var low = ScalarLong($"SELECT coalesce(min(bucket), 0) FROM {recent}");
                 var touched = $"(SELECT DISTINCT series_id, bucket FROM {recent}) k";
-                Execute($"INSERT INTO {recent} SELECT r.* FROM {rollup} r SEMI JOIN {touched} ON r.series_id = k.series_id AND r.bucket = k.bucket WHERE r.bucket >= {low.ToString(CultureInfo.InvariantCulture)}");
-                Execute($"DELETE FROM {rollup} USING {touched} WHERE {rollup}.bucket >= {low.ToString(CultureInfo.InvariantCulture)} AND {rollup}.series_id = k.series_id AND {rollup}.bucket = k.bucket");
+                Execute(Invariant($"INSERT INTO {Schema.RollupRecent} SELECT {level}, r.* FROM {rollup} r SEMI JOIN {touched} ON r.series_id = k.series_id AND r.bucket = k.bucket WHERE r.bucket >= {low}"));
+                Execute(Invariant($"DELETE FROM {rollup} USING {touched} WHERE {rollup}.bucket >= {low} AND {rollup}.series_id = k.series_id AND {rollup}.bucket = k.bucket"));
                 Execute($"INSERT INTO {rollup} SELECT series_id, bucket, min(min), max(max), sum(sum), sum(count), max(last_ts), arg_max(last, last_ts) FROM {recent} GROUP BY series_id, bucket ORDER BY series_id, bucket");
-                Execute($"DELETE FROM {recent}");
             }
+
+            Execute($"DELETE FROM {Schema.RollupRecent}");
 
             transaction.Commit();
         }
@@ -182,7 +184,7 @@ public sealed partial class DuckDbStore
             {
                 var cutoff = Schema.FloorTo(nowNs - (keep.Ticks * 100), Schema.HourNs);
                 deleted += ExecuteCount(Invariant($"DELETE FROM {rollup} WHERE bucket < {cutoff} AND {ids}"));
-                deleted += ExecuteCount(Invariant($"DELETE FROM {rollup}_recent WHERE bucket < {cutoff} AND {ids}"));
+                deleted += ExecuteCount(Invariant($"DELETE FROM {Schema.RollupRecent} WHERE level = {Schema.RollupLevel(rollup)} AND bucket < {cutoff} AND {ids}"));
             }
         }
 

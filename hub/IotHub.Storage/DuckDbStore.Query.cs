@@ -199,7 +199,7 @@ public sealed partial class DuckDbStore
                 _ => "arg_max(last, last_ts)",
             };
             var where = Invariant($"series_id IN ({idList}) AND bucket >= {alignedFrom} AND bucket < {query.ToNs}");
-            sql.Append(Invariant($"SELECT series_id, {alignedFrom} + ((bucket - {alignedFrom}) // {stepNs}) * {stepNs} AS b, {aggregate} FROM (SELECT * FROM {rollup.Table} WHERE {where} UNION ALL SELECT * FROM {rollup.Table}_recent WHERE {where}) GROUP BY series_id, b ORDER BY series_id, b LIMIT {limit}"));
+            sql.Append(Invariant($"SELECT series_id, {alignedFrom} + ((bucket - {alignedFrom}) // {stepNs}) * {stepNs} AS b, {aggregate} FROM (SELECT * FROM {rollup.Table} WHERE {where} UNION ALL SELECT * FROM {Schema.RecentPartials(rollup.Table)} WHERE {where}) GROUP BY series_id, b ORDER BY series_id, b LIMIT {limit}"));
             return sql.ToString();
         }
 

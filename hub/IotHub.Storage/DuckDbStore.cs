@@ -98,6 +98,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         {
             await connection.OpenAsync(cancellationToken);
             await ExecuteAsync(connection, Schema.Create, cancellationToken);
+            await MigrateAsync(connection, cancellationToken);
             await ExecuteAsync(connection, FormattableString.Invariant($"SET checkpoint_threshold = '{options.CheckpointWalMegabytes}MB'"), cancellationToken);
             await ExecuteAsync(connection, FormattableString.Invariant($"SET memory_limit = '{options.MemoryLimitMegabytes}MB'"), cancellationToken);
             var store = new DuckDbStore(options, logger, time, connection);
@@ -151,7 +152,16 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     /// Same durability and semantics as <see cref="WriteAsync(IReadOnlyList{Point}, CancellationToken)"/>.
     /// </summary>
     /// <exception cref="StorageException">The commit failed; none of these points were stored.</exception>
-    public async Task WriteColumnsAsync(IReadOnlyList<SeriesColumns> columns, CancellationToken cancellationToken)
+    public Task WriteColumnsAsync(IReadOnlyList<SeriesColumns> columns, CancellationToken cancellationToken) =>
+        WriteColumnsAsync(columns, batch: null, cancellationToken);
+
+    /// <summary>
+    /// The lean write path with an uplink batch: the columns are written exactly once, as
+    /// <see cref="WriteAsync(IReadOnlyList{Point}, UplinkBatch?, CancellationToken)"/> writes points
+    /// (the batch sequence is recorded in the same transaction as the values).
+    /// </summary>
+    /// <exception cref="StorageException">The commit failed; none of these points were stored.</exception>
+    public async Task<WriteOutcome> WriteColumnsAsync(IReadOnlyList<SeriesColumns> columns, UplinkBatch? batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(columns);
         var count = 0;
@@ -160,14 +170,15 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             count += column.Count;
         }
 
-        if (count == 0)
+        if (count == 0 && batch is null)
         {
-            return;
+            return WriteOutcome.Committed;
         }
 
-        var request = new WriteRequest(RequestKind.Columns, null, columns, null, count);
+        var request = new WriteRequest(RequestKind.Columns, null, columns, batch, count);
         await EnqueueAsync(request, cancellationToken);
         await request.Completion.Task;
+        return request.Outcome;
     }
 
     /// <summary>The highest committed batch sequence of a device, or 0.</summary>
@@ -238,6 +249,8 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         }
         finally
         {
+            DisposeAppenders();
+
             // A checkpoint on close folds the WAL into the database file, so the next open is fast.
             try
             {
@@ -506,6 +519,22 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             command.CommandText = Schema.CountRecent;
             _recentRows = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
         }
+    }
+
+    private static async Task MigrateAsync(DuckDBConnection connection, CancellationToken cancellationToken)
+    {
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = Schema.HasPerLevelRollupRecent;
+            if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                return;
+            }
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, Schema.MigrateRollupRecent, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     private static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)

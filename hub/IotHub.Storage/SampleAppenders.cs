@@ -4,8 +4,11 @@ using IotHub.Telemetry;
 namespace IotHub.Storage;
 
 /// <summary>
-/// The appenders of one commit, opened on first use: one per recent-tier samples table and one
-/// per rollup level. Disposing flushes them into the connection's open transaction; the caller commits.
+/// The commit loop's appenders, opened on first use: one per recent-tier samples table and one
+/// for the rollup partials of both levels. <see cref="FlushToTransaction"/> hands a commit's rows
+/// to the connection's open transaction (the caller commits); the float and integer appenders,
+/// which every commit uses, stay open for the next commit, the others are closed. After a failed
+/// commit the caller disposes the instance and starts a new one.
 /// </summary>
 internal sealed class SampleAppenders(DuckDBConnection connection) : IDisposable
 {
@@ -13,10 +16,23 @@ internal sealed class SampleAppenders(DuckDBConnection connection) : IDisposable
     private ChunkAppender? _integer;
     private DuckDBAppender? _unsigned;
     private DuckDBAppender? _text;
-    private DuckDBAppender? _minute;
-    private DuckDBAppender? _hour;
+    private DuckDBAppender? _rollups;
 
+    /// <summary>Rows appended since the last <see cref="FlushToTransaction"/>.</summary>
     public long Rows { get; private set; }
+
+    /// <summary>Hands every appended row to the open transaction; returns how many rows that was.</summary>
+    public long FlushToTransaction()
+    {
+        _float?.FlushToTransaction();
+        _integer?.FlushToTransaction();
+        CloseAndForget(ref _unsigned);
+        CloseAndForget(ref _text);
+        CloseAndForget(ref _rollups);
+        var rows = Rows;
+        Rows = 0;
+        return rows;
+    }
 
     public void Append(int seriesId, long timestampNs, in FieldValue value)
     {
@@ -58,10 +74,8 @@ internal sealed class SampleAppenders(DuckDBConnection connection) : IDisposable
 
     public void AppendRollup(bool hour, int seriesId, in RollupPartial partial)
     {
-        var appender = hour
-            ? _hour ??= connection.CreateAppender("rollup_1h_recent")
-            : _minute ??= connection.CreateAppender("rollup_1m_recent");
-        appender.CreateRow()
+        (_rollups ??= connection.CreateAppender(Schema.RollupRecent)).CreateRow()
+            .AppendValue((byte)(hour ? 1 : 0))
             .AppendValue(seriesId)
             .AppendValue(partial.Bucket)
             .AppendValue(partial.Min)
@@ -88,13 +102,22 @@ internal sealed class SampleAppenders(DuckDBConnection connection) : IDisposable
         }
     }
 
+    private static void CloseAndForget(ref DuckDBAppender? appender)
+    {
+        if (appender is not null)
+        {
+            var closing = appender;
+            appender = null;
+            closing.Dispose();
+        }
+    }
+
     public void Dispose()
     {
         _float?.Dispose();
         _integer?.Dispose();
         _unsigned?.Dispose();
         _text?.Dispose();
-        _minute?.Dispose();
-        _hour?.Dispose();
+        _rollups?.Dispose();
     }
 }

@@ -6,9 +6,11 @@ namespace IotHub.Storage;
 /// sorted by (series, time) in runs written by compaction (dense compression, cheap series scans).
 /// A (series, time) pair is in at most one row of the two tiers: a write of an existing pair
 /// deletes the old row in the same transaction (last write wins).
-/// Rollups hold mergeable partial aggregates per (series, bucket): <c>rollup_*_recent</c> gets a
-/// partial per commit, compaction merges them into one row per bucket in <c>rollup_*</c>; readers
-/// merge both, so a bucket's answer never depends on whether it was compacted yet.
+/// Rollups hold mergeable partial aggregates per (series, bucket): <c>rollup_recent</c> gets a
+/// partial per commit and level (both levels in one table: every table a commit appends to costs
+/// DuckDB about 2 ms per commit, see benchmarks/RESULTS-store.md), compaction merges them into
+/// one row per bucket in <c>rollup_1m</c> and <c>rollup_1h</c>; readers merge both, so a
+/// bucket's answer never depends on whether it was compacted yet.
 /// </summary>
 internal static class Schema
 {
@@ -31,11 +33,27 @@ internal static class Schema
         CREATE TABLE IF NOT EXISTS recent_u64 (series_id INTEGER NOT NULL, ts BIGINT NOT NULL, value UBIGINT NOT NULL);
         CREATE TABLE IF NOT EXISTS recent_str (series_id INTEGER NOT NULL, ts BIGINT NOT NULL, value VARCHAR NOT NULL);
         CREATE TABLE IF NOT EXISTS rollup_1m (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
-        CREATE TABLE IF NOT EXISTS rollup_1m_recent (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
         CREATE TABLE IF NOT EXISTS rollup_1h (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
-        CREATE TABLE IF NOT EXISTS rollup_1h_recent (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
+        CREATE TABLE IF NOT EXISTS rollup_recent (level UTINYINT NOT NULL, series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
         CREATE TABLE IF NOT EXISTS uplink_batches (device VARCHAR PRIMARY KEY, sequence UBIGINT NOT NULL);
         """;
+
+    /// <summary>The table of rollup partials not yet compacted, both levels.</summary>
+    public const string RollupRecent = "rollup_recent";
+
+    /// <summary>
+    /// Moves the partials of stores made before <see cref="RollupRecent"/> existed (one table per
+    /// level) into it. Runs at open, in one transaction; a no-op once done.
+    /// </summary>
+    public const string MigrateRollupRecent = """
+        INSERT INTO rollup_recent SELECT 0, * FROM rollup_1m_recent;
+        INSERT INTO rollup_recent SELECT 1, * FROM rollup_1h_recent;
+        DROP TABLE rollup_1m_recent;
+        DROP TABLE rollup_1h_recent;
+        """;
+
+    /// <summary>Whether a store still has the per-level recent rollup tables.</summary>
+    public const string HasPerLevelRollupRecent = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'rollup_1m_recent'";
 
     public const string CountAll = """
         SELECT (SELECT count(*) FROM samples_f64) + (SELECT count(*) FROM samples_i64)
@@ -77,6 +95,13 @@ internal static class Schema
         var w = width.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return $"({column} - ((({column} % {w}) + {w}) % {w}))";
     }
+
+    /// <summary>The level code of a rollup table in <see cref="RollupRecent"/>: 0 for <c>rollup_1m</c>, 1 for <c>rollup_1h</c>.</summary>
+    public static int RollupLevel(string rollupTable) => rollupTable == "rollup_1h" ? 1 : 0;
+
+    /// <summary>The uncompacted partials of one rollup table, as a relation with that table's columns.</summary>
+    public static string RecentPartials(string rollupTable) =>
+        $"(SELECT series_id, bucket, min, max, sum, count, last_ts, last FROM {RollupRecent} WHERE level = {RollupLevel(rollupTable)})";
 
     public static long FloorTo(long value, long width)
     {

@@ -150,6 +150,65 @@ public sealed class DuckDbStoreTests : IDisposable
         Assert.Equal(1, await store.CountRowsAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task WriteColumnsAsync_EveryFieldKind_StoredTypedAndBatchWrittenOnce()
+    {
+        await using var store = await OpenAsync();
+        long[] ts = [Base + 1_000, Base + 2_000];
+        SeriesColumns[] columns =
+        [
+            new("river", [new("device", "dev-c")], "f", ts, new[] { 1.5, 2.5 }, 2),
+            new("river", [new("device", "dev-c")], "i", ts, new[] { -7L, 8L }, 2),
+            new("river", [new("device", "dev-c")], "u", ts, new[] { 1UL, ulong.MaxValue }, 2),
+            new("river", [new("device", "dev-c")], "b", ts, new[] { true, false }, 2),
+            new("river", [new("device", "dev-c")], "s", ts, new[] { "a", "Shinjuku" }, 2),
+        ];
+
+        var first = await store.WriteColumnsAsync(columns, new UplinkBatch("dev-c", 4), CancellationToken.None);
+        var replay = await store.WriteColumnsAsync(columns, new UplinkBatch("dev-c", 4), CancellationToken.None);
+
+        Assert.Equal(WriteOutcome.Committed, first);
+        Assert.Equal(WriteOutcome.Duplicate, replay);
+        Assert.Equal(4UL, store.LastBatchSequence("dev-c"));
+        Assert.Equal(10, await store.CountRowsAsync(CancellationToken.None));
+        var latest = store.GetLatestForDevice("dev-c").ToDictionary(l => l.Series.Field, l => l.Value);
+        Assert.Equal(FieldValue.FromFloat(2.5), latest["f"]);
+        Assert.Equal(FieldValue.FromInteger(8), latest["i"]);
+        Assert.Equal(FieldValue.FromUInteger(ulong.MaxValue), latest["u"]);
+        Assert.Equal(FieldValue.FromBoolean(false), latest["b"]);
+        Assert.Equal(FieldValue.FromString("Shinjuku"), latest["s"]);
+        var sums = await store.QueryAsync(new SeriesQuery("river", "u", new Dictionary<string, string>(), Base, Base + 60_000_000_000, 60_000_000_000, Aggregate.Count, 10) { Resolution = QueryResolution.Minute }, CancellationToken.None);
+        Assert.Equal(2, Assert.Single(Assert.Single(sums).Points).Value);
+    }
+
+    [Fact]
+    public async Task OpenAsync_StoreWithPerLevelRecentRollups_PartialsMovedAndStillAnswered()
+    {
+        // A store written before both rollup levels shared one recent table.
+        const long Minute = 60_000_000_000;
+        var bucket = Schema.FloorTo(Base, Schema.HourNs);
+        await using (var old = new DuckDB.NET.Data.DuckDBConnection($"Data Source={Path.Combine(_directory, "iothub.duckdb")}"))
+        {
+            await old.OpenAsync();
+            await using var command = old.CreateCommand();
+            command.CommandText = Schema.Create.Replace("CREATE TABLE IF NOT EXISTS rollup_recent", "CREATE TABLE IF NOT EXISTS unused", StringComparison.Ordinal) + $"""
+                CREATE TABLE rollup_1m_recent (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
+                CREATE TABLE rollup_1h_recent (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
+                INSERT INTO series VALUES (0, 'river', 'device=dev-m', 'level', 0);
+                INSERT INTO rollup_1m_recent VALUES (0, {bucket}, 1, 3, 4, 2, {bucket + 1}, 3);
+                INSERT INTO rollup_1h_recent VALUES (0, {bucket}, 1, 3, 4, 2, {bucket + 1}, 3);
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using var store = await OpenAsync();
+
+        var query = new SeriesQuery("river", "level", new Dictionary<string, string>(), bucket, bucket + Schema.HourNs, Minute, Aggregate.Sum, 100) { Resolution = QueryResolution.Minute };
+        Assert.Equal(4, Assert.Single(Assert.Single(await store.QueryAsync(query, CancellationToken.None)).Points).Value);
+        var hourly = query with { StepNs = Schema.HourNs, Resolution = QueryResolution.Hour };
+        Assert.Equal(4, Assert.Single(Assert.Single(await store.QueryAsync(hourly, CancellationToken.None)).Points).Value);
+    }
+
     private Task<DuckDbStore> OpenAsync() =>
         DuckDbStore.OpenAsync(new StorageOptions { DataDirectory = _directory }, NullLogger.Instance, CancellationToken.None);
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace IotHub.Telemetry.LineProtocol;
 
@@ -20,6 +21,7 @@ internal static class LineProtocolNumbers
     ];
 
     /// <summary>intfield and timestamp: <c>[ "-" ] decimal_digits</c>, range of a long.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static NumberParseResult TryParseInt64(ReadOnlySpan<byte> text, out long value)
     {
         value = 0;
@@ -60,6 +62,7 @@ internal static class LineProtocolNumbers
     /// floatfield: <c>[ "-" ] ( digits [ "." [ digits ] [ exp ] ] | digits exp | "." digits [ exp ] )</c>.
     /// A finite result only: a value beyond ±double.MaxValue is out of range.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static NumberParseResult TryParseFloat(ReadOnlySpan<byte> text, out double value)
     {
         value = 0;
@@ -169,6 +172,7 @@ internal static class LineProtocolNumbers
 
     private static bool IsDigit(byte value) => (uint)(value - '0') <= 9;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static NumberParseResult TryParseDigits(ReadOnlySpan<byte> digits, out ulong value)
     {
         value = 0;

@@ -106,6 +106,7 @@ public sealed class LineProtocolReader : IDisposable
     /// <param name="sink">Receives the point when the result is <see cref="LineProtocolReadStatus.Point"/>; untouched otherwise.</param>
     /// <param name="error">Where and why, when the result is <see cref="LineProtocolReadStatus.InvalidLine"/>.</param>
     /// <returns>What was read; see <see cref="LineProtocolReadStatus"/>.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public LineProtocolReadStatus ReadNext<TSink>(ref SequenceReader<byte> input, bool isFinalBlock, ref TSink sink, out LineProtocolError error)
         where TSink : ILineProtocolSink, allows ref struct
     {
@@ -171,10 +172,17 @@ public sealed class LineProtocolReader : IDisposable
     }
 
     /// <summary>
-    /// Reads a span that holds only whole lines plus, unless <paramref name="isFinalBlock"/>,
-    /// an incomplete last line (used by <see cref="LineProtocolParser"/> on contiguous input).
+    /// Reads the next point of contiguous input (a whole request body): like
+    /// <see cref="ReadNext{TSink}"/> without the cost of a <see cref="SequenceReader{T}"/>.
     /// </summary>
-    internal LineProtocolReadStatus ReadNextInSpan<TSink>(ReadOnlySpan<byte> input, bool isFinalBlock, ref TSink sink, out int consumed, out LineProtocolError error)
+    /// <param name="input">The rest of the data; call again with <c>input[consumed..]</c>.</param>
+    /// <param name="isFinalBlock"><c>true</c> when no data follows <paramref name="input"/>.</param>
+    /// <param name="sink">Receives the point when the result is <see cref="LineProtocolReadStatus.Point"/>.</param>
+    /// <param name="consumed">Bytes of <paramref name="input"/> this call consumed.</param>
+    /// <param name="error">Where and why, when the result is <see cref="LineProtocolReadStatus.InvalidLine"/>.</param>
+    /// <returns>What was read; see <see cref="LineProtocolReadStatus"/>.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public LineProtocolReadStatus ReadNextInSpan<TSink>(ReadOnlySpan<byte> input, bool isFinalBlock, ref TSink sink, out int consumed, out LineProtocolError error)
         where TSink : ILineProtocolSink, allows ref struct
     {
         consumed = 0;
@@ -362,6 +370,7 @@ public sealed class LineProtocolReader : IDisposable
     /// Hot path. The offset is never passed by reference (that would pin it to the stack for
     /// the whole method) and error messages are built in separate, non-inlined methods.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private LineResult ParseLine<TSink>(ReadOnlySpan<byte> line, bool isFinal, ref TSink sink, out int consumed)
         where TSink : ILineProtocolSink, allows ref struct
     {
@@ -729,6 +738,7 @@ public sealed class LineProtocolReader : IDisposable
     }
 
     /// <summary>A number or boolean field value; <c>false</c> when it is malformed or out of range.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryAddFieldValue(ReadOnlySpan<byte> line, int valueStart, int valueEnd, TokenRef key)
     {
         var text = line[valueStart..valueEnd];
@@ -899,6 +909,7 @@ public sealed class LineProtocolReader : IDisposable
     /// input, which may also follow a lone CR); -1 when there is none; <see cref="NeedMoreDataMarker"/>
     /// when the data ends before it can tell.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int MatchLineEnd(ReadOnlySpan<byte> line, int i, bool isFinal)
     {
         if ((uint)i >= (uint)line.Length)
@@ -1116,6 +1127,7 @@ public sealed class LineProtocolReader : IDisposable
     /// <param name="timestampNs">The point's time.</param>
     /// <param name="sink">Receives the point.</param>
     /// <param name="consumed">Set to <paramref name="lineEnd"/>, or the recovery point on error.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private LineResult Complete<TSink>(ReadOnlySpan<byte> line, int contentEnd, int lineEnd, long timestampNs, ref TSink sink, out int consumed)
         where TSink : ILineProtocolSink, allows ref struct
     {
@@ -1191,6 +1203,7 @@ public sealed class LineProtocolReader : IDisposable
     private LineResult FailDuplicateTag(ReadOnlySpan<byte> line, int keyOffset, int contentEnd, TokenRef key, out int consumed) =>
         Fail(line, keyOffset, contentEnd, $"duplicate tag key {Quote(Resolve(line, key))}", isFinal: true, out consumed);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int CompareKeys(ReadOnlySpan<byte> line, in TagToken left, in TagToken right)
     {
         if (left.KeyPrefix != right.KeyPrefix)
