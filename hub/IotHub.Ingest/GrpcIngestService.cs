@@ -91,6 +91,13 @@ public sealed partial class GrpcIngestService(
             ack.Errors.Add("the store is busy; nothing of this batch was written; resend it");
             return ack;
         }
+        catch (FieldTypeConflictException ex)
+        {
+            // Nothing written and a resend cannot succeed: every point of the batch is refused.
+            ack.Status = BatchAck.Types.Status.Partial;
+            ack.Errors.Add("field type conflict: " + ex.Message);
+            return ack;
+        }
         catch (StorageException ex)
         {
             LogUnavailable(logger, device?.Id ?? "admin", ex.Message);

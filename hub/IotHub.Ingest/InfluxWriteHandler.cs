@@ -91,6 +91,11 @@ public sealed class InfluxWriteHandler(
                 context.Response.Headers.RetryAfter = "1";
                 return Error(503, "unavailable", "the store is busy; nothing of this request was written; retry after a second");
             }
+            catch (FieldTypeConflictException ex)
+            {
+                // As InfluxDB answers a field type conflict: bad input, not to be retried as it is.
+                return Error(400, "invalid", "field type conflict: " + ex.Message);
+            }
             catch (StorageException)
             {
                 context.Response.Headers.RetryAfter = "1";

@@ -116,6 +116,11 @@ public sealed partial class LineProtocolConnectionHandler(
             metrics.AckLatency(Listener).Observe(time.GetElapsedTime(started));
             metrics.Accepted(Listener, columns.PointsAccepted);
         }
+        catch (FieldTypeConflictException ex)
+        {
+            metrics.Rejected(RejectReason.WrongFieldType);
+            LogBadLine(logger, remote, $"{columns.PointsAccepted} points not stored: {ex.Message}");
+        }
         catch (StorageException ex)
         {
             metrics.Rejected(RejectReason.StoreFailure);

@@ -60,6 +60,11 @@ public sealed partial class LineProtocolIngest(
                     outcome = await store.WriteColumnsAsync(columns.ToColumns(), batch, enqueueCancellation);
                     metrics.AckLatency(listener).Observe(time.GetElapsedTime(started));
                 }
+                catch (FieldTypeConflictException)
+                {
+                    metrics.Rejected(RejectReason.WrongFieldType);
+                    throw;
+                }
                 catch (StorageException ex)
                 {
                     metrics.Rejected(RejectReason.StoreFailure);

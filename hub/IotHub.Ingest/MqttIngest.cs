@@ -343,6 +343,12 @@ public sealed partial class MqttIngest(
             outcome = await write(batch);
             metrics.AckLatency(Listener).Observe(time.GetElapsedTime(started));
         }
+        catch (FieldTypeConflictException ex)
+        {
+            // The device's kind and the stored series disagree on a field's type: a resend cannot help.
+            Reject(e, device.Id, RejectReason.WrongFieldType, MqttPubAckReasonCode.PayloadFormatInvalid, ex.Message);
+            return;
+        }
         catch (StorageException ex)
         {
             // Not acknowledged as stored: close the connection so an MQTT 3.1.1 client, which cannot

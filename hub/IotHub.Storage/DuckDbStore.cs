@@ -416,7 +416,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             catch (InvalidOperationException ex)
             {
                 ForgetSeries(created);
-                request.Completion.TrySetException(new StorageException(ex.Message, ex));
+                request.Completion.TrySetException(new FieldTypeConflictException(ex.Message + " A series keeps the type of its first write; nothing of this write was stored.", ex));
                 continue;
             }
 

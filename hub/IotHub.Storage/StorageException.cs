@@ -1,7 +1,7 @@
 namespace IotHub.Storage;
 
 /// <summary>A write or read the store could not carry out; nothing of a failed write was acknowledged.</summary>
-public sealed class StorageException : Exception
+public class StorageException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public StorageException()

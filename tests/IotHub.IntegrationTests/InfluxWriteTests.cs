@@ -50,6 +50,25 @@ public sealed class InfluxWriteTests : ServeHubTest
     }
 
     [Fact]
+    public async Task Write_FieldTypeConflict_400NotRetryAfter_FirstTypeKept()
+    {
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        using var first = await PostAsync("/api/v2/write?org=o&bucket=b&precision=s", $"meter,site=a reading=7i {ts - 60}\n", Hub.AdminToken);
+        using var conflicting = await PostAsync("/api/v2/write?org=o&bucket=b&precision=s", $"meter,site=a reading=7.5 {ts}\nmeter,site=b reading=3.25 {ts}\n", Hub.AdminToken);
+
+        Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, conflicting.StatusCode);
+        Assert.Null(conflicting.Headers.RetryAfter);
+        var message = JsonDocument.Parse(await conflicting.Content.ReadAsStringAsync()).RootElement.GetProperty("message").GetString()!;
+        Assert.Contains("field type conflict", message, StringComparison.Ordinal);
+        Assert.Contains("'reading'", message, StringComparison.Ordinal);
+        Assert.Equal(1, await Api.RejectionsAsync("WrongFieldType"));
+        var answer = await Api.GetJsonAsync("/api/v1/query?measurement=meter&field=reading&from=now-1h&to=now%2B1m");
+        var series = Assert.Single(answer.GetProperty("series").EnumerateArray());
+        Assert.Equal([7.0], series.GetProperty("points").EnumerateArray().Select(p => p[1].GetDouble()));
+    }
+
+    [Fact]
     public async Task WriteV1_GzipBodyWithPasswordParameter_Stored()
     {
         var ms = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
