@@ -30,6 +30,9 @@ public sealed class ForecastService
         _network = new RiverNetwork(city);
     }
 
+    /// <summary>The city whose gauges and detectors the service forecasts.</summary>
+    public CityScenario City => _city;
+
     /// <summary>The cards of the loaded models (training window, metrics).</summary>
     public IReadOnlyList<ModelCard> Models => [.. Volatile.Read(ref _current).Models.Values.Select(m => m.Card)];
 
@@ -113,25 +116,49 @@ public sealed class ForecastService
                     continue;
                 }
 
-                var first = forecast.Horizons.FirstOrDefault(h => h.ThresholdProbabilities[k] >= probability);
-                if (first is null)
+                int first = -1;
+                for (int h = 0; h < forecast.Horizons.Count && first < 0; h++)
+                {
+                    first = forecast.Horizons[h].ThresholdProbabilities[k] >= probability ? h : -1;
+                }
+
+                if (first < 0)
                 {
                     continue;
                 }
 
                 double p = forecast.Horizons.Max(h => h.ThresholdProbabilities[k]);
+                int minutes = CrossingMinutes(forecast, first, levels[k]);
                 warnings.Add(new ThresholdWarning(
                     gauge.DeviceId,
                     k + 1,
                     ThresholdNames[k],
                     levels[k],
                     p,
-                    first.HorizonMinutes,
-                    string.Create(CultureInfo.InvariantCulture, $"{gauge.DeviceId} ({gauge.Name}) will reach its {ThresholdNames[k]} level ({levels[k]:F2} m) in about {first.HorizonMinutes} minutes (p = {p:F2})")));
+                    minutes,
+                    string.Create(CultureInfo.InvariantCulture, $"{gauge.DeviceId} ({gauge.Name}) will reach its {ThresholdNames[k]} level ({levels[k]:F2} m) in about {minutes} minutes (p = {p:F2})")));
             }
         }
 
         return warnings;
+    }
+
+    /// <summary>
+    /// When the forecast path reaches <paramref name="threshold"/>: interpolated between the origin (or the
+    /// horizon before <paramref name="first"/>) and the first horizon whose probability passed, rounded to 5 minutes.
+    /// </summary>
+    private static int CrossingMinutes(RiverForecast forecast, int first, double threshold)
+    {
+        var at = forecast.Horizons[first];
+        double fromMinutes = first == 0 ? 0 : forecast.Horizons[first - 1].HorizonMinutes;
+        double fromLevel = first == 0 ? forecast.Level : forecast.Horizons[first - 1].Level;
+        if (at.Level <= fromLevel || threshold <= fromLevel || threshold >= at.Level)
+        {
+            return at.HorizonMinutes;
+        }
+
+        double minutes = fromMinutes + ((at.HorizonMinutes - fromMinutes) * (threshold - fromLevel) / (at.Level - fromLevel));
+        return Math.Clamp((int)Math.Round(minutes / 5) * 5, 5, at.HorizonMinutes);
     }
 
     /// <summary>

@@ -31,13 +31,15 @@ internal sealed class RiverForecaster
 
     internal RiverNetwork Network => _network;
 
-    /// <summary>Trains one model per horizon on rows [from, to) of <paramref name="frame"/>.</summary>
-    public HorizonModel[] Train(SeriesFrame frame, int from, int to)
+    /// <summary>Trains one model per horizon on rows [from, to) of <paramref name="frame"/>, reporting each horizon before fitting it.</summary>
+    public HorizonModel[] Train(SeriesFrame frame, int from, int to, IProgress<int>? horizonStarted = null, CancellationToken cancellationToken = default)
     {
         var features = new RiverFeatures(_network, frame);
         var models = new HorizonModel[HorizonMinutes.Length];
         for (int h = 0; h < HorizonMinutes.Length; h++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
+            horizonStarted?.Report(h);
             int steps = HorizonMinutes[h] / 10;
             var rows = new TrainingRows();
             for (int g = 0; g < _network.Gauges.Length; g++)

@@ -1,0 +1,107 @@
+using IotHub.Forecasting;
+using IotHub.Storage;
+using IotHub.Telemetry;
+
+namespace IotHub.Hub.Forecasts;
+
+/// <summary>
+/// Fills forecast frames from the store: every gauge's <c>river</c> level and 10-minute rain on
+/// 10-minute rows, each row holding the newest reading of the 10 minutes up to it (read as
+/// 1-minute <c>last</c> buckets, so a gauge sampled every 2 s costs no more than one every 10 min).
+/// </summary>
+internal static class StoreHistory
+{
+    private const string RiverMeasurement = "river";
+    private static readonly long Minute = TimeSpan.FromMinutes(1).Ticks * 100;
+
+    /// <summary>
+    /// <paramref name="rows"/> 10-minute rows ending at <paramref name="end"/> for <paramref name="gauges"/>.
+    /// With <paramref name="fillGaps"/> a level carries forward over gaps of up to 30 minutes and
+    /// back over the rows before a gauge's first reading (serving: the features need 3 hours,
+    /// a hub that started an hour ago has one); the levels as read stay in <see cref="ObservedLevel"/>.
+    /// </summary>
+    public static async Task<SeriesFrame> RiversAsync(ITimeSeriesStore store, IReadOnlyList<string> gauges, DateTimeOffset end, int rows, bool fillGaps, CancellationToken cancellationToken)
+    {
+        var frame = new SeriesFrame(end - (RiverColumns.Step * (rows - 1)), RiverColumns.Step, rows);
+        foreach (string gauge in gauges)
+        {
+            var level = frame.AddColumn(RiverColumns.Level(gauge));
+            var rain = frame.AddColumn(RiverColumns.Rain10Min(gauge));
+            await FillAsync(store, frame, gauge, "level", level, cancellationToken);
+            await FillAsync(store, frame, gauge, "rain_10min", rain, cancellationToken);
+            if (fillGaps)
+            {
+                Array.Copy(level, frame.AddColumn(ObservedLevel(gauge)), rows);
+                FillGaps(level);
+            }
+        }
+
+        return frame;
+    }
+
+    /// <summary>The column of a serving frame that keeps the levels as read, before gaps were filled.</summary>
+    public static string ObservedLevel(string gauge) => RiverColumns.Level(gauge) + ".observed";
+
+    private static async Task FillAsync(ITimeSeriesStore store, SeriesFrame frame, string gauge, string field, double[] column, CancellationToken cancellationToken)
+    {
+        long from = TimeUnits.FromDateTimeOffset(frame.Start - RiverColumns.Step);
+        long to = TimeUnits.FromDateTimeOffset(frame.TimeAt(frame.Length - 1)) + Minute;
+        long step = RiverColumns.Step.Ticks * 100;
+        long start = TimeUnits.FromDateTimeOffset(frame.Start);
+        var query = new SeriesQuery(
+            RiverMeasurement,
+            field,
+            new Dictionary<string, string>(StringComparer.Ordinal) { ["device"] = gauge },
+            from,
+            to,
+            Minute,
+            Aggregate.Last,
+            (int)Math.Min(int.MaxValue, ((to - from) / Minute) + 2));
+        IReadOnlyList<SeriesPoints> answer;
+        try
+        {
+            answer = await store.QueryAsync(query, cancellationToken);
+        }
+        catch (QueryException)
+        {
+            // Nothing of this measurement or field stored yet.
+            return;
+        }
+
+        foreach (var series in answer)
+        {
+            foreach (var (time, value) in series.Points)
+            {
+                // A 1-minute bucket belongs to the first row at or after its start: the row holds the newest reading of its 10 minutes.
+                long row = (time - start + step - 1) / step;
+                if (time >= start - step && row >= 0 && row < frame.Length)
+                {
+                    column[row] = value;
+                }
+            }
+        }
+    }
+
+    private static void FillGaps(double[] level)
+    {
+        int first = Array.FindIndex(level, v => !double.IsNaN(v));
+        if (first < 0)
+        {
+            return;
+        }
+
+        Array.Fill(level, level[first], 0, first);
+        int gap = 0;
+        for (int i = first + 1; i < level.Length; i++)
+        {
+            if (!double.IsNaN(level[i]))
+            {
+                gap = 0;
+            }
+            else if (++gap <= 3)
+            {
+                level[i] = level[i - 1];
+            }
+        }
+    }
+}
