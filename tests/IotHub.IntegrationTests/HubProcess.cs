@@ -49,7 +49,8 @@ public sealed class HubProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static async Task<HubProcess> StartAsync(string mode, string? dataDirectory = null)
+    /// <summary>Starts the hub; <paramref name="environment"/> adds variables such as <c>IOTHUB_Forecast__City</c> (configuration).</summary>
+    public static async Task<HubProcess> StartAsync(string mode, string? dataDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var ownsDirectory = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("iothub-test-").FullName;
@@ -65,6 +66,11 @@ public sealed class HubProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = dataDirectory,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var arg in new[] { hubDll, mode, "--data", dataDirectory, "--http", "0", "--mqtt", "0", "--tcp", "0", "--grpc", "0" })
         {
             start.ArgumentList.Add(arg);

@@ -22,6 +22,9 @@ internal sealed partial class ForecastHost : BackgroundService
     private const string TrainedFile = "trained.json";
     private static readonly TimeSpan FailedRetry = TimeSpan.FromMinutes(30);
 
+    // Task.Delay takes at most ~49 days; the loop re-checks the schedule at least this often.
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromHours(1);
+
     private readonly ForecastOptions _options;
     private readonly ITimeSeriesStore _store;
     private readonly TimeProvider _time;
@@ -30,6 +33,8 @@ internal sealed partial class ForecastHost : BackgroundService
     private readonly int _seed;
     private ForecastStatus _status;
     private ForecastAlerts _alerts = new(null, []);
+    private CancellationTokenSource _wake = new();
+    private int _training;
 
     public ForecastHost(ForecastOptions options, CityScenario city, string modelsDirectory, bool simulate, int seed, DuckDbStore store, TimeProvider time, ILogger<ForecastHost> log)
     {
@@ -79,6 +84,18 @@ internal sealed partial class ForecastHost : BackgroundService
                 ? string.Create(CultureInfo.InvariantCulture, $"no river model is loaded yet: training ({status.Percent:F0}%: {status.Detail})")
                 : $"no river model is loaded yet ({status.State}: {status.Detail})";
         }
+    }
+
+    /// <summary>Starts a training now (the schedule goes on from it); false when one is running or forecasts are off.</summary>
+    public bool RequestTraining()
+    {
+        if (!_options.Enabled || Volatile.Read(ref _training) != 0)
+        {
+            return false;
+        }
+
+        Volatile.Read(ref _wake).Cancel();
+        return true;
     }
 
     /// <summary>The recent 10-minute rows of every gauge, ending now (levels carried over short gaps).</summary>
@@ -148,17 +165,33 @@ internal sealed partial class ForecastHost : BackgroundService
             var wait = next - _time.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Volatile.Read(ref _wake).Token);
                 try
                 {
-                    await Task.Delay(wait, _time, cancellationToken);
+                    await Task.Delay(wait > MaxDelay ? MaxDelay : wait, _time, either.Token);
+                    continue;
                 }
-                catch (OperationCanceledException)
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
                     return;
                 }
+                catch (OperationCanceledException)
+                {
+                    // Woken by RequestTraining.
+                }
             }
 
-            next = await TrainOnceAsync(cancellationToken);
+            Volatile.Write(ref _training, 1);
+            try
+            {
+                next = await TrainOnceAsync(cancellationToken);
+            }
+            finally
+            {
+                // Not disposed: RequestTraining may be cancelling it right now (a CancellationTokenSource without timers holds nothing).
+                Volatile.Write(ref _wake, new CancellationTokenSource());
+                Volatile.Write(ref _training, 0);
+            }
         }
     }
 

@@ -3,7 +3,7 @@ using IotHub.City;
 namespace IotHub.Hub.Forecasts;
 
 /// <summary>
-/// <c>/api/v1/forecast/status</c>, <c>/api/v1/forecast/river?gauge=ID</c> and <c>/api/v1/alerts</c>:
+/// <c>/api/v1/forecast/status</c>, <c>/api/v1/forecast/river?gauge=ID</c>, <c>POST /api/v1/forecast/train</c> and <c>/api/v1/alerts</c>:
 /// 400 names a bad parameter, 503 says why no forecast can be made yet.
 /// </summary>
 internal static class ForecastRoutes
@@ -14,6 +14,7 @@ internal static class ForecastRoutes
     {
         api.MapGet("/forecast/status", Status);
         api.MapGet("/forecast/river", RiverAsync);
+        api.MapPost("/forecast/train", Train);
         api.MapGet("/alerts", Alerts);
     }
 
@@ -44,6 +45,19 @@ internal static class ForecastRoutes
                 trainer = m.Trainer,
             }),
         });
+    }
+
+    private static IResult Train(ForecastHost host)
+    {
+        if (host.RequestTraining())
+        {
+            return Results.Accepted("/api/v1/forecast/status", new { state = "training", detail = "a training starts now; follow it at /api/v1/forecast/status" });
+        }
+
+        var status = host.Status;
+        return status.State == "disabled"
+            ? Results.Problem(statusCode: 503, title: "Forecasts off", detail: status.Detail)
+            : Results.Problem(statusCode: 409, title: "Training running", detail: string.Create(System.Globalization.CultureInfo.InvariantCulture, $"a training is already running ({status.Percent:F0}%: {status.Detail})"));
     }
 
     private static async Task<IResult> RiverAsync(HttpContext context, ForecastHost host)
