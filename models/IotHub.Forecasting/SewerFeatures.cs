@@ -15,16 +15,13 @@ internal sealed class SewerFeatures
     /// <summary>Rows of history a forecast needs before its origin (1 hour).</summary>
     public const int History = 12;
 
-    // Eastward speeds (km/h) the upwind samples assume, and the mean northward drift.
-    private static readonly double[] UpwindSpeeds = [8, 16, 24];
-    private const double NorthwardSpeed = 3;
-
     public static readonly string[] Names =
     [
         "diameter_m", "dry_flow_ratio", "design_rain_mm_h", "hour", "target_hour",
         "level", "level_share", "surcharged", "d_level_5", "d_level_10", "d_level_20", "d_level_30",
         "rain_0", "rain_5", "rain_10", "rain_20", "rain_30", "rain_1h", "d_rain_10",
         "upwind_slow", "upwind_mid", "upwind_fast", "upwind_max", "upwind_slow_d10", "upwind_mid_d10", "upwind_fast_d10",
+        "nowcast_rain", "motion_km_h",
     ];
 
     private readonly SeriesFrame _frame;
@@ -32,9 +29,7 @@ internal sealed class SewerFeatures
     private readonly double[] _design;
     private readonly double[][] _level;
     private readonly double[][] _surcharged;
-    private readonly double[][] _rain;
-    private readonly GeoPoint[] _gauges;
-    private readonly Dictionary<GeoPoint, (int Gauge, double Weight)[]> _weights = [];
+    private readonly RainNowcast _nowcast;
 
     public SewerFeatures(CityScenario city, SeriesFrame frame)
     {
@@ -55,9 +50,7 @@ internal sealed class SewerFeatures
         _design = [.. design];
         _level = [.. _manholes.Select(m => frame[SewerColumns.Level(m.DeviceId)])];
         _surcharged = [.. _manholes.Select(m => frame.Contains(SewerColumns.Surcharged(m.DeviceId)) ? frame[SewerColumns.Surcharged(m.DeviceId)] : new double[frame.Length])];
-        var gauges = city.Rivers.SelectMany(r => r.Gauges).Where(g => frame.Contains(RiverColumns.Rain10Min(g.DeviceId))).ToList();
-        _gauges = [.. gauges.Select(g => g.Location)];
-        _rain = [.. gauges.Select(g => frame[RiverColumns.Rain10Min(g.DeviceId)])];
+        _nowcast = new RainNowcast(city.Rivers.SelectMany(r => r.Gauges), frame);
     }
 
     public int Count => _manholes.Length;
@@ -72,7 +65,7 @@ internal sealed class SewerFeatures
         double sum = 0;
         for (int i = Math.Max(0, index - 12); i <= Math.Min(_frame.Length - 1, index + steps); i += 2)
         {
-            sum += RainAt(_manholes[m].Location, i);
+            sum += _nowcast.RainAt(_manholes[m].Location, i);
         }
 
         return sum;
@@ -107,70 +100,34 @@ internal sealed class SewerFeatures
         f[k++] = (float)Diff(level, index, 6);
 
         var at = manhole.Location;
-        f[k++] = (float)RainAt(at, index);
-        f[k++] = (float)RainAt(at, index - 1);
-        f[k++] = (float)RainAt(at, index - 2);
-        f[k++] = (float)RainAt(at, index - 4);
-        f[k++] = (float)RainAt(at, index - 6);
-        f[k++] = (float)(RainAt(at, index) + RainAt(at, index - 2) + RainAt(at, index - 4) + RainAt(at, index - 6) + RainAt(at, index - 8) + RainAt(at, index - 10));
-        f[k++] = (float)(RainAt(at, index) - RainAt(at, index - 2));
+        f[k++] = (float)_nowcast.RainAt(at, index);
+        f[k++] = (float)_nowcast.RainAt(at, index - 1);
+        f[k++] = (float)_nowcast.RainAt(at, index - 2);
+        f[k++] = (float)_nowcast.RainAt(at, index - 4);
+        f[k++] = (float)_nowcast.RainAt(at, index - 6);
+        f[k++] = (float)(_nowcast.RainAt(at, index) + _nowcast.RainAt(at, index - 2) + _nowcast.RainAt(at, index - 4) + _nowcast.RainAt(at, index - 6) + _nowcast.RainAt(at, index - 8) + _nowcast.RainAt(at, index - 10));
+        f[k++] = (float)(_nowcast.RainAt(at, index) - _nowcast.RainAt(at, index - 2));
 
         // Nowcast: the rain now at the points that will be over the cover by the target time.
-        double hours = ((horizonSteps * _frame.Step) + TimeSpan.FromMinutes(5)).TotalHours;
-        double max = 0;
-        var upwind = new double[UpwindSpeeds.Length];
-        for (int s = 0; s < UpwindSpeeds.Length; s++)
+        double minutes = ((horizonSteps * _frame.Step) + TimeSpan.FromMinutes(5)).TotalMinutes;
+        var upwind = new double[RainNowcast.Speeds.Length];
+        for (int s = 0; s < upwind.Length; s++)
         {
-            var point = at.Offset(-UpwindSpeeds[s] * hours, -NorthwardSpeed * hours);
-            upwind[s] = RainAt(point, index);
-            max = Math.Max(max, upwind[s]);
+            upwind[s] = _nowcast.Advected(at, index, s, minutes);
             f[k++] = (float)upwind[s];
         }
 
-        f[k++] = (float)max;
-        for (int s = 0; s < UpwindSpeeds.Length; s++)
+        f[k++] = (float)upwind.Max();
+        for (int s = 0; s < upwind.Length; s++)
         {
-            var point = at.Offset(-UpwindSpeeds[s] * hours, -NorthwardSpeed * hours);
-            f[k++] = (float)(upwind[s] - RainAt(point, index - 2));
+            f[k++] = (float)(upwind[s] - _nowcast.Advected(at, index - 2, s, minutes));
         }
 
+        int motion = _nowcast.Motion(index);
+        f[k++] = (float)_nowcast.Accumulated(at, index, motion, (int)(horizonSteps * _frame.Step.TotalMinutes));
+        f[k++] = (float)RainNowcast.Speeds[motion];
         return f;
     }
-
-    /// <summary>Rain at <paramref name="point"/> (mm in the 10 minutes before the row), inverse-distance weighted over the three nearest rain gauges.</summary>
-    private double RainAt(GeoPoint point, int index)
-    {
-        if (index < 0)
-        {
-            return 0;
-        }
-
-        if (!_weights.TryGetValue(point, out var weights))
-        {
-            weights = Weights(point);
-            _weights[point] = weights;
-        }
-
-        double sum = 0, total = 0;
-        foreach (var (gauge, w) in weights)
-        {
-            double v = _rain[gauge][index];
-            if (!double.IsNaN(v))
-            {
-                sum += w * v;
-                total += w;
-            }
-        }
-
-        return total > 0 ? sum / total : 0;
-    }
-
-    private (int Gauge, double Weight)[] Weights(GeoPoint point) =>
-        [.. Enumerable.Range(0, _gauges.Length)
-            .Select(g => (Gauge: g, Distance: Math.Max(0.5, _gauges[g].DistanceKm(point))))
-            .OrderBy(x => x.Distance)
-            .Take(3)
-            .Select(x => (x.Gauge, 1 / (x.Distance * x.Distance)))];
 
     private static double Value(double[] values, int index) =>
         index >= 0 && index < values.Length && !double.IsNaN(values[index]) ? values[index] : 0;
