@@ -83,7 +83,7 @@ internal sealed class CityTraining
         }
 
         _report.Heading("Rivers: level at every gauge, 10-120 minutes ahead");
-        _report.Paragraph("One LightGbm model per horizon, pooled over every gauge (gauge size enters as features), predicting the change from now. Storm periods: catchment rain in the last 3 h >= 1 mm, or the level at the origin or at the target time >= 0.2 m above the gauge's dry level (5th percentile).");
+        _report.Paragraph("One LightGbm model per horizon, pooled over every gauge (gauge size enters as features), predicting the change from now. Features include a rain nowcast from the rain gauges: the field observed now moved along the cells' motion, which is estimated at each origin by matching the field now with the field 20 minutes earlier moved by 8, 16 or 24 km/h eastward, accumulated over the local and upstream catchments until the horizon. Storm periods: catchment rain in the last 3 h >= 1 mm, or the level at the origin or at the target time >= 0.2 m above the gauge's dry level (5th percentile).");
         _report.Scores(backtest.Scores, "m");
         _report.Paragraph("Threshold crossings (all four thresholds, every gauge, re-armed after falling 0.1 m below). A warning is raised while the level is below a threshold and the probability of reaching it at some horizon up to 120 min is at least the warning probability; warnings less than 30 min apart form one alert; an alert is true if the crossing comes before it ends or within 120 min of its last warning.");
         _report.Table(
