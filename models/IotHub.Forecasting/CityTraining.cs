@@ -109,11 +109,11 @@ internal sealed class CityTraining
 
     private void Sewers(int totalDays)
     {
-        Report("sewers: simulating manholes and rain gauges", 30);
+        Report("sewers: simulating manholes and rain gauges", 85);
         var frame = CityHistory.Sewers(_city, _options.Seed, _options.Start, totalDays, SewerManholesPerDistrict);
         var forecaster = new SewerForecaster(_city, _options.Trainer, _options.Gbm);
         var folds = Fold.Rolling(frame.Length, _options.TrainDays * 288, _options.TestDays * 288, _options.Folds);
-        var backtest = forecaster.Backtest(frame, folds, new Progress<string>(s => Report(s, 35)));
+        var backtest = forecaster.Backtest(frame, folds, new Progress<string>(s => Report(s, 90)));
         AddTraining(backtest.LastTrainSeconds);
         foreach (var model in backtest.Models)
         {

@@ -71,4 +71,56 @@ public static class ServingTraining
         progress?.Report(new TrainingProgress("rivers: done", 100));
         return [.. models.Select(m => m.Card)];
     }
+
+    /// <summary>Rows of 5-minute history a detector forecast reads: 8 days (the same slot last week and the time-of-week average come from them).</summary>
+    public const int TrafficHistoryRows = TrafficFeatures.Week + 288;
+
+    /// <summary>Detector history of <paramref name="city"/> from its simulator: 5-minute means of volume (veh/min), speed and queue length.</summary>
+    public static SeriesFrame SimulateTraffic(CityScenario city, int seed, DateTimeOffset start, int days)
+    {
+        ArgumentNullException.ThrowIfNull(city);
+        ArgumentOutOfRangeException.ThrowIfLessThan(days, 1);
+        return CityHistory.Traffic(city, seed, start, days);
+    }
+
+    /// <summary>
+    /// Fits the detector models (volume, speed and queue length, 15, 30 and 60 minutes ahead) on every row of
+    /// <paramref name="frame"/> and writes their files into <paramref name="folder"/>; returns their cards.
+    /// </summary>
+    /// <param name="city">The city whose detectors the frame holds (every detector needs its three columns).</param>
+    /// <param name="frame">5-minute rows (<see cref="TrafficColumns"/>).</param>
+    /// <param name="folder">Where the model files go (created).</param>
+    /// <param name="options">Tree settings; null for the defaults.</param>
+    /// <param name="cancellationToken">Stops before fitting.</param>
+    /// <exception cref="ArgumentException">The frame is not 5-minute rows, misses a detector, or holds less than 14 days.</exception>
+    public static IReadOnlyList<ModelCard> TrainTraffic(CityScenario city, SeriesFrame frame, string folder, GbmOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(city);
+        ArgumentNullException.ThrowIfNull(frame);
+        if (frame.Step != TrafficColumns.Step)
+        {
+            throw new ArgumentException($"Detector history must have 5-minute rows; this frame's step is {frame.Step}.", nameof(frame));
+        }
+
+        if (frame.Length < 2 * TrafficFeatures.Week)
+        {
+            throw new ArgumentException($"Detector training needs at least 14 days of history (the same slot last week is a feature); the frame holds {(frame.Length * frame.Step).TotalDays:F1}.", nameof(frame));
+        }
+
+        string? missing = city.Intersections.SelectMany(x => Enumerable.Range(1, x.Lanes).Select(x.DetectorDeviceId)).FirstOrDefault(id => !frame.Contains(TrafficColumns.Volume(id)));
+        if (missing is not null)
+        {
+            throw new ArgumentException($"The history has no columns for detector {missing}.", nameof(frame));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var models = new TrafficForecaster(city, TrainerKind.Auto, options ?? new GbmOptions()).Train(frame, 0, frame.Length).SelectMany(m => m).ToList();
+        Directory.CreateDirectory(folder);
+        foreach (var model in models)
+        {
+            model.Save(folder);
+        }
+
+        return [.. models.Select(m => m.Card)];
+    }
 }

@@ -42,7 +42,8 @@ public sealed class ForecastServingTests
             TimeSpan.FromSeconds(120),
             () => "models never loaded:\n" + hub.Output);
         var status = await api.GetJsonAsync("/api/v1/forecast/status");
-        Assert.Equal(5, status.GetProperty("models").GetArrayLength());
+        // 5 river level models, and volume, speed and queue 15, 30 and 60 minutes ahead for the detectors.
+        Assert.Equal(14, status.GetProperty("models").GetArrayLength());
         Assert.Contains("the simulated city", status.GetProperty("source").GetString(), StringComparison.Ordinal);
         Assert.Contains("Forecasts: training", hub.Output, StringComparison.Ordinal);
 
@@ -51,7 +52,7 @@ public sealed class ForecastServingTests
         var city = CityScenario.Demo.WithWeather([storm], randomStormsPerDay: 0);
         var history = ServingTraining.SimulateRivers(city, seed: 3, new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero), days: 1);
         var service = new ForecastService(CityScenario.Demo);
-        Assert.Equal(5, service.Load(Directory.GetDirectories(Path.Combine(hub.DataDirectory, "models"), "v-*").Single()));
+        Assert.Equal(14, service.Load(Directory.GetDirectories(Path.Combine(hub.DataDirectory, "models"), "v-*").Single()));
         int rows = ServingTraining.RiverHistoryRows;
         var (origin, expected) = Enumerable.Range(rows - 1, 60)
             .Select(i => (Origin: i, Warning: service.RiverWarnings(history.Slice(i - rows + 1, rows)).Where(w => w.Probability >= 0.7).MaxBy(w => w.Probability)))
@@ -98,6 +99,41 @@ public sealed class ForecastServingTests
         Assert.Contains(horizons, h => h.GetProperty("probabilities").GetProperty(ThresholdKey(expected.Threshold)).GetDouble() >= 0.5);
         Assert.Equal(rows, forecast.GetProperty("observed").GetArrayLength());
 
+        // Detectors: models loaded, but a forecast needs a week of the detector's own history, which the store lacks.
+        using (var detector = await api.GetAsync(new Uri("/api/v1/forecast/detector?detector=det-koshu-hatsudai-l1&target=volume", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, detector.StatusCode);
+            Assert.Contains("the store holds 0.0 days of det-koshu-hatsudai-l1", await detector.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // With 8 days of a detector's (simulated) 5-minute means in the store, its forecast is served.
+        var traffic = ServingTraining.SimulateTraffic(CityScenario.Demo, seed: 5, new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero), days: 9);
+        var lastRow = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 300 * 300);
+        int trafficRows = ServingTraining.TrafficHistoryRows;
+        var trafficLines = new List<string>();
+        for (int i = 0; i < trafficRows; i++)
+        {
+            // A row holds the means of the 5 minutes before it: the reading goes in the middle of them.
+            long ns = (lastRow - (TrafficColumns.Step * (trafficRows - 1 - i)) - TimeSpan.FromSeconds(150)).ToUnixTimeMilliseconds() * 1_000_000;
+            const string id = "det-koshu-hatsudai-l1";
+            trafficLines.Add(string.Create(CultureInfo.InvariantCulture, $"traffic,device={id} volume={traffic[TrafficColumns.Volume(id)][i]},speed={traffic[TrafficColumns.Speed(id)][i]},queue_length={traffic[TrafficColumns.Queue(id)][i]} {ns}"));
+        }
+
+        foreach (var chunk in trafficLines.Chunk(2000))
+        {
+            using var content = new StringContent(string.Join('\n', chunk), Encoding.UTF8, "text/plain");
+            using var write = await api.PostAsync(new Uri("/api/v2/write?bucket=b", UriKind.Relative), content);
+            Assert.True(write.IsSuccessStatusCode, await write.Content.ReadAsStringAsync());
+        }
+
+        var detectorForecast = await api.GetJsonAsync("/api/v1/forecast/detector?detector=det-koshu-hatsudai-l1");
+        foreach (string target in new[] { "volume", "speed", "queue_length" })
+        {
+            var targetHorizons = detectorForecast.GetProperty("targets").GetProperty(target).GetProperty("horizons").EnumerateArray().ToList();
+            Assert.Equal([15, 30, 60], targetHorizons.Select(h => h.GetProperty("minutes").GetInt32()));
+            Assert.All(targetHorizons, h => Assert.True(h.GetProperty("lower").GetDouble() < h.GetProperty("upper").GetDouble() && double.IsFinite(h.GetProperty("value").GetDouble())));
+        }
+
         // Retrain on request: forecasts keep being served while it runs, and the new models replace the old without a restart.
         string firstTraining = status.GetProperty("trainedAt").GetString()!;
         using (var train = await api.PostAsync(new Uri("/api/v1/forecast/train", UriKind.Relative), null))
@@ -128,12 +164,17 @@ public sealed class ForecastServingTests
             async () => (await api.GetJsonAsync("/api/v1/forecast/status")).GetProperty("state").GetString() == "waiting-for-history",
             TimeSpan.FromSeconds(30),
             () => hub.Output);
-        string gauge = (await api.GetJsonAsync("/api/v1/forecast/status")).GetProperty("gauges")[0].GetString()!;
+        var status = await api.GetJsonAsync("/api/v1/forecast/status");
+        string gauge = status.GetProperty("gauges")[0].GetString()!;
+        string detector = status.GetProperty("detectors")[0].GetString()!;
 
         using var unavailable = await api.GetAsync(new Uri($"/api/v1/forecast/river?gauge={gauge}", UriKind.Relative));
         using var missing = await api.GetAsync(new Uri("/api/v1/forecast/river", UriKind.Relative));
         using var unknown = await api.GetAsync(new Uri("/api/v1/forecast/river?gauge=no-such-gauge", UriKind.Relative));
         using var twice = await api.GetAsync(new Uri($"/api/v1/forecast/river?gauge={gauge}&gauge={gauge}", UriKind.Relative));
+        using var badTarget = await api.GetAsync(new Uri($"/api/v1/forecast/detector?detector={detector}&target=flow", UriKind.Relative));
+        using var unknownDetector = await api.GetAsync(new Uri("/api/v1/forecast/detector?detector=det-nope-l1", UriKind.Relative));
+        using var noDetectorModel = await api.GetAsync(new Uri($"/api/v1/forecast/detector?detector={detector}", UriKind.Relative));
         var alerts = await api.GetJsonAsync("/api/v1/alerts");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, unavailable.StatusCode);
@@ -143,6 +184,12 @@ public sealed class ForecastServingTests
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         Assert.Contains("'no-such-gauge' is not a river gauge", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, twice.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badTarget.StatusCode);
+        Assert.Contains("target 'flow' is not one of volume, speed, queue_length", await badTarget.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, unknownDetector.StatusCode);
+        Assert.Contains("'det-nope-l1' is not a traffic detector", await unknownDetector.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, noDetectorModel.StatusCode);
+        Assert.Contains("no detector model is loaded yet", await noDetectorModel.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Empty(alerts.GetProperty("alerts").EnumerateArray());
     }
 

@@ -22,6 +22,9 @@ internal sealed partial class ForecastHost : BackgroundService
     private const string TrainedFile = "trained.json";
     private static readonly TimeSpan FailedRetry = TimeSpan.FromMinutes(30);
 
+    // Detector models need two weeks: the same slot last week is a feature.
+    private const int MinTrafficDays = 14;
+
     // Task.Delay takes at most ~49 days; the loop re-checks the schedule at least this often.
     private static readonly TimeSpan MaxDelay = TimeSpan.FromHours(1);
 
@@ -48,6 +51,7 @@ internal sealed partial class ForecastHost : BackgroundService
         _logger = log;
         Service = new ForecastService(city);
         Gauges = [.. city.Rivers.SelectMany(r => r.Gauges)];
+        Detectors = [.. city.Intersections.SelectMany(x => Enumerable.Range(1, x.Lanes).Select(x.DetectorDeviceId))];
         _status = options.Enabled
             ? new ForecastStatus("loading", "looking for model files in " + modelsDirectory, 0, 0, null, null, null, null)
             : new ForecastStatus("disabled", "forecasts are off (Forecast:Enabled = false)", 0, 0, null, null, null, null);
@@ -58,6 +62,9 @@ internal sealed partial class ForecastHost : BackgroundService
 
     /// <summary>Every gauge of the city.</summary>
     public IReadOnlyList<RiverGauge> Gauges { get; }
+
+    /// <summary>Every traffic detector of the city.</summary>
+    public IReadOnlyList<string> Detectors { get; }
 
     /// <summary>Where the model files are.</summary>
     public string ModelsDirectory { get; }
@@ -96,6 +103,14 @@ internal sealed partial class ForecastHost : BackgroundService
 
         Volatile.Read(ref _wake).Cancel();
         return true;
+    }
+
+    /// <summary>The last 8 days of 5-minute detector rows, ending at the last whole 5 minutes.</summary>
+    public Task<SeriesFrame> RecentTrafficAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var end = new DateTimeOffset(now.Ticks - (now.Ticks % TrafficColumns.Step.Ticks), TimeSpan.Zero);
+        return StoreHistory.TrafficAsync(_store, Detectors, end, ServingTraining.TrafficHistoryRows, cancellationToken);
     }
 
     /// <summary>The recent 10-minute rows of every gauge, ending now (levels carried over short gaps).</summary>
@@ -229,9 +244,10 @@ internal sealed partial class ForecastHost : BackgroundService
 
             var version = Path.Combine(ModelsDirectory, VersionPrefix + started.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
             tmp = version + ".tmp";
-            var progress = new InlineProgress<TrainingProgress>(p => Progress(p.Task, 10 + (p.Percent * 0.9)));
+            var progress = new InlineProgress<TrainingProgress>(p => Progress(p.Task, 10 + (p.Percent * 0.6)));
             var options = new GbmOptions(Iterations: _options.Iterations);
-            var cards = await Task.Run(() => ServingTraining.TrainRivers(City, frame, tmp, options, progress, cancellationToken), cancellationToken);
+            var cards = (await Task.Run(() => ServingTraining.TrainRivers(City, frame, tmp, options, progress, cancellationToken), cancellationToken)).ToList();
+            source += "; " + await TrainTrafficAsync(started, tmp, options, cards, cancellationToken);
             await File.WriteAllTextAsync(Path.Combine(tmp, TrainedFile), JsonSerializer.Serialize(new TrainedFileContent(started, source)), cancellationToken);
             Directory.Move(tmp, version);
             tmp = null;
@@ -263,6 +279,41 @@ internal sealed partial class ForecastHost : BackgroundService
                 Directory.Delete(tmp, recursive: true);
             }
         }
+    }
+
+    /// <summary>The detector models into <paramref name="folder"/> (from the store's history, or simulated); returns what they were trained on.</summary>
+    private async Task<string> TrainTrafficAsync(DateTimeOffset started, string folder, GbmOptions options, List<ModelCard> cards, CancellationToken cancellationToken)
+    {
+        if (Detectors.Count == 0)
+        {
+            return "no detectors";
+        }
+
+        Progress("reading the store's detector history", 72);
+        var end = new DateTimeOffset(started.Ticks - (started.Ticks % TrafficColumns.Step.Ticks), TimeSpan.Zero);
+        var frame = await StoreHistory.TrafficAsync(_store, Detectors, end, _options.TrainingDays * 288, cancellationToken);
+        double days = Detectors.Max(d => frame[TrafficColumns.Volume(d)].Count(v => !double.IsNaN(v))) / 288.0;
+        int needed = Math.Max(_options.MinHistoryDays, MinTrafficDays);
+        string source;
+        if (days >= needed)
+        {
+            source = string.Create(CultureInfo.InvariantCulture, $"detectors from the store ({days:F1} days)");
+        }
+        else if (_simulate && _options.SimulatedDays >= MinTrafficDays)
+        {
+            int simulatedDays = _options.SimulatedDays;
+            Progress(string.Create(CultureInfo.InvariantCulture, $"simulating {simulatedDays} days of the city's detectors (the store holds {days:F1} days; {needed} are needed)"), 75);
+            frame = await Task.Run(() => ServingTraining.SimulateTraffic(City, _seed + 1, end - TimeSpan.FromDays(simulatedDays), simulatedDays), cancellationToken);
+            source = string.Create(CultureInfo.InvariantCulture, $"detectors from the simulated city ({simulatedDays} days)");
+        }
+        else
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"detectors not trained: the store holds {days:F1} days of their history, {needed} are needed");
+        }
+
+        Progress("detectors: fitting volume, speed and queue models 15, 30 and 60 minutes ahead", 85);
+        cards.AddRange(await Task.Run(() => ServingTraining.TrainTraffic(City, frame, folder, options, cancellationToken), cancellationToken));
+        return source;
     }
 
     private void Progress(string task, double percent)

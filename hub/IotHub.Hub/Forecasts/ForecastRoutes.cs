@@ -9,11 +9,17 @@ namespace IotHub.Hub.Forecasts;
 internal static class ForecastRoutes
 {
     private static readonly string[] ThresholdKeys = ["standby", "floodCaution", "evacuationJudgement", "floodDanger"];
+    private static readonly string[] TrafficTargets = ["volume", "speed", "queue_length"];
+    private static readonly string[] TrafficUnits = ["veh/min", "km/h", "m"];
+
+    // A detector forecast reads the same slot last week and the time-of-week average: this much of its history must be in the store.
+    private const double MinDetectorDays = 7;
 
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/forecast/status", Status);
         api.MapGet("/forecast/river", RiverAsync);
+        api.MapGet("/forecast/detector", DetectorAsync);
         api.MapPost("/forecast/train", Train);
         api.MapGet("/alerts", Alerts);
     }
@@ -33,6 +39,7 @@ internal static class ForecastRoutes
             nextTraining = status.NextTraining,
             lastError = status.LastError,
             gauges = host.Gauges.Select(g => g.DeviceId),
+            detectors = host.Detectors,
             models = host.Service.Models.OrderBy(m => m.Name, StringComparer.Ordinal).Select(m => new
             {
                 name = m.Name,
@@ -62,24 +69,13 @@ internal static class ForecastRoutes
 
     private static async Task<IResult> RiverAsync(HttpContext context, ForecastHost host)
     {
-        var query = context.Request.Query;
-        if (!query.TryGetValue("gauge", out var values) || string.IsNullOrWhiteSpace(values.ToString()))
+        if (Device(context, "gauge", "river gauge", host.City.Name, [.. host.Gauges.Select(g => g.DeviceId)]) is { } problem)
         {
-            return Results.Problem(statusCode: 400, title: "Bad request", detail: $"the parameter 'gauge' is required: a river gauge id of the city '{host.City.Name}', e.g. {(host.Gauges.Count > 0 ? host.Gauges[0].DeviceId : "gauge-kanda-1")}");
+            return problem;
         }
 
-        if (values.Count > 1)
-        {
-            return Results.Problem(statusCode: 400, title: "Bad request", detail: "give one 'gauge' parameter (one gauge per request)");
-        }
-
-        string id = values.ToString();
-        var gauge = host.Gauges.FirstOrDefault(g => string.Equals(g.DeviceId, id, StringComparison.Ordinal));
-        if (gauge is null)
-        {
-            var known = string.Join(", ", host.Gauges.Take(8).Select(g => g.DeviceId)) + (host.Gauges.Count > 8 ? ", ..." : "");
-            return Results.Problem(statusCode: 400, title: "Unknown gauge", detail: $"'{Truncate(id)}' is not a river gauge of the city '{host.City.Name}' (its gauges: {known})");
-        }
+        string id = context.Request.Query["gauge"].ToString();
+        var gauge = host.Gauges.First(g => string.Equals(g.DeviceId, id, StringComparison.Ordinal));
 
         if (host.Status.State == "disabled")
         {
@@ -120,6 +116,85 @@ internal static class ForecastRoutes
             interval = "lower and upper are the 10th and 90th percentiles; probabilities are of being at or above each threshold at that time",
             model = new { trainedAt = status.TrainedAt, source = status.Source },
         });
+    }
+
+    private static async Task<IResult> DetectorAsync(HttpContext context, ForecastHost host)
+    {
+        if (Device(context, "detector", "traffic detector", host.City.Name, host.Detectors) is { } problem)
+        {
+            return problem;
+        }
+
+        string id = context.Request.Query["detector"].ToString();
+        string[] targets = TrafficTargets;
+        if (context.Request.Query.TryGetValue("target", out var target))
+        {
+            if (target.Count > 1 || !TrafficTargets.Contains(target.ToString(), StringComparer.Ordinal))
+            {
+                return Results.Problem(statusCode: 400, title: "Unknown target", detail: $"target '{Truncate(target.ToString())}' is not one of {string.Join(", ", TrafficTargets)} (leave it out for all three)");
+            }
+
+            targets = [target.ToString()];
+        }
+
+        if (host.Status.State == "disabled")
+        {
+            return Results.Problem(statusCode: 503, title: "Forecasts off", detail: host.Status.Detail);
+        }
+
+        if (!host.Service.Models.Any(m => m.Target.StartsWith("traffic.", StringComparison.Ordinal)))
+        {
+            return Results.Problem(statusCode: 503, title: "No model loaded", detail: $"no detector model is loaded yet ({host.Status.State}: {host.Status.Source ?? host.Status.Detail})");
+        }
+
+        var frame = await host.RecentTrafficAsync(context.RequestAborted);
+        double days = frame[Forecasting.TrafficColumns.Volume(id)].Count(v => !double.IsNaN(v)) * frame.Step.TotalDays;
+        if (days < MinDetectorDays)
+        {
+            return Results.Problem(statusCode: 503, title: "Too little history", detail: string.Create(System.Globalization.CultureInfo.InvariantCulture, $"a detector forecast reads the last 8 days (the same slot last week, the time-of-week average); the store holds {days:F1} days of {id}, {MinDetectorDays} are needed"));
+        }
+
+        var forecasts = targets.ToDictionary(t => t, t => host.Service.ForecastDetector(id, t, frame));
+        if (forecasts.Values.All(f => f.Count == 0))
+        {
+            return Results.Problem(statusCode: 503, title: "No recent reading", detail: $"no reading from {id} in the last 15 minutes: a forecast starts from the detector's current 15-minute mean");
+        }
+
+        return Results.Ok(new
+        {
+            detector = id,
+            origin = frame.TimeAt(frame.Length - 1),
+            targets = forecasts.ToDictionary(f => f.Key, f => new
+            {
+                unit = TrafficUnits[Array.IndexOf(TrafficTargets, f.Key)],
+                horizons = f.Value.Select(h => new { minutes = h.HorizonMinutes, validAt = frame.TimeAt(frame.Length - 1).AddMinutes(h.HorizonMinutes), value = h.Value, lower = h.Lower, upper = h.Upper }),
+            }),
+            meaning = "15-minute means per lane ending at validAt; lower and upper are the 10th and 90th percentiles",
+        });
+    }
+
+    /// <summary>Null when the query names exactly one of <paramref name="known"/> in <paramref name="parameter"/>, else the 400 answer saying what is wrong.</summary>
+    private static IResult? Device(HttpContext context, string parameter, string what, string city, IReadOnlyList<string> known)
+    {
+        var query = context.Request.Query;
+        if (!query.TryGetValue(parameter, out var values) || string.IsNullOrWhiteSpace(values.ToString()))
+        {
+            return Results.Problem(statusCode: 400, title: "Bad request", detail: $"the parameter '{parameter}' is required: a {what} id of the city '{city}', e.g. {(known.Count > 0 ? known[0] : "(the city has none)")}");
+        }
+
+        if (values.Count > 1)
+        {
+            return Results.Problem(statusCode: 400, title: "Bad request", detail: $"give one '{parameter}' parameter (one {what} per request)");
+        }
+
+        string id = values.ToString();
+        if (!known.Contains(id, StringComparer.Ordinal))
+        {
+            var list = string.Join(", ", known.Take(8)) + (known.Count > 8 ? ", ..." : "");
+            return Results.Problem(statusCode: 400, title: $"Unknown {what}", detail: $"'{Truncate(id)}' is not a {what} of the city '{city}' (its {what}s: {list})");
+        }
+
+        return null;
     }
 
     private static IResult Alerts(ForecastHost host)

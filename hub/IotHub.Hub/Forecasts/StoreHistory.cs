@@ -7,11 +7,13 @@ namespace IotHub.Hub.Forecasts;
 /// <summary>
 /// Fills forecast frames from the store: every gauge's <c>river</c> level and 10-minute rain on
 /// 10-minute rows, each row holding the newest reading of the 10 minutes up to it (read as
-/// 1-minute <c>last</c> buckets, so a gauge sampled every 2 s costs no more than one every 10 min).
+/// 1-minute <c>last</c> buckets, so a gauge sampled every 2 s costs no more than one every 10 min);
+/// every detector's <c>traffic</c> volume, speed and queue length as 5-minute means.
 /// </summary>
 internal static class StoreHistory
 {
     private const string RiverMeasurement = "river";
+    private const string TrafficMeasurement = "traffic";
     private static readonly long Minute = TimeSpan.FromMinutes(1).Ticks * 100;
 
     /// <summary>
@@ -39,6 +41,56 @@ internal static class StoreHistory
         return frame;
     }
 
+    /// <summary>
+    /// <paramref name="rows"/> 5-minute rows ending at <paramref name="end"/> (a multiple of 5 minutes) for
+    /// <paramref name="detectors"/>: row t holds the means of the readings in [t - 5 min, t).
+    /// </summary>
+    public static async Task<SeriesFrame> TrafficAsync(ITimeSeriesStore store, IReadOnlyList<string> detectors, DateTimeOffset end, int rows, CancellationToken cancellationToken)
+    {
+        var frame = new SeriesFrame(end - (TrafficColumns.Step * (rows - 1)), TrafficColumns.Step, rows);
+        long step = TrafficColumns.Step.Ticks * 100;
+        long start = TimeUnits.FromDateTimeOffset(frame.Start);
+        foreach (string detector in detectors)
+        {
+            foreach (var (field, column) in new[] { ("volume", TrafficColumns.Volume(detector)), ("speed", TrafficColumns.Speed(detector)), ("queue_length", TrafficColumns.Queue(detector)) })
+            {
+                var values = frame.AddColumn(column);
+                var query = new SeriesQuery(
+                    TrafficMeasurement,
+                    field,
+                    new Dictionary<string, string>(StringComparer.Ordinal) { ["device"] = detector },
+                    start - step,
+                    TimeUnits.FromDateTimeOffset(end),
+                    step,
+                    Aggregate.Mean,
+                    rows + 2);
+                foreach (var (time, value) in await QueryOrEmptyAsync(store, query, cancellationToken))
+                {
+                    long row = (time + step - start) / step;
+                    if (row >= 0 && row < rows)
+                    {
+                        values[row] = value;
+                    }
+                }
+            }
+        }
+
+        return frame;
+    }
+
+    private static async Task<IEnumerable<(long TimestampNs, double Value)>> QueryOrEmptyAsync(ITimeSeriesStore store, SeriesQuery query, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await store.QueryAsync(query, cancellationToken)).SelectMany(s => s.Points);
+        }
+        catch (QueryException)
+        {
+            // Nothing of this measurement or field stored yet.
+            return [];
+        }
+    }
+
     /// <summary>The column of a serving frame that keeps the levels as read, before gaps were filled.</summary>
     public static string ObservedLevel(string gauge) => RiverColumns.Level(gauge) + ".observed";
 
@@ -57,27 +109,13 @@ internal static class StoreHistory
             Minute,
             Aggregate.Last,
             (int)Math.Min(int.MaxValue, ((to - from) / Minute) + 2));
-        IReadOnlyList<SeriesPoints> answer;
-        try
+        foreach (var (time, value) in await QueryOrEmptyAsync(store, query, cancellationToken))
         {
-            answer = await store.QueryAsync(query, cancellationToken);
-        }
-        catch (QueryException)
-        {
-            // Nothing of this measurement or field stored yet.
-            return;
-        }
-
-        foreach (var series in answer)
-        {
-            foreach (var (time, value) in series.Points)
+            // A 1-minute bucket belongs to the first row at or after its start: the row holds the newest reading of its 10 minutes.
+            long row = (time - start + step - 1) / step;
+            if (time >= start - step && row >= 0 && row < frame.Length)
             {
-                // A 1-minute bucket belongs to the first row at or after its start: the row holds the newest reading of its 10 minutes.
-                long row = (time - start + step - 1) / step;
-                if (time >= start - step && row >= 0 && row < frame.Length)
-                {
-                    column[row] = value;
-                }
+                column[row] = value;
             }
         }
     }
