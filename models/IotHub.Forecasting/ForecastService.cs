@@ -202,6 +202,41 @@ public sealed class ForecastService
         return result;
     }
 
+    /// <summary>
+    /// Forecast sewer level of <paramref name="manholeId"/> 10 and 30 minutes after the last row of <paramref name="recent"/>
+    /// (5-minute rows, <see cref="SewerColumns"/> and the rain gauges' rain, at least the last hour): (horizon minutes, level, 10th, 90th percentile), metres;
+    /// empty when no sewer model is loaded, the manhole is not in the frame or its level at the origin is missing.
+    /// </summary>
+    public IReadOnlyList<(int HorizonMinutes, double Value, double Lower, double Upper)> ForecastSewer(string manholeId, SeriesFrame recent)
+    {
+        ArgumentNullException.ThrowIfNull(recent);
+        var result = new List<(int, double, double, double)>();
+        if (recent.Step != SewerColumns.Step || !recent.Contains(SewerColumns.Level(manholeId)))
+        {
+            return result;
+        }
+
+        var snapshot = Volatile.Read(ref _current);
+        var features = new SewerFeatures(_city, recent);
+        int m = Enumerable.Range(0, features.Count).FirstOrDefault(i => string.Equals(features.Manhole(i).DeviceId, manholeId, StringComparison.Ordinal), -1);
+        int origin = recent.Length - 1;
+        foreach (int minutes in SewerForecaster.HorizonMinutes)
+        {
+            string name = string.Create(CultureInfo.InvariantCulture, $"sewer-level-{minutes:000}min");
+            if (m < 0 || !snapshot.Models.TryGetValue(name, out var model) || features.Build(m, origin, minutes / 5) is not { } f)
+            {
+                continue;
+            }
+
+            double diameter = features.Manhole(m).PipeDiameter;
+            int bin = features.RainAround(m, origin, 0) > 0 ? 1 : 0;
+            double value = Math.Clamp(features.Level(m, origin) + model.Predict(f), 0, diameter);
+            result.Add((minutes, value, Math.Clamp(value + model.ResidualQuantile(bin, 0.1), 0, diameter), Math.Clamp(value + model.ResidualQuantile(bin, 0.9), 0, diameter)));
+        }
+
+        return result;
+    }
+
     /// <summary>Webster's timing for an intersection from forecast critical-lane flow (veh/h per lane) and the conflicting phase's flow ratio.</summary>
     public static SignalTiming RecommendTiming(double mainCriticalFlowPerLane, double crossFlowRatio) =>
         Webster.Plan(mainCriticalFlowPerLane / Webster.SaturationFlow, crossFlowRatio);

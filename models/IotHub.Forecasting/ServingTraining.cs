@@ -123,4 +123,57 @@ public static class ServingTraining
 
         return [.. models.Select(m => m.Card)];
     }
+
+    /// <summary>Rows of 5-minute history a sewer forecast reads: the hour before its origin and the origin.</summary>
+    public const int SewerHistoryRows = SewerFeatures.History + 1;
+
+    /// <summary>
+    /// Sewer history of <paramref name="city"/> from its simulator: 5-minute rows of the first
+    /// <paramref name="manholesPerDistrict"/> manholes of every district and the rain gauges' rain
+    /// (the pooled model learns the pipe from its features, so a few manholes per district teach it).
+    /// </summary>
+    public static SeriesFrame SimulateSewers(CityScenario city, int seed, DateTimeOffset start, int days, int manholesPerDistrict)
+    {
+        ArgumentNullException.ThrowIfNull(city);
+        ArgumentOutOfRangeException.ThrowIfLessThan(days, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(manholesPerDistrict, 1);
+        return CityHistory.Sewers(city, seed, start, days, manholesPerDistrict);
+    }
+
+    /// <summary>Fits the sewer level models (10 and 30 minutes ahead) on every row of <paramref name="frame"/> and writes their files into <paramref name="folder"/>.</summary>
+    /// <param name="city">The city (its districts and rain gauges).</param>
+    /// <param name="frame">5-minute rows (<see cref="SewerColumns"/> and the gauges' rain).</param>
+    /// <param name="folder">Where the model files go (created).</param>
+    /// <param name="options">Tree settings; null for the defaults.</param>
+    /// <param name="cancellationToken">Stops before fitting.</param>
+    /// <exception cref="ArgumentException">The frame is not 5-minute rows, holds no manhole, or less than 2 days.</exception>
+    public static IReadOnlyList<ModelCard> TrainSewers(CityScenario city, SeriesFrame frame, string folder, GbmOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(city);
+        ArgumentNullException.ThrowIfNull(frame);
+        if (frame.Step != SewerColumns.Step)
+        {
+            throw new ArgumentException($"Sewer history must have 5-minute rows; this frame's step is {frame.Step}.", nameof(frame));
+        }
+
+        if (frame.Length * frame.Step < TimeSpan.FromDays(MinRiverDays))
+        {
+            throw new ArgumentException($"Sewer training needs at least {MinRiverDays} days of history; the frame holds {(frame.Length * frame.Step).TotalDays:F1}.", nameof(frame));
+        }
+
+        if (new SewerFeatures(city, frame).Count == 0)
+        {
+            throw new ArgumentException("The history holds no manhole of the city.", nameof(frame));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var models = new SewerForecaster(city, TrainerKind.Auto, options ?? new GbmOptions()).Train(frame, 0, frame.Length);
+        Directory.CreateDirectory(folder);
+        foreach (var model in models)
+        {
+            model.Save(folder);
+        }
+
+        return [.. models.Select(m => m.Card)];
+    }
 }

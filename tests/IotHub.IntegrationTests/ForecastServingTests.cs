@@ -42,8 +42,8 @@ public sealed class ForecastServingTests
             TimeSpan.FromSeconds(120),
             () => "models never loaded:\n" + hub.Output);
         var status = await api.GetJsonAsync("/api/v1/forecast/status");
-        // 5 river level models, and volume, speed and queue 15, 30 and 60 minutes ahead for the detectors.
-        Assert.Equal(14, status.GetProperty("models").GetArrayLength());
+        // 5 river level models, sewer level 10 and 30 minutes ahead, and volume, speed and queue 15, 30 and 60 minutes ahead for the detectors.
+        Assert.Equal(16, status.GetProperty("models").GetArrayLength());
         Assert.Contains("the simulated city", status.GetProperty("source").GetString(), StringComparison.Ordinal);
         Assert.Contains("Forecasts: training", hub.Output, StringComparison.Ordinal);
 
@@ -52,7 +52,7 @@ public sealed class ForecastServingTests
         var city = CityScenario.Demo.WithWeather([storm], randomStormsPerDay: 0);
         var history = ServingTraining.SimulateRivers(city, seed: 3, new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero), days: 1);
         var service = new ForecastService(CityScenario.Demo);
-        Assert.Equal(14, service.Load(Directory.GetDirectories(Path.Combine(hub.DataDirectory, "models"), "v-*").Single()));
+        Assert.Equal(16, service.Load(Directory.GetDirectories(Path.Combine(hub.DataDirectory, "models"), "v-*").Single()));
         int rows = ServingTraining.RiverHistoryRows;
         var (origin, expected) = Enumerable.Range(rows - 1, 60)
             .Select(i => (Origin: i, Warning: service.RiverWarnings(history.Slice(i - rows + 1, rows)).Where(w => w.Probability >= 0.7).MaxBy(w => w.Probability)))
@@ -133,6 +133,28 @@ public sealed class ForecastServingTests
             Assert.Equal([15, 30, 60], targetHorizons.Select(h => h.GetProperty("minutes").GetInt32()));
             Assert.All(targetHorizons, h => Assert.True(h.GetProperty("lower").GetDouble() < h.GetProperty("upper").GetDouble() && double.IsFinite(h.GetProperty("value").GetDouble())));
         }
+
+        // Sewers: the last hour of a manhole's readings (simulated) gives its 10- and 30-minute forecast.
+        var sewer = ServingTraining.SimulateSewers(city, seed: 3, new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero), days: 1, manholesPerDistrict: 2);
+        const string manhole = "manhole-shinjuku-1";
+        int sewerRows = ServingTraining.SewerHistoryRows, sewerOrigin = 40;
+        var sewerNow = DateTimeOffset.UtcNow;
+        var sewerLines = Enumerable.Range(sewerOrigin - sewerRows + 1, sewerRows).Select(i =>
+        {
+            long ns = (sewerNow - (SewerColumns.Step * (sewerOrigin - i))).ToUnixTimeMilliseconds() * 1_000_000;
+            bool full = sewer[SewerColumns.Surcharged(manhole)][i] == 1;
+            return string.Create(CultureInfo.InvariantCulture, $"sewer,device={manhole} {(full ? "" : $"level={sewer[SewerColumns.Level(manhole)][i]},")}surcharged={(full ? "true" : "false")} {ns}");
+        });
+        using (var content = new StringContent(string.Join('\n', sewerLines), Encoding.UTF8, "text/plain"))
+        using (var write = await api.PostAsync(new Uri("/api/v2/write?bucket=b", UriKind.Relative), content))
+        {
+            Assert.True(write.IsSuccessStatusCode, await write.Content.ReadAsStringAsync());
+        }
+
+        var sewerForecast = await api.GetJsonAsync($"/api/v1/forecast/sewer?manhole={manhole}");
+        Assert.Equal(sewer[SewerColumns.Level(manhole)][sewerOrigin], sewerForecast.GetProperty("level").GetDouble(), 6);
+        Assert.Equal([10, 30], sewerForecast.GetProperty("horizons").EnumerateArray().Select(h => h.GetProperty("minutes").GetInt32()));
+        Assert.All(sewerForecast.GetProperty("horizons").EnumerateArray(), h => Assert.InRange(h.GetProperty("level").GetDouble(), 0, 1.2));
 
         // Retrain on request: forecasts keep being served while it runs, and the new models replace the old without a restart.
         string firstTraining = status.GetProperty("trainedAt").GetString()!;

@@ -22,6 +22,9 @@ internal sealed partial class ForecastHost : BackgroundService
     private const string TrainedFile = "trained.json";
     private static readonly TimeSpan FailedRetry = TimeSpan.FromMinutes(30);
 
+    // Sewer models train on this many manholes per district (the pooled model learns the pipe from its features).
+    private const int SewerTrainingManholes = 2;
+
     // Detector models need two weeks: the same slot last week is a feature.
     private const int MinTrafficDays = 14;
 
@@ -51,6 +54,7 @@ internal sealed partial class ForecastHost : BackgroundService
         _logger = log;
         Service = new ForecastService(city);
         Gauges = [.. city.Rivers.SelectMany(r => r.Gauges)];
+        Manholes = [.. city.SewerDistricts.SelectMany(d => d.Manholes)];
         Detectors = [.. city.Intersections.SelectMany(x => Enumerable.Range(1, x.Lanes).Select(x.DetectorDeviceId))];
         _status = options.Enabled
             ? new ForecastStatus("loading", "looking for model files in " + modelsDirectory, 0, 0, null, null, null, null)
@@ -62,6 +66,9 @@ internal sealed partial class ForecastHost : BackgroundService
 
     /// <summary>Every gauge of the city.</summary>
     public IReadOnlyList<RiverGauge> Gauges { get; }
+
+    /// <summary>Every instrumented manhole of the city.</summary>
+    public IReadOnlyList<Manhole> Manholes { get; }
 
     /// <summary>Every traffic detector of the city.</summary>
     public IReadOnlyList<string> Detectors { get; }
@@ -104,6 +111,10 @@ internal sealed partial class ForecastHost : BackgroundService
         Volatile.Read(ref _wake).Cancel();
         return true;
     }
+
+    /// <summary>The last hour of 5-minute rows of <paramref name="manhole"/> and every rain gauge, ending now.</summary>
+    public Task<SeriesFrame> RecentSewerAsync(Manhole manhole, CancellationToken cancellationToken) =>
+        StoreHistory.SewersAsync(_store, [(manhole.DeviceId, manhole.PipeDiameter)], [.. Gauges.Select(g => g.DeviceId)], _time.GetUtcNow(), ServingTraining.SewerHistoryRows, cancellationToken);
 
     /// <summary>The last 8 days of 5-minute detector rows, ending at the last whole 5 minutes.</summary>
     public Task<SeriesFrame> RecentTrafficAsync(CancellationToken cancellationToken)
@@ -244,9 +255,10 @@ internal sealed partial class ForecastHost : BackgroundService
 
             var version = Path.Combine(ModelsDirectory, VersionPrefix + started.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
             tmp = version + ".tmp";
-            var progress = new InlineProgress<TrainingProgress>(p => Progress(p.Task, 10 + (p.Percent * 0.6)));
+            var progress = new InlineProgress<TrainingProgress>(p => Progress(p.Task, 10 + (p.Percent * 0.5)));
             var options = new GbmOptions(Iterations: _options.Iterations);
             var cards = (await Task.Run(() => ServingTraining.TrainRivers(City, frame, tmp, options, progress, cancellationToken), cancellationToken)).ToList();
+            source += "; " + await TrainSewersAsync(started, tmp, options, cards, cancellationToken);
             source += "; " + await TrainTrafficAsync(started, tmp, options, cards, cancellationToken);
             await File.WriteAllTextAsync(Path.Combine(tmp, TrainedFile), JsonSerializer.Serialize(new TrainedFileContent(started, source)), cancellationToken);
             Directory.Move(tmp, version);
@@ -279,6 +291,41 @@ internal sealed partial class ForecastHost : BackgroundService
                 Directory.Delete(tmp, recursive: true);
             }
         }
+    }
+
+    /// <summary>The sewer models into <paramref name="folder"/> (from the store's history of a few manholes per district, or simulated); returns what they were trained on.</summary>
+    private async Task<string> TrainSewersAsync(DateTimeOffset started, string folder, GbmOptions options, List<ModelCard> cards, CancellationToken cancellationToken)
+    {
+        var training = City.SewerDistricts.SelectMany(d => d.Manholes.Take(SewerTrainingManholes)).Select(m => (m.DeviceId, m.PipeDiameter)).ToList();
+        if (training.Count == 0)
+        {
+            return "no manholes";
+        }
+
+        Progress("reading the store's sewer history", 64);
+        var end = new DateTimeOffset(started.Ticks - (started.Ticks % SewerColumns.Step.Ticks), TimeSpan.Zero);
+        var frame = await StoreHistory.SewersAsync(_store, training, [.. Gauges.Select(g => g.DeviceId)], end, _options.TrainingDays * 288, cancellationToken);
+        double days = training.Max(m => frame[SewerColumns.Level(m.DeviceId)].Count(v => !double.IsNaN(v))) / 288.0;
+        string source;
+        if (days >= _options.MinHistoryDays)
+        {
+            source = string.Create(CultureInfo.InvariantCulture, $"sewers from the store ({days:F1} days)");
+        }
+        else if (_simulate)
+        {
+            int simulatedDays = _options.SimulatedDays;
+            Progress(string.Create(CultureInfo.InvariantCulture, $"simulating {simulatedDays} days of {training.Count} manholes (the store holds {days:F1} days; {_options.MinHistoryDays} are needed)"), 66);
+            frame = await Task.Run(() => ServingTraining.SimulateSewers(City, _seed + 1, end - TimeSpan.FromDays(simulatedDays), simulatedDays, SewerTrainingManholes), cancellationToken);
+            source = string.Create(CultureInfo.InvariantCulture, $"sewers from the simulated city ({simulatedDays} days)");
+        }
+        else
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"sewers not trained: the store holds {days:F1} days of their history, {_options.MinHistoryDays} are needed");
+        }
+
+        Progress("sewers: fitting the 10- and 30-minute models", 68);
+        cards.AddRange(await Task.Run(() => ServingTraining.TrainSewers(City, frame, folder, options, cancellationToken), cancellationToken));
+        return source;
     }
 
     /// <summary>The detector models into <paramref name="folder"/> (from the store's history, or simulated); returns what they were trained on.</summary>

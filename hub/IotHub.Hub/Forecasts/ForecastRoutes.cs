@@ -20,6 +20,7 @@ internal static class ForecastRoutes
         api.MapGet("/forecast/status", Status);
         api.MapGet("/forecast/river", RiverAsync);
         api.MapGet("/forecast/detector", DetectorAsync);
+        api.MapGet("/forecast/sewer", SewerAsync);
         api.MapPost("/forecast/train", Train);
         api.MapGet("/alerts", Alerts);
     }
@@ -40,6 +41,7 @@ internal static class ForecastRoutes
             lastError = status.LastError,
             gauges = host.Gauges.Select(g => g.DeviceId),
             detectors = host.Detectors,
+            manholes = host.Manholes.Select(m => m.DeviceId),
             models = host.Service.Models.OrderBy(m => m.Name, StringComparer.Ordinal).Select(m => new
             {
                 name = m.Name,
@@ -170,6 +172,45 @@ internal static class ForecastRoutes
                 horizons = f.Value.Select(h => new { minutes = h.HorizonMinutes, validAt = frame.TimeAt(frame.Length - 1).AddMinutes(h.HorizonMinutes), value = h.Value, lower = h.Lower, upper = h.Upper }),
             }),
             meaning = "15-minute means per lane ending at validAt; lower and upper are the 10th and 90th percentiles",
+        });
+    }
+
+    private static async Task<IResult> SewerAsync(HttpContext context, ForecastHost host)
+    {
+        if (Device(context, "manhole", "manhole", host.City.Name, [.. host.Manholes.Select(m => m.DeviceId)]) is { } problem)
+        {
+            return problem;
+        }
+
+        string id = context.Request.Query["manhole"].ToString();
+        var manhole = host.Manholes.First(m => string.Equals(m.DeviceId, id, StringComparison.Ordinal));
+        if (host.Status.State == "disabled")
+        {
+            return Results.Problem(statusCode: 503, title: "Forecasts off", detail: host.Status.Detail);
+        }
+
+        if (!host.Service.Models.Any(m => m.Target == "sewer.level"))
+        {
+            return Results.Problem(statusCode: 503, title: "No model loaded", detail: $"no sewer model is loaded yet ({host.Status.State}: {host.Status.Source ?? host.Status.Detail})");
+        }
+
+        var frame = await host.RecentSewerAsync(manhole, context.RequestAborted);
+        var forecast = host.Service.ForecastSewer(id, frame);
+        if (forecast.Count == 0)
+        {
+            return Results.Problem(statusCode: 503, title: "No recent reading", detail: $"no level reading from {id} in the last 5 minutes: a forecast starts from the pipe's current level");
+        }
+
+        var origin = frame.TimeAt(frame.Length - 1);
+        return Results.Ok(new
+        {
+            manhole = id,
+            name = manhole.Name,
+            origin,
+            level = frame[Forecasting.SewerColumns.Level(id)][^1],
+            pipeDiameter = manhole.PipeDiameter,
+            horizons = forecast.Select(h => new { minutes = h.HorizonMinutes, validAt = origin.AddMinutes(h.HorizonMinutes), level = h.Value, lower = h.Lower, upper = h.Upper }),
+            meaning = "level in the pipe, metres (the diameter when full); lower and upper are the 10th and 90th percentiles",
         });
     }
 

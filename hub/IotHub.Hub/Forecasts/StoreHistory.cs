@@ -8,12 +8,14 @@ namespace IotHub.Hub.Forecasts;
 /// Fills forecast frames from the store: every gauge's <c>river</c> level and 10-minute rain on
 /// 10-minute rows, each row holding the newest reading of the 10 minutes up to it (read as
 /// 1-minute <c>last</c> buckets, so a gauge sampled every 2 s costs no more than one every 10 min);
-/// every detector's <c>traffic</c> volume, speed and queue length as 5-minute means.
+/// every manhole's <c>sewer</c> level the same way on 5-minute rows; every detector's <c>traffic</c>
+/// volume, speed and queue length as 5-minute means.
 /// </summary>
 internal static class StoreHistory
 {
     private const string RiverMeasurement = "river";
     private const string TrafficMeasurement = "traffic";
+    private const string SewerMeasurement = "sewer";
     private static readonly long Minute = TimeSpan.FromMinutes(1).Ticks * 100;
 
     /// <summary>
@@ -29,8 +31,8 @@ internal static class StoreHistory
         {
             var level = frame.AddColumn(RiverColumns.Level(gauge));
             var rain = frame.AddColumn(RiverColumns.Rain10Min(gauge));
-            await FillAsync(store, frame, gauge, "level", level, cancellationToken);
-            await FillAsync(store, frame, gauge, "rain_10min", rain, cancellationToken);
+            await FillAsync(store, frame, RiverMeasurement, gauge, "level", level, cancellationToken);
+            await FillAsync(store, frame, RiverMeasurement, gauge, "rain_10min", rain, cancellationToken);
             if (fillGaps)
             {
                 Array.Copy(level, frame.AddColumn(ObservedLevel(gauge)), rows);
@@ -94,16 +96,44 @@ internal static class StoreHistory
     /// <summary>The column of a serving frame that keeps the levels as read, before gaps were filled.</summary>
     public static string ObservedLevel(string gauge) => RiverColumns.Level(gauge) + ".observed";
 
-    private static async Task FillAsync(ITimeSeriesStore store, SeriesFrame frame, string gauge, string field, double[] column, CancellationToken cancellationToken)
+    /// <summary>
+    /// <paramref name="rows"/> 5-minute rows ending at <paramref name="end"/> for <paramref name="manholes"/> (id, pipe diameter)
+    /// and the rain of <paramref name="gauges"/>: each row the newest reading of the 5 minutes up to it; a surcharged
+    /// pipe (no level reported) counts as full.
+    /// </summary>
+    public static async Task<SeriesFrame> SewersAsync(ITimeSeriesStore store, IReadOnlyList<(string Id, double Diameter)> manholes, IReadOnlyList<string> gauges, DateTimeOffset end, int rows, CancellationToken cancellationToken)
     {
-        long from = TimeUnits.FromDateTimeOffset(frame.Start - RiverColumns.Step);
+        var frame = new SeriesFrame(end - (SewerColumns.Step * (rows - 1)), SewerColumns.Step, rows);
+        foreach (var (id, diameter) in manholes)
+        {
+            var level = frame.AddColumn(SewerColumns.Level(id));
+            var surcharged = frame.AddColumn(SewerColumns.Surcharged(id));
+            await FillAsync(store, frame, SewerMeasurement, id, "level", level, cancellationToken);
+            await FillAsync(store, frame, SewerMeasurement, id, "surcharged", surcharged, cancellationToken);
+            for (int i = 0; i < rows; i++)
+            {
+                level[i] = surcharged[i] == 1 ? diameter : level[i];
+            }
+        }
+
+        foreach (string gauge in gauges)
+        {
+            await FillAsync(store, frame, RiverMeasurement, gauge, "rain_10min", frame.AddColumn(RiverColumns.Rain10Min(gauge)), cancellationToken);
+        }
+
+        return frame;
+    }
+
+    private static async Task FillAsync(ITimeSeriesStore store, SeriesFrame frame, string measurement, string device, string field, double[] column, CancellationToken cancellationToken)
+    {
+        long from = TimeUnits.FromDateTimeOffset(frame.Start - frame.Step);
         long to = TimeUnits.FromDateTimeOffset(frame.TimeAt(frame.Length - 1)) + Minute;
-        long step = RiverColumns.Step.Ticks * 100;
+        long step = frame.Step.Ticks * 100;
         long start = TimeUnits.FromDateTimeOffset(frame.Start);
         var query = new SeriesQuery(
-            RiverMeasurement,
+            measurement,
             field,
-            new Dictionary<string, string>(StringComparer.Ordinal) { ["device"] = gauge },
+            new Dictionary<string, string>(StringComparer.Ordinal) { ["device"] = device },
             from,
             to,
             Minute,
@@ -111,7 +141,7 @@ internal static class StoreHistory
             (int)Math.Min(int.MaxValue, ((to - from) / Minute) + 2));
         foreach (var (time, value) in await QueryOrEmptyAsync(store, query, cancellationToken))
         {
-            // A 1-minute bucket belongs to the first row at or after its start: the row holds the newest reading of its 10 minutes.
+            // A 1-minute bucket belongs to the first row at or after its start: the row holds the newest reading of its step.
             long row = (time - start + step - 1) / step;
             if (time >= start - step && row >= 0 && row < frame.Length)
             {
