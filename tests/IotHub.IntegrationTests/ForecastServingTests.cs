@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using IotHub.City;
 using IotHub.Forecasting;
+using Microsoft.Playwright;
 
 namespace IotHub.IntegrationTests;
 
@@ -98,6 +99,22 @@ public sealed class ForecastServingTests
         Assert.All(horizons, h => Assert.True(h.GetProperty("lower").GetDouble() < h.GetProperty("upper").GetDouble()));
         Assert.Contains(horizons, h => h.GetProperty("probabilities").GetProperty(ThresholdKey(expected.Threshold)).GetDouble() >= 0.5);
         Assert.Equal(rows, forecast.GetProperty("observed").GetArrayLength());
+
+        // The dashboard shows the alert and draws the gauge's forecast with its band.
+        await api.RegisterDeviceAsync(expected.GaugeId, "river-gauge");
+        using (var playwright = await Playwright.CreateAsync())
+        {
+            await using var browser = await HeadlessChromium.LaunchAsync(playwright);
+            var page = await browser.NewPageAsync();
+            await page.GotoAsync(hub.DashboardUrl);
+            var shown = page.Locator($"#alerts .alert[data-alert='{expected.GaugeId}']");
+            await shown.First.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+            var card = page.Locator($"section[data-kind='river-gauge'] [data-device='{expected.GaugeId}']");
+            await card.Locator("svg[data-forecast='river'] path[data-series='forecast']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+            Assert.Contains(expected.Message, await shown.First.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Equal(1, await card.Locator("path[data-series='interval']").CountAsync());
+            Assert.Equal("ready", await page.Locator("#s-forecast").InnerTextAsync());
+        }
 
         // Detectors: models loaded, but a forecast needs a week of the detector's own history, which the store lacks.
         using (var detector = await api.GetAsync(new Uri("/api/v1/forecast/detector?detector=det-koshu-hatsudai-l1&target=volume", UriKind.Relative)))
