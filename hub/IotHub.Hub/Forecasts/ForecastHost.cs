@@ -165,7 +165,10 @@ internal sealed partial class ForecastHost : BackgroundService
         }
     }
 
-    /// <summary>The folder to load: the models folder itself when it holds model files (the training command's output), else its newest version folder.</summary>
+    /// <summary>
+    /// The folder to load: the newest version folder the hub trained, else the models folder itself when it
+    /// holds model files (the training command's output copied there), else none.
+    /// </summary>
     private string? NewestModelFolder()
     {
         if (!Directory.Exists(ModelsDirectory))
@@ -173,15 +176,11 @@ internal sealed partial class ForecastHost : BackgroundService
             return null;
         }
 
-        if (Directory.EnumerateFiles(ModelsDirectory, "*.zip").Any())
-        {
-            return ModelsDirectory;
-        }
-
         return Directory.EnumerateDirectories(ModelsDirectory, VersionPrefix + "*")
             .Where(d => !d.EndsWith(".tmp", StringComparison.Ordinal))
             .OrderDescending(StringComparer.Ordinal)
-            .FirstOrDefault();
+            .FirstOrDefault()
+            ?? (Directory.EnumerateFiles(ModelsDirectory, "*.zip").Any() ? ModelsDirectory : null);
     }
 
     private async Task TrainingLoopAsync(DateTimeOffset next, CancellationToken cancellationToken)
