@@ -35,6 +35,7 @@ internal static class ApiRoutes
         api.MapGet("/latest", Latest);
         api.MapGet("/devices/{id}/image", Image);
         api.MapGet("/query", Query);
+        Forecasts.ForecastRoutes.Map(api);
         api.MapGet("/stats", (IngestMetrics metrics, DuckDbStore store, DeviceRegistry registry) => new
         {
             pointsStored = store.PointsWritten,

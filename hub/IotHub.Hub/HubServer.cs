@@ -143,6 +143,7 @@ internal static partial class HubServer
             builder.Services.AddSingleton<InfluxWriteHandler>();
             builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = ingestOptions.MaxHttpBodyBytes + 1024);
             builder.Services.AddSingleton<LineProtocolConnectionHandler>();
+            Forecasts.ForecastWiring.Add(builder, settings, dataDirectory);
 
             await using var app = builder.Build();
             app.UseMqttServer(server => app.Services.GetRequiredService<MqttIngest>().Attach(server));

@@ -52,6 +52,57 @@ internal static class CityHistory
         return frame;
     }
 
+    /// <summary>
+    /// Sewer history, 5-minute rows: the level and surcharge flag of the first <paramref name="manholesPerDistrict"/>
+    /// manholes of every district (the level is the pipe's diameter while surcharged: full) and every
+    /// rain gauge's 10-minute rain. The simulation holds the rivers (for their rain gauges) and only
+    /// those manholes, under the city's weather.
+    /// </summary>
+    public static SeriesFrame Sewers(CityScenario city, int seed, DateTimeOffset start, int days, int manholesPerDistrict)
+    {
+        var districts = city.SewerDistricts.Select(d => d with { Manholes = [.. d.Manholes.Take(manholesPerDistrict)] }).ToList();
+        var scenario = new CityScenario(city.Name + "-sewers", city.Rivers, districts, [], [], [], city.ScheduledStorms, city.RandomStormsPerDay);
+        var sim = new CitySimulation(scenario, seed, start);
+        int rows = days * 288;
+        var frame = new SeriesFrame(start, SewerColumns.Step, rows);
+        var manholes = districts.SelectMany(d => d.Manholes)
+            .Select(m => (m.DeviceId, m.PipeDiameter, Level: frame.AddColumn(SewerColumns.Level(m.DeviceId)), Surcharged: frame.AddColumn(SewerColumns.Surcharged(m.DeviceId))))
+            .ToList();
+        var gauges = city.Rivers.SelectMany(r => r.Gauges).Select(g => (g.DeviceId, Rain: frame.AddColumn(RiverColumns.Rain10Min(g.DeviceId)))).ToList();
+        for (int i = 0; i < rows; i++)
+        {
+            sim.AdvanceTo(frame.TimeAt(i));
+            foreach (var (id, diameter, level, surcharged) in manholes)
+            {
+                level[i] = diameter;
+                foreach (var field in sim.Read(id))
+                {
+                    if (field.Key == "level")
+                    {
+                        level[i] = (double)field.Value;
+                    }
+                    else if (field.Key == "surcharged")
+                    {
+                        surcharged[i] = (bool)field.Value ? 1 : 0;
+                    }
+                }
+            }
+
+            foreach (var (id, rain) in gauges)
+            {
+                foreach (var field in sim.Read(id))
+                {
+                    if (field.Key == "rain_10min")
+                    {
+                        rain[i] = (double)field.Value;
+                    }
+                }
+            }
+        }
+
+        return frame;
+    }
+
     /// <summary>Detector volume (vehicles per minute), speed and queue length as 5-minute means of 1-minute reports.</summary>
     public static SeriesFrame Traffic(CityScenario city, int seed, DateTimeOffset start, int days, Action<CitySimulation, DateTimeOffset>? control = null) =>
         Traffic(new CitySimulation(TrafficOnly(city), seed, start - TrafficColumns.Step), start, days * 288, control);

@@ -30,6 +30,9 @@ public sealed class ForecastService
         _network = new RiverNetwork(city);
     }
 
+    /// <summary>The city whose gauges and detectors the service forecasts.</summary>
+    public CityScenario City => _city;
+
     /// <summary>The cards of the loaded models (training window, metrics).</summary>
     public IReadOnlyList<ModelCard> Models => [.. Volatile.Read(ref _current).Models.Values.Select(m => m.Card)];
 
@@ -113,25 +116,49 @@ public sealed class ForecastService
                     continue;
                 }
 
-                var first = forecast.Horizons.FirstOrDefault(h => h.ThresholdProbabilities[k] >= probability);
-                if (first is null)
+                int first = -1;
+                for (int h = 0; h < forecast.Horizons.Count && first < 0; h++)
+                {
+                    first = forecast.Horizons[h].ThresholdProbabilities[k] >= probability ? h : -1;
+                }
+
+                if (first < 0)
                 {
                     continue;
                 }
 
                 double p = forecast.Horizons.Max(h => h.ThresholdProbabilities[k]);
+                int minutes = CrossingMinutes(forecast, first, levels[k]);
                 warnings.Add(new ThresholdWarning(
                     gauge.DeviceId,
                     k + 1,
                     ThresholdNames[k],
                     levels[k],
                     p,
-                    first.HorizonMinutes,
-                    string.Create(CultureInfo.InvariantCulture, $"{gauge.DeviceId} ({gauge.Name}) will reach its {ThresholdNames[k]} level ({levels[k]:F2} m) in about {first.HorizonMinutes} minutes (p = {p:F2})")));
+                    minutes,
+                    string.Create(CultureInfo.InvariantCulture, $"{gauge.DeviceId} ({gauge.Name}) will reach its {ThresholdNames[k]} level ({levels[k]:F2} m) in about {minutes} minutes (p = {p:F2})")));
             }
         }
 
         return warnings;
+    }
+
+    /// <summary>
+    /// When the forecast path reaches <paramref name="threshold"/>: interpolated between the origin (or the
+    /// horizon before <paramref name="first"/>) and the first horizon whose probability passed, rounded to 5 minutes.
+    /// </summary>
+    private static int CrossingMinutes(RiverForecast forecast, int first, double threshold)
+    {
+        var at = forecast.Horizons[first];
+        double fromMinutes = first == 0 ? 0 : forecast.Horizons[first - 1].HorizonMinutes;
+        double fromLevel = first == 0 ? forecast.Level : forecast.Horizons[first - 1].Level;
+        if (at.Level <= fromLevel || threshold <= fromLevel || threshold >= at.Level)
+        {
+            return at.HorizonMinutes;
+        }
+
+        double minutes = fromMinutes + ((at.HorizonMinutes - fromMinutes) * (threshold - fromLevel) / (at.Level - fromLevel));
+        return Math.Clamp((int)Math.Round(minutes / 5) * 5, 5, at.HorizonMinutes);
     }
 
     /// <summary>
@@ -170,6 +197,41 @@ public sealed class ForecastService
 
             double value = features.Mean15(d, t, origin) + model.Predict(f);
             result.Add((minutes, value, value + model.ResidualQuantile(0, 0.1), value + model.ResidualQuantile(0, 0.9)));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Forecast sewer level of <paramref name="manholeId"/> 10 and 30 minutes after the last row of <paramref name="recent"/>
+    /// (5-minute rows, <see cref="SewerColumns"/> and the rain gauges' rain, at least the last hour): (horizon minutes, level, 10th, 90th percentile), metres;
+    /// empty when no sewer model is loaded, the manhole is not in the frame or its level at the origin is missing.
+    /// </summary>
+    public IReadOnlyList<(int HorizonMinutes, double Value, double Lower, double Upper)> ForecastSewer(string manholeId, SeriesFrame recent)
+    {
+        ArgumentNullException.ThrowIfNull(recent);
+        var result = new List<(int, double, double, double)>();
+        if (recent.Step != SewerColumns.Step || !recent.Contains(SewerColumns.Level(manholeId)))
+        {
+            return result;
+        }
+
+        var snapshot = Volatile.Read(ref _current);
+        var features = new SewerFeatures(_city, recent);
+        int m = Enumerable.Range(0, features.Count).FirstOrDefault(i => string.Equals(features.Manhole(i).DeviceId, manholeId, StringComparison.Ordinal), -1);
+        int origin = recent.Length - 1;
+        foreach (int minutes in SewerForecaster.HorizonMinutes)
+        {
+            string name = string.Create(CultureInfo.InvariantCulture, $"sewer-level-{minutes:000}min");
+            if (m < 0 || !snapshot.Models.TryGetValue(name, out var model) || features.Build(m, origin, minutes / 5) is not { } f)
+            {
+                continue;
+            }
+
+            double diameter = features.Manhole(m).PipeDiameter;
+            int bin = features.RainAround(m, origin, 0) > 0 ? 1 : 0;
+            double value = Math.Clamp(features.Level(m, origin) + model.Predict(f), 0, diameter);
+            result.Add((minutes, value, Math.Clamp(value + model.ResidualQuantile(bin, 0.1), 0, diameter), Math.Clamp(value + model.ResidualQuantile(bin, 0.9), 0, diameter)));
         }
 
         return result;

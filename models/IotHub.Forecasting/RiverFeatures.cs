@@ -21,6 +21,7 @@ internal sealed class RiverFeatures
         "near_rain_0", "near_rain_1", "near_rain_1h", "west_rain_0", "west_rain_1", "west_rain_1h", "west_rain_max_0",
         "upstream_flow", "upstream_d_flow_30", "upstream_arriving", "upstream_arriving_gain", "upstream2_arriving", "local_flow", "upstream_rain_1h",
         "hour", "weekday",
+        "nowcast_local", "nowcast_local_30", "nowcast_local_slow", "nowcast_local_fast", "nowcast_upstream", "motion_km_h",
     ];
 
     private readonly RiverNetwork _network;
@@ -28,6 +29,7 @@ internal sealed class RiverFeatures
     private readonly double[][] _level;
     private readonly double[][] _rain;
     private readonly double[][] _flow;
+    private readonly RainNowcast _nowcast;
 
     public RiverFeatures(RiverNetwork network, SeriesFrame frame)
     {
@@ -37,6 +39,7 @@ internal sealed class RiverFeatures
         _level = new double[n][];
         _rain = new double[n][];
         _flow = new double[n][];
+        _nowcast = new RainNowcast(network.Gauges, frame);
         for (int g = 0; g < n; g++)
         {
             string id = network.Gauges[g].DeviceId;
@@ -158,8 +161,28 @@ internal sealed class RiverFeatures
         var local = _frame.TimeAt(index).ToOffset(TimeSpan.FromHours(9));
         f[k++] = (float)local.TimeOfDay.TotalHours;
         f[k++] = (int)local.DayOfWeek;
+
+        // Rain still to fall by the horizon: the gauges' field now, moved along the cells' estimated motion.
+        int minutes = (int)(horizonSteps * _frame.Step.TotalMinutes);
+        int motion = _nowcast.Motion(index);
+        f[k++] = (float)Catchment(g, index, motion, minutes);
+        f[k++] = (float)Catchment(g, index, motion, Math.Min(30, minutes));
+        f[k++] = (float)Catchment(g, index, 0, minutes);
+        f[k++] = (float)Catchment(g, index, RainNowcast.Speeds.Length - 1, minutes);
+        double upstream = 0;
+        foreach (int u in _network.Upstream[gauge])
+        {
+            upstream += Catchment(_network.Gauges[u], index, motion, minutes);
+        }
+
+        f[k++] = (float)(_network.Upstream[gauge].Length > 0 ? upstream / _network.Upstream[gauge].Length : 0);
+        f[k++] = (float)RainNowcast.Speeds[motion];
         return f;
     }
+
+    /// <summary>Nowcast rain over a gauge's local catchment (half at the gauge, half at the catchment's centre, as it is sampled).</summary>
+    private double Catchment(IotHub.City.RiverGauge gauge, int index, int speed, int minutes) =>
+        0.5 * (_nowcast.Accumulated(gauge.Location, index, speed, minutes) + _nowcast.Accumulated(gauge.CatchmentCentre, index, speed, minutes));
 
     private double CatchmentSum(int gauge, int index, int steps)
     {

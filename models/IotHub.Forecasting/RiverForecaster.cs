@@ -31,13 +31,15 @@ internal sealed class RiverForecaster
 
     internal RiverNetwork Network => _network;
 
-    /// <summary>Trains one model per horizon on rows [from, to) of <paramref name="frame"/>.</summary>
-    public HorizonModel[] Train(SeriesFrame frame, int from, int to)
+    /// <summary>Trains one model per horizon on rows [from, to) of <paramref name="frame"/>, reporting each horizon before fitting it.</summary>
+    public HorizonModel[] Train(SeriesFrame frame, int from, int to, IProgress<int>? horizonStarted = null, CancellationToken cancellationToken = default)
     {
         var features = new RiverFeatures(_network, frame);
         var models = new HorizonModel[HorizonMinutes.Length];
         for (int h = 0; h < HorizonMinutes.Length; h++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
+            horizonStarted?.Report(h);
             int steps = HorizonMinutes[h] / 10;
             var rows = new TrainingRows();
             for (int g = 0; g < _network.Gauges.Length; g++)
@@ -208,8 +210,8 @@ internal sealed class RiverForecaster
         var scores = new List<HorizonScores>();
         for (int h = 0; h < HorizonMinutes.Length; h++)
         {
-            scores.Add(Score(h, actual[h], model[h], persistence[h], average[h], null, "all"));
-            scores.Add(Score(h, actual[h], model[h], persistence[h], average[h], storm[h], "storm"));
+            scores.Add(Score("river.level", HorizonMinutes[h], actual[h], model[h], persistence[h], average[h], null, "all"));
+            scores.Add(Score("river.level", HorizonMinutes[h], actual[h], model[h], persistence[h], average[h], storm[h], "storm"));
         }
 
         var totals = new CrossingScores[WarningProbabilities.Length];
@@ -243,29 +245,18 @@ internal sealed class RiverForecaster
         return new RiverBacktest(scores, totals, worst, last, trainSeconds);
     }
 
-    private static HorizonScores Score(int h, List<double> a, List<double> m, List<double> p, List<double> ha, List<bool>? mask, string subset)
+    /// <summary>Scores of the model and both baselines on the rows <paramref name="mask"/> keeps (all when null).</summary>
+    internal static HorizonScores Score(string target, int horizonMinutes, List<double> a, List<double> m, List<double> p, List<double> ha, List<bool>? mask, string subset)
     {
-        var sa = new List<double>();
-        var sm = new List<double>();
-        var sp = new List<double>();
-        var sh = new List<double>();
-        for (int i = 0; i < a.Count; i++)
-        {
-            if (mask is null || mask[i])
-            {
-                sa.Add(a[i]);
-                sm.Add(m[i]);
-                sp.Add(p[i]);
-                sh.Add(ha[i]);
-            }
-        }
-
+        var keep = Enumerable.Range(0, a.Count).Where(i => mask is null || mask[i]).ToArray();
+        double[] Pick(List<double> values) => [.. keep.Select(i => values[i])];
+        var sa = Pick(a);
         return new HorizonScores(
-            "river.level",
-            HorizonMinutes[h],
-            ForecastMetrics.Compute(sa.ToArray(), sm.ToArray()),
-            ForecastMetrics.Compute(sa.ToArray(), sp.ToArray()),
-            ForecastMetrics.Compute(sa.ToArray(), sh.ToArray()),
+            target,
+            horizonMinutes,
+            ForecastMetrics.Compute(sa, Pick(m)),
+            ForecastMetrics.Compute(sa, Pick(p)),
+            ForecastMetrics.Compute(sa, Pick(ha)),
             subset);
     }
 
@@ -429,7 +420,7 @@ internal sealed class RiverForecaster
         return (level[peak] / t.FloodDanger, plot);
     }
 
-    private static int SlotOfWeek(SeriesFrame frame, int index)
+    internal static int SlotOfWeek(SeriesFrame frame, int index)
     {
         var t = frame.TimeAt(index);
         return (int)(((t.ToUnixTimeSeconds() % 604800) + 604800) % 604800 / (long)frame.Step.TotalSeconds);

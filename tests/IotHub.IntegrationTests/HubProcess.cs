@@ -52,7 +52,11 @@ public sealed class HubProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static async Task<HubProcess> StartAsync(string mode, string? dataDirectory = null, IReadOnlyList<string>? extraArguments = null)
+    /// <summary>
+    /// Starts the hub; <paramref name="environment"/> adds variables such as <c>IOTHUB_Forecast__City</c> (configuration),
+    /// <paramref name="extraArguments"/> command-line options after the ports.
+    /// </summary>
+    public static async Task<HubProcess> StartAsync(string mode, string? dataDirectory = null, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? extraArguments = null)
     {
         var ownsDirectory = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("iothub-test-").FullName;
@@ -68,6 +72,11 @@ public sealed class HubProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = dataDirectory,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var arg in new[] { hubDll, mode, "--data", dataDirectory, "--http", "0", "--mqtt", "0", "--tcp", "0", "--grpc", "0" }.Concat(extraArguments ?? []))
         {
             start.ArgumentList.Add(arg);
