@@ -14,6 +14,7 @@ namespace IotHub.Edge;
 /// <code>
 /// {
 ///   "hub": "mqtt://127.0.0.1:1883",            // mqtts:// for TLS
+///   "tlsCaFile": "city-ca.pem",                 // mqtts: the CA the hub's certificate chains to (default: system roots)
 ///   "queue": { "path": "agent-queue.db", "maxMegabytes": 256 },   // path relative to this file
 ///   "grpcHub": "http://127.0.0.1:8081",       // the hub's gRPC port, for "protocol": "grpc" (or run --uplink grpc)
 ///   "uplink": { "protocol": "mqtt", "maxBatchReadings": 500, "maxReadingsPerSecond": 200000, "maxReconnectDelaySeconds": 30, "timeoutSeconds": 10 },
@@ -81,6 +82,11 @@ public static class AgentConfigFile
 
         var options = new EdgeAgentOptions();
         ReadHub(root, options);
+        if (options.TlsCaFile is { } caFile)
+        {
+            options.TlsCaFile = Path.GetFullPath(caFile, baseDirectory);
+            _ = TlsTrust.Load(options.TlsCaFile);
+        }
 
         var queue = Object(root, "queue");
         var queuePath = queuePathOverride ?? (queue is { } q ? String(q, "queue.path", "path") : null) ?? "agent-queue.db";
@@ -208,6 +214,15 @@ public static class AgentConfigFile
 
         options.Host = uri.Host;
         options.UseTls = uri.Scheme == "mqtts";
+        if (String(root, "tlsCaFile", "tlsCaFile") is { } caFile)
+        {
+            if (!options.UseTls)
+            {
+                throw new EdgeConfigurationException($"tlsCaFile is set but hub '{hub}' is not an mqtts:// URL");
+            }
+
+            options.TlsCaFile = caFile;
+        }
         options.Port = uri.IsDefaultPort || uri.Port < 0 ? (options.UseTls ? 8883 : 1883) : uri.Port;
     }
 

@@ -12,6 +12,12 @@ public sealed class EdgeAgentOptions
     /// <summary>Use TLS to the hub (then the port is usually 8883). Default off.</summary>
     public bool UseTls { get; set; }
 
+    /// <summary>
+    /// PEM file of the certificate authority (or the hub's own certificate) that the hub's TLS
+    /// certificate must chain to, for a city's private CA; <c>null</c> trusts the system's roots.
+    /// </summary>
+    public string? TlsCaFile { get; set; }
+
     /// <summary>How batches reach the hub. Default MQTT.</summary>
     public UplinkProtocol Uplink { get; set; } = UplinkProtocol.Mqtt;
 

@@ -53,7 +53,16 @@ internal sealed class MqttUplinkSession : IUplinkSession
             .WithTimeout(_options.Timeout);
         if (_options.UseTls)
         {
-            builder = builder.WithTlsOptions(tls => tls.UseTls());
+            var trust = _options.TlsCaFile is { } caFile ? TlsTrust.Load(caFile) : null;
+            builder = builder.WithTlsOptions(tls =>
+            {
+                tls.UseTls().WithTargetHost(_options.Host);
+                if (trust is not null)
+                {
+                    // The hub's certificate must chain to this CA (a city's own), not to the system's roots.
+                    tls.WithTrustChain(trust);
+                }
+            });
         }
 
         MqttClientConnectResult result;

@@ -16,12 +16,14 @@ namespace IotHub.Edge.Tests;
 internal sealed class HubProcess : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
+    private readonly IReadOnlyList<string> _extraArguments;
     private Process? _process;
 
-    private HubProcess(string dataDirectory, int mqttPort)
+    private HubProcess(string dataDirectory, int mqttPort, IReadOnlyList<string> extraArguments)
     {
         DataDirectory = dataDirectory;
         MqttPort = mqttPort;
+        _extraArguments = extraArguments;
     }
 
     public string DataDirectory { get; }
@@ -31,6 +33,9 @@ internal sealed class HubProcess : IAsyncDisposable
     public Uri Http { get; private set; } = null!;
 
     public Uri Grpc { get; private set; } = null!;
+
+    /// <summary>The MQTT-over-TLS port, or 0 when the hub was started without a certificate.</summary>
+    public int MqttsPort { get; private set; }
 
     public string AdminToken { get; private set; } = "";
 
@@ -47,10 +52,13 @@ internal sealed class HubProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>Starts a hub on a free MQTT port chosen now (kept across restarts) and any HTTP port.</summary>
-    public static async Task<HubProcess> StartAsync()
+    /// <summary>
+    /// Starts a hub on a free MQTT port chosen now (kept across restarts) and any HTTP port;
+    /// <paramref name="extraArguments"/> are further command-line options (TLS, say).
+    /// </summary>
+    public static async Task<HubProcess> StartAsync(params string[] extraArguments)
     {
-        var hub = new HubProcess(Directory.CreateTempSubdirectory("iothub-edge-test-").FullName, FreePort());
+        var hub = new HubProcess(Directory.CreateTempSubdirectory("iothub-edge-test-").FullName, FreePort(), extraArguments);
         await hub.StartAgainAsync();
         return hub;
     }
@@ -75,7 +83,7 @@ internal sealed class HubProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = DataDirectory,
         };
-        foreach (var arg in new[] { hubDll, "serve", "--data", DataDirectory, "--http", "0", "--mqtt", MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tcp", "0", "--grpc", "0" })
+        foreach (var arg in new[] { hubDll, "serve", "--data", DataDirectory, "--http", "0", "--mqtt", MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tcp", "0", "--grpc", "0" }.Concat(_extraArguments))
         {
             start.ArgumentList.Add(arg);
         }
@@ -95,6 +103,7 @@ internal sealed class HubProcess : IAsyncDisposable
         {
             Http = new Uri(endpoints.RootElement.GetProperty("http").GetString()!);
             Grpc = new Uri(endpoints.RootElement.GetProperty("grpc").GetString()!);
+            MqttsPort = endpoints.RootElement.TryGetProperty("mqtts", out var mqtts) && mqtts.GetString() is { } url ? new Uri(url).Port : 0;
         }
 
         using var admin = JsonDocument.Parse(await ReadSharedAsync(Path.Combine(DataDirectory, "admin.json")));
