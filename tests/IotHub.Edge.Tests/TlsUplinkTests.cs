@@ -1,6 +1,3 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 
 namespace IotHub.Edge.Tests;
@@ -16,7 +13,7 @@ public sealed class TlsUplinkTests
     public async Task DrainOverMqttTls_HubCertificateTrustedByCaFile_EveryReadingStored()
     {
         using var folder = new TempFolder();
-        var (certificate, key) = WriteSelfSignedCertificate(folder);
+        var (certificate, key) = TestCertificate.WritePem(Path.GetDirectoryName(folder.File("agent.json"))!);
         await using var hub = await HubProcess.StartAsync("--mqtts", "0", "--tls-cert", certificate, "--tls-key", key);
         Assert.NotEqual(0, hub.MqttsPort);
         var token = await hub.RegisterAsync("tls-gauge", "river-gauge");
@@ -64,22 +61,6 @@ public sealed class TlsUplinkTests
         Assert.Equal(EdgeProgram.ConfigurationError, code);
         Assert.Contains(expected, output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
-    }
-
-    private static (string Certificate, string Key) WriteSelfSignedCertificate(TempFolder folder)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=iothub-hub-test", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        var certificatePath = folder.File("hub-cert.pem");
-        var keyPath = folder.File("hub-key.pem");
-        File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
-        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
-        return (certificatePath, keyPath);
     }
 
     private static async Task<(int Code, string Output)> RunAsync(params string[] args)

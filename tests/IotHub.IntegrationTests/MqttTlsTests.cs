@@ -1,7 +1,3 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-
 namespace IotHub.IntegrationTests;
 
 /// <summary>
@@ -20,15 +16,7 @@ public sealed class MqttTlsTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=iothub-test", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        File.WriteAllText(CertificatePath, certificate.ExportCertificatePem());
-        File.WriteAllText(KeyPath, key.ExportPkcs8PrivateKeyPem());
+        TestCertificate.WritePem(_folder);
         return Task.CompletedTask;
     }
 
