@@ -14,7 +14,7 @@ namespace IotHub.Edge;
 /// <code>
 /// {
 ///   "hub": "mqtt://127.0.0.1:1883",            // mqtts:// for TLS
-///   "tlsCaFile": "city-ca.pem",                 // mqtts: the CA the hub's certificate chains to (default: system roots)
+///   "tlsCaFile": "city-ca.pem",                 // mqtts:// or https:// grpcHub: the CA the hub's certificate chains to (default: system roots)
 ///   "queue": { "path": "agent-queue.db", "maxMegabytes": 256 },   // path relative to this file
 ///   "grpcHub": "http://127.0.0.1:8081",       // the hub's gRPC port, for "protocol": "grpc" (or run --uplink grpc)
 ///   "uplink": { "protocol": "mqtt", "maxBatchReadings": 500, "maxReadingsPerSecond": 200000, "maxReconnectDelaySeconds": 30, "timeoutSeconds": 10 },
@@ -82,11 +82,6 @@ public static class AgentConfigFile
 
         var options = new EdgeAgentOptions();
         ReadHub(root, options);
-        if (options.TlsCaFile is { } caFile)
-        {
-            options.TlsCaFile = Path.GetFullPath(caFile, baseDirectory);
-            _ = TlsTrust.Load(options.TlsCaFile);
-        }
 
         var queue = Object(root, "queue");
         var queuePath = queuePathOverride ?? (queue is { } q ? String(q, "queue.path", "path") : null) ?? "agent-queue.db";
@@ -101,6 +96,17 @@ public static class AgentConfigFile
             options.GrpcHub = Uri.TryCreate(grpcHub, UriKind.Absolute, out var grpcUri)
                 ? grpcUri
                 : throw new EdgeConfigurationException($"grpcHub '{grpcHub}' must be a URL such as http://127.0.0.1:8081 (or https:// for TLS)");
+        }
+
+        if (options.TlsCaFile is { } caFile)
+        {
+            if (!options.UseTls && options.GrpcHub?.Scheme != Uri.UriSchemeHttps)
+            {
+                throw new EdgeConfigurationException("tlsCaFile is set but neither is hub an mqtts:// URL nor grpcHub an https:// one");
+            }
+
+            options.TlsCaFile = Path.GetFullPath(caFile, baseDirectory);
+            _ = TlsTrust.Load(options.TlsCaFile);
         }
 
         if (Object(root, "uplink") is { } uplink)
@@ -214,15 +220,7 @@ public static class AgentConfigFile
 
         options.Host = uri.Host;
         options.UseTls = uri.Scheme == "mqtts";
-        if (String(root, "tlsCaFile", "tlsCaFile") is { } caFile)
-        {
-            if (!options.UseTls)
-            {
-                throw new EdgeConfigurationException($"tlsCaFile is set but hub '{hub}' is not an mqtts:// URL");
-            }
-
-            options.TlsCaFile = caFile;
-        }
+        options.TlsCaFile = String(root, "tlsCaFile", "tlsCaFile");
         options.Port = uri.IsDefaultPort || uri.Port < 0 ? (options.UseTls ? 8883 : 1883) : uri.Port;
     }
 

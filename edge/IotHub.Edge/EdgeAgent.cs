@@ -62,10 +62,13 @@ public sealed partial class EdgeAgent : IAsyncDisposable
 
             // One channel for every device: their streams share HTTP/2 connections, more than one
             // when the hub's limit of streams per connection is reached.
-            _grpcChannel = GrpcChannel.ForAddress(options.GrpcHub!, new GrpcChannelOptions
+            var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = options.Timeout };
+            if (options.TlsCaFile is { } caFile && options.GrpcHub!.Scheme == Uri.UriSchemeHttps)
             {
-                HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = options.Timeout },
-            });
+                handler.SslOptions = TlsTrust.ClientOptions(TlsTrust.Load(caFile));
+            }
+
+            _grpcChannel = GrpcChannel.ForAddress(options.GrpcHub!, new GrpcChannelOptions { HttpHandler = handler });
             grpc = new TelemetryIngest.TelemetryIngestClient(_grpcChannel);
         }
 

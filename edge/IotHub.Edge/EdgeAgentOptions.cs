@@ -14,7 +14,8 @@ public sealed class EdgeAgentOptions
 
     /// <summary>
     /// PEM file of the certificate authority (or the hub's own certificate) that the hub's TLS
-    /// certificate must chain to, for a city's private CA; <c>null</c> trusts the system's roots.
+    /// certificate (MQTT over TLS, gRPC over https) must chain to, for a city's private CA;
+    /// <c>null</c> trusts the system's roots.
     /// </summary>
     public string? TlsCaFile { get; set; }
 

@@ -25,4 +25,13 @@ public static class TlsTrust
             ? certificates
             : throw new EdgeConfigurationException($"tlsCaFile '{path}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
     }
+
+    /// <summary>TLS client options that accept only a server certificate chaining to <paramref name="roots"/>.</summary>
+    public static System.Net.Security.SslClientAuthenticationOptions ClientOptions(X509Certificate2Collection roots)
+    {
+        ArgumentNullException.ThrowIfNull(roots);
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.AddRange(roots);
+        return new System.Net.Security.SslClientAuthenticationOptions { CertificateChainPolicy = policy };
+    }
 }

@@ -7,4 +7,5 @@ namespace IotHub.Hub;
 /// <param name="LineProtocolTcp">The TCP line protocol listener, or <c>null</c> when it is off.</param>
 /// <param name="Grpc">The gRPC ingest endpoint (HTTP/2 without TLS), or <c>null</c> when it is off.</param>
 /// <param name="Mqtts">The MQTT-over-TLS listener, or <c>null</c> when no certificate is configured.</param>
-public sealed record HubEndpoints(string Http, string Mqtt, string Dashboard, string? LineProtocolTcp, string? Grpc, string? Mqtts = null);
+/// <param name="Grpcs">The gRPC-over-TLS endpoint, or <c>null</c> when it is off.</param>
+public sealed record HubEndpoints(string Http, string Mqtt, string Dashboard, string? LineProtocolTcp, string? Grpc, string? Mqtts = null, string? Grpcs = null);

@@ -50,6 +50,7 @@ internal static partial class HubServer
 
         ListenOptions? httpListen = null;
         ListenOptions? mqttsListen = null;
+        ListenOptions? grpcsListen = null;
         ListenOptions? mqttListen = null;
         ListenOptions? tcpListen = null;
         ListenOptions? grpcListen = null;
@@ -81,6 +82,16 @@ internal static partial class HubServer
                     listen.UseMqtt();
                     mqttsListen = listen;
                 });
+                if (tls.GrpcPort is { } grpcsPort)
+                {
+                    kestrel.Listen(IPAddress.Loopback, grpcsPort, listen =>
+                    {
+                        // gRPC over TLS: HTTP/2 negotiated by ALPN (h2).
+                        listen.Protocols = HttpProtocols.Http2;
+                        listen.UseHttps(certificate!);
+                        grpcsListen = listen;
+                    });
+                }
             }
 
             if (settings.GrpcPort is { } grpcPort)
@@ -165,12 +176,13 @@ internal static partial class HubServer
                 $"http://127.0.0.1:{httpListen.IPEndPoint.Port}/",
                 tcpListen is null ? null : $"tcp://127.0.0.1:{tcpListen.IPEndPoint!.Port}",
                 grpcListen is null ? null : $"http://127.0.0.1:{grpcListen.IPEndPoint!.Port}",
-                mqttsListen is null ? null : $"mqtts://127.0.0.1:{mqttsListen.IPEndPoint!.Port}");
+                mqttsListen is null ? null : $"mqtts://127.0.0.1:{mqttsListen.IPEndPoint!.Port}",
+                grpcsListen is null ? null : $"https://127.0.0.1:{grpcsListen.IPEndPoint!.Port}");
             // Written whole and renamed into place: whoever waits for the file never reads half of it.
             var endpointsFile = Path.Combine(dataDirectory, "endpoints.json");
             await File.WriteAllTextAsync(
                 endpointsFile + ".tmp",
-                JsonSerializer.Serialize(new { http = endpoints.Http, mqtt = endpoints.Mqtt, dashboard = endpoints.Dashboard, lineProtocolTcp = endpoints.LineProtocolTcp, grpc = endpoints.Grpc, mqtts = endpoints.Mqtts }));
+                JsonSerializer.Serialize(new { http = endpoints.Http, mqtt = endpoints.Mqtt, dashboard = endpoints.Dashboard, lineProtocolTcp = endpoints.LineProtocolTcp, grpc = endpoints.Grpc, mqtts = endpoints.Mqtts, grpcs = endpoints.Grpcs }));
             File.Move(endpointsFile + ".tmp", endpointsFile, overwrite: true);
 
             var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
@@ -190,6 +202,11 @@ internal static partial class HubServer
             if (endpoints.Mqtts is not null)
             {
                 await output.WriteLineAsync($"  MQTT TLS   {endpoints.Mqtts}  (certificate {certificate!.Subject}, valid until {certificate.NotAfter:yyyy-MM-dd})");
+            }
+
+            if (endpoints.Grpcs is not null)
+            {
+                await output.WriteLineAsync($"  gRPC TLS   {endpoints.Grpcs}  (iothub.v1.TelemetryIngest/Write, HTTP/2 over TLS)");
             }
 
             if (endpoints.Grpc is not null)

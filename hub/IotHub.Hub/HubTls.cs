@@ -4,14 +4,15 @@ using System.Security.Cryptography.X509Certificates;
 namespace IotHub.Hub;
 
 /// <summary>
-/// The MQTT-over-TLS listener (MQTT's registered TLS port is 8883): its port and the server
-/// certificate, from PEM files (certificate chain, and the private key when it is in a file of
+/// The TLS listeners: MQTT over TLS (MQTT's registered TLS port is 8883) and, when asked for, gRPC
+/// ingest over TLS; their ports and the server certificate, from PEM files (certificate chain, and the private key when it is in a file of
 /// its own) or a PKCS#12 file.
 /// </summary>
 /// <param name="MqttPort">Port on 127.0.0.1 (0 = any free port).</param>
 /// <param name="CertificatePath">PEM certificate (chain) or PKCS#12 (.pfx, .p12) file.</param>
 /// <param name="KeyPath">PEM private key file, when the key is not in <paramref name="CertificatePath"/>.</param>
-public sealed record HubTls(int MqttPort, string CertificatePath, string? KeyPath)
+/// <param name="GrpcPort">Port of gRPC ingest over TLS (HTTP/2 with ALPN h2), or <c>null</c> for none.</param>
+public sealed record HubTls(int MqttPort, string CertificatePath, string? KeyPath, int? GrpcPort = null)
 {
     /// <summary>Loads the certificate with its private key.</summary>
     /// <exception cref="ArgumentException">A file is missing or holds no usable certificate and key; the message names the option and the file.</exception>

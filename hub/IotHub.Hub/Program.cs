@@ -35,6 +35,11 @@ var mqttsOption = new Option<int>("--mqtts")
     Description = "MQTT-over-TLS port on 127.0.0.1, used when --tls-cert is given (0 = any free port)",
     DefaultValueFactory = _ => 8883,
 };
+var grpcsOption = new Option<int>("--grpcs")
+{
+    Description = "gRPC ingest over TLS on 127.0.0.1, used when --tls-cert is given (0 = any free port, -1 = off)",
+    DefaultValueFactory = _ => -1,
+};
 var tlsCertOption = new Option<string?>("--tls-cert")
 {
     Description = "Server certificate for MQTT over TLS: a PEM file (with the key, or see --tls-key) or a PKCS#12 file; no certificate = no TLS listener",
@@ -49,7 +54,7 @@ var seedOption = new Option<int>("--seed")
     DefaultValueFactory = _ => 42,
 };
 
-foreach (var optional in new[] { tcpOption, grpcOption })
+foreach (var optional in new[] { tcpOption, grpcOption, grpcsOption })
 {
     optional.Validators.Add(result =>
     {
@@ -84,6 +89,7 @@ foreach (var command in new[] { serve, demo })
     command.Options.Add(grpcOption);
     command.Options.Add(adminTokenOption);
     command.Options.Add(mqttsOption);
+    command.Options.Add(grpcsOption);
     command.Options.Add(tlsCertOption);
     command.Options.Add(tlsKeyOption);
 }
@@ -107,7 +113,7 @@ async Task<int> Run(ParseResult parse, bool isDemo)
         isDemo ? parse.GetValue(seedOption) : 0,
         parse.GetValue(tcpOption) is var tcp && tcp >= 0 ? tcp : null,
         parse.GetValue(grpcOption) is var grpc && grpc >= 0 ? grpc : null,
-        parse.GetValue(tlsCertOption) is { } cert ? new HubTls(parse.GetValue(mqttsOption), cert, parse.GetValue(tlsKeyOption)) : null);
+        parse.GetValue(tlsCertOption) is { } cert ? new HubTls(parse.GetValue(mqttsOption), cert, parse.GetValue(tlsKeyOption), parse.GetValue(grpcsOption) is var grpcs && grpcs >= 0 ? grpcs : null) : null);
     if (settings.Tls is null && parse.GetValue(tlsKeyOption) is not null)
     {
         await Console.Error.WriteLineAsync("error: --tls-key needs --tls-cert.");

@@ -37,6 +37,9 @@ internal sealed class HubProcess : IAsyncDisposable
     /// <summary>The MQTT-over-TLS port, or 0 when the hub was started without a certificate.</summary>
     public int MqttsPort { get; private set; }
 
+    /// <summary>The gRPC-over-TLS endpoint, or <c>null</c> when it is off.</summary>
+    public Uri? Grpcs { get; private set; }
+
     public string AdminToken { get; private set; } = "";
 
     public string Output
@@ -104,6 +107,7 @@ internal sealed class HubProcess : IAsyncDisposable
             Http = new Uri(endpoints.RootElement.GetProperty("http").GetString()!);
             Grpc = new Uri(endpoints.RootElement.GetProperty("grpc").GetString()!);
             MqttsPort = endpoints.RootElement.TryGetProperty("mqtts", out var mqtts) && mqtts.GetString() is { } url ? new Uri(url).Port : 0;
+            Grpcs = endpoints.RootElement.TryGetProperty("grpcs", out var grpcs) && grpcs.GetString() is { } grpcsUrl ? new Uri(grpcsUrl) : null;
         }
 
         using var admin = JsonDocument.Parse(await ReadSharedAsync(Path.Combine(DataDirectory, "admin.json")));

@@ -9,18 +9,22 @@ namespace IotHub.Edge.Tests;
 /// </summary>
 public sealed class TlsUplinkTests
 {
-    [Fact]
-    public async Task DrainOverMqttTls_HubCertificateTrustedByCaFile_EveryReadingStored()
+    [Theory]
+    [InlineData("mqtt")]
+    [InlineData("grpc")]
+    public async Task DrainOverTls_HubCertificateTrustedByCaFile_EveryReadingStored(string uplink)
     {
         using var folder = new TempFolder();
         var (certificate, key) = TestCertificate.WritePem(Path.GetDirectoryName(folder.File("agent.json"))!);
-        await using var hub = await HubProcess.StartAsync("--mqtts", "0", "--tls-cert", certificate, "--tls-key", key);
+        await using var hub = await HubProcess.StartAsync("--mqtts", "0", "--grpcs", "0", "--tls-cert", certificate, "--tls-key", key);
         Assert.NotEqual(0, hub.MqttsPort);
+        Assert.NotNull(hub.Grpcs);
         var token = await hub.RegisterAsync("tls-gauge", "river-gauge");
         var config = folder.File("agent.json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
         {
             hub = $"mqtts://127.0.0.1:{hub.MqttsPort}",
+            grpcHub = hub.Grpcs!.ToString(),
             tlsCaFile = "hub-cert.pem",
             queue = new { path = "queue.db" },
             uplink = new { timeoutSeconds = 10 },
@@ -29,20 +33,21 @@ public sealed class TlsUplinkTests
         var (code, output) = await RunAsync("backlog", "--config", config, "--duration", "300", "--interval", "10");
         Assert.True(code == 0, output);
 
-        (code, output) = await RunAsync("run", "--config", config, "--drain");
+        (code, output) = await RunAsync("run", "--config", config, "--drain", "--uplink", uplink);
 
         Assert.True(code == 0, output);
-        Assert.Contains($"hub mqtts://127.0.0.1:{hub.MqttsPort}", output, StringComparison.Ordinal);
+        Assert.Contains(uplink == "grpc" ? $"hub {hub.Grpcs!.GetLeftPart(UriPartial.Authority)}" : $"hub mqtts://127.0.0.1:{hub.MqttsPort}", output, StringComparison.Ordinal);
         using var queue = DiskQueueFile.Open(folder.File("queue.db"), 1 << 30);
         var queued = queue.Stats(queue.RegisterDevice("tls-gauge"));
         Assert.Equal(0L, queued.Depth);
         Assert.Equal(queued.Enqueued, (await hub.QueryAsync("river", "level", "tls-gauge")).Count);
+        Assert.True((await hub.StatsAsync()).GetProperty("pointsByListener").GetProperty(uplink).GetInt64() > 0);
     }
 
     [Theory]
     [InlineData("mqtts", "garbage.pem", "tlsCaFile '")]
     [InlineData("mqtts", "missing.pem", "tlsCaFile '")]
-    [InlineData("mqtt", "garbage.pem", "tlsCaFile is set but hub 'mqtt://127.0.0.1:1' is not an mqtts:// URL")]
+    [InlineData("mqtt", "garbage.pem", "tlsCaFile is set but neither is hub an mqtts:// URL nor grpcHub an https:// one")]
     public async Task Run_BadTlsCaFile_ClearError(string scheme, string caFile, string expected)
     {
         using var folder = new TempFolder();
