@@ -91,11 +91,11 @@ public sealed partial class GrpcIngestService(
             ack.Errors.Add("the store is busy; nothing of this batch was written; resend it");
             return ack;
         }
-        catch (FieldTypeConflictException ex)
+        catch (WriteRefusedException ex)
         {
             // Nothing written and a resend cannot succeed: every point of the batch is refused.
             ack.Status = BatchAck.Types.Status.Partial;
-            ack.Errors.Add("field type conflict: " + ex.Message);
+            ack.Errors.Add(RefusalReason.Describe(ex));
             return ack;
         }
         catch (StorageException ex)

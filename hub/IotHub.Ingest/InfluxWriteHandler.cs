@@ -91,10 +91,10 @@ public sealed class InfluxWriteHandler(
                 context.Response.Headers.RetryAfter = "1";
                 return Error(503, "unavailable", "the store is busy; nothing of this request was written; retry after a second");
             }
-            catch (FieldTypeConflictException ex)
+            catch (WriteRefusedException ex)
             {
-                // As InfluxDB answers a field type conflict: bad input, not to be retried as it is.
-                return Error(400, "invalid", "field type conflict: " + ex.Message);
+                // As InfluxDB answers a field type conflict or a series limit: bad input, not to be retried as it is.
+                return Error(400, "invalid", RefusalReason.Describe(ex));
             }
             catch (StorageException)
             {

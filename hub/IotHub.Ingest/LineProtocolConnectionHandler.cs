@@ -116,10 +116,10 @@ public sealed partial class LineProtocolConnectionHandler(
             metrics.AckLatency(Listener).Observe(time.GetElapsedTime(started));
             metrics.Accepted(Listener, columns.PointsAccepted);
         }
-        catch (FieldTypeConflictException ex)
+        catch (WriteRefusedException ex)
         {
-            metrics.Rejected(RejectReason.WrongFieldType);
-            LogBadLine(logger, remote, $"{columns.PointsAccepted} points not stored: {ex.Message}");
+            metrics.Rejected(RefusalReason.Of(ex));
+            LogBadLine(logger, remote, $"{columns.PointsAccepted} points not stored: {RefusalReason.Describe(ex)}");
         }
         catch (StorageException ex)
         {

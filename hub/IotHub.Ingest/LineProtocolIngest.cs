@@ -60,9 +60,9 @@ public sealed partial class LineProtocolIngest(
                     outcome = await store.WriteColumnsAsync(columns.ToColumns(), batch, enqueueCancellation);
                     metrics.AckLatency(listener).Observe(time.GetElapsedTime(started));
                 }
-                catch (FieldTypeConflictException)
+                catch (WriteRefusedException ex)
                 {
-                    metrics.Rejected(RejectReason.WrongFieldType);
+                    metrics.Rejected(RefusalReason.Of(ex));
                     throw;
                 }
                 catch (StorageException ex)

@@ -343,10 +343,10 @@ public sealed partial class MqttIngest(
             outcome = await write(batch);
             metrics.AckLatency(Listener).Observe(time.GetElapsedTime(started));
         }
-        catch (FieldTypeConflictException ex)
+        catch (WriteRefusedException ex)
         {
-            // The device's kind and the stored series disagree on a field's type: a resend cannot help.
-            Reject(e, device.Id, RejectReason.WrongFieldType, MqttPubAckReasonCode.PayloadFormatInvalid, ex.Message);
+            // A field's type against its series, or the device's series limit: a resend cannot help.
+            Reject(e, device.Id, RefusalReason.Of(ex), ex.Refusal == WriteRefusal.TooManySeries ? MqttPubAckReasonCode.QuotaExceeded : MqttPubAckReasonCode.PayloadFormatInvalid, RefusalReason.Describe(ex));
             return;
         }
         catch (StorageException ex)

@@ -44,4 +44,7 @@ public enum RejectReason
 
     /// <summary>The store could not commit the write.</summary>
     StoreFailure,
+
+    /// <summary>The write would give a device more series than the store allows (cardinality limit).</summary>
+    TooManySeries,
 }

@@ -29,6 +29,9 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
 
     // Owned by the commit loop for inserts; read concurrently by queries.
     private readonly ConcurrentDictionary<string, SeriesInfo> _seriesByKey = new(StringComparer.Ordinal);
+
+    // Series per device tag; only the commit loop (and the opening) touches it.
+    private readonly Dictionary<string, int> _seriesPerDevice = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<int, LatestValue> _latest = new();
     private readonly ConcurrentDictionary<string, long> _deviceLastSeen = new(StringComparer.Ordinal);
 
@@ -413,10 +416,10 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
                     }
                 }
             }
-            catch (InvalidOperationException ex)
+            catch (WriteRefusedException ex)
             {
                 ForgetSeries(created);
-                request.Completion.TrySetException(new FieldTypeConflictException(ex.Message + " A series keeps the type of its first write; nothing of this write was stored.", ex));
+                request.Completion.TrySetException(ex);
                 continue;
             }
 
@@ -434,6 +437,10 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         {
             // Its id is not reused: another request of the batch may hold a later one.
             _seriesByKey.TryRemove(SeriesKey.Create(series.Measurement, series.Tags, series.Field), out _);
+            if (series.Device is { } device)
+            {
+                _seriesPerDevice[device]--;
+            }
         }
     }
 
@@ -443,14 +450,30 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         {
             if (series.Kind != kind)
             {
-                throw new InvalidOperationException(
-                    $"Field '{field}' of measurement '{measurement}' is {series.Kind}, not {kind}.");
+                throw new WriteRefusedException(
+                    WriteRefusal.FieldTypeConflict,
+                    $"Field '{field}' of measurement '{measurement}' is {series.Kind}, not {kind}. A series keeps the type of its first write; nothing of this write was stored.");
             }
 
             return series;
         }
 
-        series = new SeriesInfo(_nextSeriesId++, measurement, tags, field, kind);
+        series = new SeriesInfo(_nextSeriesId, measurement, tags, field, kind);
+        if (series.Device is { } device)
+        {
+            // Cardinality: a device that invents tag values must not grow the series dictionary without bound.
+            var count = _seriesPerDevice.GetValueOrDefault(device);
+            if (count >= _options.MaxSeriesPerDevice)
+            {
+                throw new WriteRefusedException(
+                    WriteRefusal.TooManySeries,
+                    $"Device '{device}' has {count} series, the limit (Storage:MaxSeriesPerDevice); the series of field '{field}' of measurement '{measurement}' with these tags would be one more. Nothing of this write was stored.");
+            }
+
+            _seriesPerDevice[device] = count + 1;
+        }
+
+        _nextSeriesId++;
         _seriesByKey[key] = series;
         newSeries.Add(series);
         return series;
@@ -487,6 +510,10 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
                 byId[series.Id] = series;
                 _seriesByKey[SeriesKey.Create(series.Measurement, series.Tags, series.Field)] = series;
                 _nextSeriesId = Math.Max(_nextSeriesId, series.Id + 1);
+                if (series.Device is { } device)
+                {
+                    _seriesPerDevice[device] = _seriesPerDevice.GetValueOrDefault(device) + 1;
+                }
             }
         }
 

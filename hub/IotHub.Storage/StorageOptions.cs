@@ -55,6 +55,13 @@ public sealed class StorageOptions
     /// </summary>
     public int MemoryLimitMegabytes { get; set; } = 2048;
 
+    /// <summary>
+    /// Most series one device (series tagged <c>device=ID</c>) may have; a write that would create
+    /// more is refused whole (<see cref="WriteRefusal.TooManySeries"/>). A device of the city has
+    /// at most a few dozen; the limit stops one that invents tag values. Default 1000.
+    /// </summary>
+    public int MaxSeriesPerDevice { get; set; } = 1000;
+
     /// <summary>The retention of a measurement: its override where set, else the defaults.</summary>
     public (TimeSpan Raw, TimeSpan Minute, TimeSpan Hour) RetentionOf(string measurement)
     {
@@ -92,6 +99,11 @@ public sealed class StorageOptions
         if (CheckpointWalMegabytes is < 1 or > 65_536)
         {
             throw new ArgumentException($"Storage: CheckpointWalMegabytes must be 1..65536, was {CheckpointWalMegabytes}.");
+        }
+
+        if (MaxSeriesPerDevice is < 1 or > 10_000_000)
+        {
+            throw new ArgumentException($"Storage: MaxSeriesPerDevice must be 1..10000000, was {MaxSeriesPerDevice}.");
         }
 
         if (MemoryLimitMegabytes is < 128 or > 1_048_576)

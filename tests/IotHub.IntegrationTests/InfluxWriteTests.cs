@@ -69,6 +69,24 @@ public sealed class InfluxWriteTests : ServeHubTest
     }
 
     [Fact]
+    public async Task Write_DeviceBeyondItsSeriesLimit_400TooManySeries_NothingOfTheRequestStored()
+    {
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var limit = string.Concat(Enumerable.Range(0, 1000).Select(i => $"meter,device=m9,site=s{i} reading=1 {ts}\n"));
+        using var atLimit = await PostAsync("/api/v2/write?org=o&bucket=b&precision=s", limit, Hub.AdminToken);
+        using var beyond = await PostAsync("/api/v2/write?org=o&bucket=b&precision=s", $"meter,device=m9,site=s0 reading=2 {ts + 1}\nmeter,device=m9,site=s1000 reading=1 {ts}\n", Hub.AdminToken);
+
+        Assert.Equal(HttpStatusCode.NoContent, atLimit.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, beyond.StatusCode);
+        Assert.Null(beyond.Headers.RetryAfter);
+        var message = JsonDocument.Parse(await beyond.Content.ReadAsStringAsync()).RootElement.GetProperty("message").GetString()!;
+        Assert.Contains("too many series: Device 'm9' has 1000 series", message, StringComparison.Ordinal);
+        Assert.Equal(1, await Api.RejectionsAsync("TooManySeries"));
+        var answer = await Api.GetJsonAsync("/api/v1/query?measurement=meter&field=reading&tag.site=s0&from=now-1h&to=now%2B1h");
+        Assert.Equal([1.0], Assert.Single(answer.GetProperty("series").EnumerateArray()).GetProperty("points").EnumerateArray().Select(p => p[1].GetDouble()));
+    }
+
+    [Fact]
     public async Task WriteV1_GzipBodyWithPasswordParameter_Stored()
     {
         var ms = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

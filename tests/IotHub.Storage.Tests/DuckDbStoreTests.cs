@@ -71,7 +71,7 @@ public sealed class DuckDbStoreTests : IDisposable
         await using var store = await OpenAsync();
         await store.WriteAsync([Point("dev-1", 1_000, ("level", FieldValue.FromFloat(1)))], CancellationToken.None);
 
-        var failure = await Assert.ThrowsAsync<FieldTypeConflictException>(() => store.WriteAsync(
+        var failure = await Assert.ThrowsAsync<WriteRefusedException>(() => store.WriteAsync(
             [Point("dev-1", 2_000, ("other", FieldValue.FromFloat(5))), Point("dev-1", 3_000, ("level", FieldValue.FromString("high")))], CancellationToken.None));
 
         Assert.Contains("is Float, not String", failure.Message, StringComparison.Ordinal);

@@ -3,7 +3,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace IotHub.Storage.Tests;
 
-/// <summary>The store's memory cap: validated at start, and a store under a small cap still writes and reads.</summary>
+/// <summary>
+/// The store's memory cap and series-per-device limit: validated at start; a store under a small
+/// memory cap still writes and reads; a device over its series limit is refused whole, also after a restart.
+/// </summary>
 public sealed class StorageOptionsTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("iothub-options-").FullName;
@@ -36,4 +39,33 @@ public sealed class StorageOptionsTests : IDisposable
 
         Assert.Equal(1.25, Assert.Single(Assert.Single(answer).Points).Value);
     }
+
+    [Fact]
+    public async Task WriteAsync_DeviceOverItsSeriesLimit_RefusedWholeAlsoAfterRestart()
+    {
+        var options = new StorageOptions { DataDirectory = _directory, MaxSeriesPerDevice = 3 };
+        var now = TimeUnits.FromDateTimeOffset(DateTimeOffset.UtcNow);
+        await using (var store = await DuckDbStore.OpenAsync(options, NullLogger.Instance, CancellationToken.None))
+        {
+            await store.WriteAsync([Reading("m1", "a", now, ("level", 1), ("rain", 2)), Reading("m1", "b", now, ("level", 3))], CancellationToken.None);
+
+            var refused = await Assert.ThrowsAsync<WriteRefusedException>(() => store.WriteAsync(
+                [Reading("m1", "a", now + 1, ("level", 4)), Reading("m1", "c", now, ("level", 5))], CancellationToken.None));
+            await store.WriteAsync([Reading("m2", "c", now, ("level", 6))], CancellationToken.None);
+
+            Assert.Equal(WriteRefusal.TooManySeries, refused.Refusal);
+            Assert.Contains("Device 'm1' has 3 series", refused.Message, StringComparison.Ordinal);
+            Assert.Equal(4, await store.CountRowsAsync(CancellationToken.None));
+        }
+
+        await using var reopened = await DuckDbStore.OpenAsync(options, NullLogger.Instance, CancellationToken.None);
+        var again = await Assert.ThrowsAsync<WriteRefusedException>(() => reopened.WriteAsync([Reading("m1", "d", now, ("level", 7))], CancellationToken.None));
+        await reopened.WriteAsync([Reading("m1", "b", now + 1, ("level", 8))], CancellationToken.None);
+
+        Assert.Equal(WriteRefusal.TooManySeries, again.Refusal);
+        Assert.Equal(5, await reopened.CountRowsAsync(CancellationToken.None));
+    }
+
+    private static Point Reading(string device, string site, long ts, params (string Field, double Value)[] fields) =>
+        new("river", [new("device", device), new("site", site)], [.. fields.Select(f => new KeyValuePair<string, FieldValue>(f.Field, FieldValue.FromFloat(f.Value)))], ts);
 }
