@@ -368,7 +368,15 @@ internal sealed partial class DeviceRuntime : IDisposable
         }
         catch (Exception ex) when (UplinkFailures.IsConnectionFailure(ex, cancellationToken))
         {
-            LogConnectFailed(_logger, Options.DeviceId, ex.Message);
+            if (UplinkFailures.TlsFailure(ex) is { } tls)
+            {
+                // A certificate the agent does not trust is a setting to fix, not a flaky link: a warning.
+                LogTlsFailed(_logger, Options.DeviceId, tls.Message);
+            }
+            else
+            {
+                LogConnectFailed(_logger, Options.DeviceId, ex.Message);
+            }
         }
 
         await _uplink.DisconnectAsync();
@@ -396,6 +404,9 @@ internal sealed partial class DeviceRuntime : IDisposable
     [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Device {Device}: hub refused the connection: {Reason}")]
     private static partial void LogConnectRefused(ILogger logger, string device, string reason);
 
+    [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "Device {Device}: TLS with the hub failed ({Error}); check tlsCaFile and the hub's certificate; retrying with backoff")]
+    private static partial void LogTlsFailed(ILogger logger, string device, string error);
+
     [LoggerMessage(EventId = 304, Level = LogLevel.Debug, Message = "Device {Device}: cannot reach the hub ({Error}); retrying with backoff")]
     private static partial void LogConnectFailed(ILogger logger, string device, string error);
 
@@ -414,6 +425,6 @@ internal sealed partial class DeviceRuntime : IDisposable
     [LoggerMessage(EventId = 309, Level = LogLevel.Warning, Message = "Device {Device}: signage now shows: {Message}")]
     private static partial void LogSignage(ILogger logger, string device, string message);
 
-    [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Device {Device}: signage shows the normal content")]
+    [LoggerMessage(EventId = 313, Level = LogLevel.Information, Message = "Device {Device}: signage shows the normal content")]
     private static partial void LogSignageNormal(ILogger logger, string device);
 }

@@ -44,6 +44,33 @@ public sealed class TlsUplinkTests
         Assert.True((await hub.StatsAsync()).GetProperty("pointsByListener").GetProperty(uplink).GetInt64() > 0);
     }
 
+    [Fact]
+    public async Task Run_HubCertificateNotFromTheCaFile_RefusedWithAWarning_NothingSent()
+    {
+        using var folder = new TempFolder();
+        var directory = Path.GetDirectoryName(folder.File("agent.json"))!;
+        var (certificate, key) = TestCertificate.WritePem(directory);
+        var other = Path.Combine(directory, "other");
+        Directory.CreateDirectory(other);
+        var (otherCertificate, _) = TestCertificate.WritePem(other);
+        await using var hub = await HubProcess.StartAsync("--mqtts", "0", "--tls-cert", certificate, "--tls-key", key);
+        var token = await hub.RegisterAsync("tls-other", "river-gauge");
+        var config = folder.File("agent.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
+        {
+            hub = $"mqtts://127.0.0.1:{hub.MqttsPort}",
+            tlsCaFile = otherCertificate,
+            queue = new { path = "queue.db" },
+            devices = new[] { new { id = "tls-other", kind = "river-gauge", token } },
+        }));
+
+        await using var agent = AgentProcess.Start("run", "--config", config);
+        await Poll.UntilAsync(() => Task.FromResult(agent.Output.Contains("TLS with the hub failed", StringComparison.Ordinal) || agent.HasExited), TimeSpan.FromSeconds(30), () => agent.Output);
+
+        Assert.Contains("warn Device tls-other: TLS with the hub failed", agent.Output, StringComparison.Ordinal);
+        Assert.Equal(0, (await hub.StatsAsync()).GetProperty("pointsStored").GetInt64());
+    }
+
     [Theory]
     [InlineData("mqtts", "garbage.pem", "tlsCaFile '")]
     [InlineData("mqtts", "missing.pem", "tlsCaFile '")]
