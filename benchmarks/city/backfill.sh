@@ -6,15 +6,10 @@
 #   benchmarks/city/backfill.sh [DAYS=90] [extra backfill options, e.g. --gzip false]
 set -euo pipefail
 DAYS=${1:-90}; shift || true
-HUB_DLL=${HUB_DLL:-/tmp/art-city-hub/bin/IotHub.Hub/release_linux-x64/IotHub.Hub.dll}
-SIM_DLL=${SIM_DLL:-/tmp/art-city/bin/IotHub.CitySim/release_linux-x64/IotHub.CitySim.dll}
 WORK=${WORK:-$(mktemp -d /tmp/city-backfill.XXXXXX)}
 HERE=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$WORK/data"
-dotnet "$HUB_DLL" serve --data "$WORK/data" --http 0 --mqtt 0 --tcp -1 --grpc -1 > "$WORK/hub.log" 2>&1 &
-HUB=$!
-trap 'kill -TERM $HUB 2>/dev/null || true; wait $HUB 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do [[ -s "$WORK/data/endpoints.json" ]] && break; sleep 0.2; done
+source "$HERE/hub.sh"
+start_hub
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, load average $(cut -d' ' -f1-3 /proc/loadavg); hub pid $HUB, data $WORK/data"
 before=$("$HERE/cpu-of.sh" $HUB)
 /usr/bin/time -f "backfill process: %U s user, %S s system, %e s wall, max RSS %M KiB" \

@@ -8,18 +8,14 @@
 #   benchmarks/city/fleet.sh [DEVICES=10000] [PER_AGENT=1000] [INTERVAL=10s] [DURATION=60s]
 set -euo pipefail
 DEVICES=${1:-10000}; PER_AGENT=${2:-1000}; INTERVAL=${3:-10s}; DURATION=${4:-60s}
-HUB_DLL=${HUB_DLL:-/tmp/art-city-hub/bin/IotHub.Hub/release_linux-x64/IotHub.Hub.dll}
-SIM_DLL=${SIM_DLL:-/tmp/art-city/bin/IotHub.CitySim/release_linux-x64/IotHub.CitySim.dll}
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/hub.sh"
 EDGE_DLL=${EDGE_DLL:-/tmp/art-city-edge/bin/IotHub.Edge/release_linux-x64/IotHub.Edge.dll}
 WORK=${WORK:-$(mktemp -d /tmp/city-fleet.XXXXXX)}
 # Every MQTT session is a file descriptor in the hub.
 ulimit -n $((DEVICES + 10000)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, load average $(cut -d' ' -f1-3 /proc/loadavg); open files limit $(ulimit -n)"
-mkdir -p "$WORK/data"
-dotnet "$HUB_DLL" serve --data "$WORK/data" --http 0 --mqtt 0 --tcp -1 --grpc -1 > "$WORK/hub.log" 2>&1 &
-HUB=$!
-trap 'kill -TERM $HUB 2>/dev/null || true; wait $HUB 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do [[ -s "$WORK/data/endpoints.json" ]] && break; sleep 0.2; done
+start_hub
 echo "hub pid $HUB, data $WORK/data"
 /usr/bin/time -f "fleet command: %U s user, %S s system, %e s wall, max RSS %M KiB" \
   dotnet "$SIM_DLL" fleet --hub-data "$WORK/data" --devices "$DEVICES" --per-agent "$PER_AGENT" --interval "$INTERVAL" \

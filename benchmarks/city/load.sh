@@ -8,18 +8,14 @@
 # only the ephemeral port range (32768-60999 here).
 set -euo pipefail
 DEVICES=${1:-10000}; INTERVAL=${2:-10s}; DURATION=${3:-60s}
-HUB_DLL=${HUB_DLL:-/tmp/art-city-hub/bin/IotHub.Hub/release_linux-x64/IotHub.Hub.dll}
-SIM_DLL=${SIM_DLL:-/tmp/art-city/bin/IotHub.CitySim/release_linux-x64/IotHub.CitySim.dll}
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/hub.sh"
 WORK=${WORK:-$(mktemp -d /tmp/city-load.XXXXXX)}
 # Every connection is a file descriptor in both processes: raise the limit (root may raise the
 # hard limit up to fs.nr_open; others get their hard limit).
 ulimit -n $((DEVICES + 10000)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, load average $(cut -d' ' -f1-3 /proc/loadavg); open files limit $(ulimit -n); ports $(cat /proc/sys/net/ipv4/ip_local_port_range | tr '\t' '-'); somaxconn $(cat /proc/sys/net/core/somaxconn)"
-mkdir -p "$WORK/data"
-dotnet "$HUB_DLL" serve --data "$WORK/data" --http 0 --mqtt 0 --tcp -1 --grpc -1 > "$WORK/hub.log" 2>&1 &
-HUB=$!
-trap 'kill -TERM $HUB 2>/dev/null || true; wait $HUB 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do [[ -s "$WORK/data/endpoints.json" ]] && break; sleep 0.2; done
+start_hub
 echo "hub pid $HUB, data $WORK/data, RSS at start $(awk '/VmRSS/ {print $2/1024 " MiB"}' /proc/$HUB/status)"
 /usr/bin/time -f "load process: %U s user, %S s system, %e s wall, max RSS %M KiB" \
   dotnet "$SIM_DLL" load --hub-data "$WORK/data" --devices "$DEVICES" --interval "$INTERVAL" --duration "$DURATION" --hub-pid $HUB
