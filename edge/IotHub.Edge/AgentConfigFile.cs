@@ -106,7 +106,7 @@ public static class AgentConfigFile
             }
 
             options.TlsCaFile = Path.GetFullPath(caFile, baseDirectory);
-            _ = TlsTrust.Load(options.TlsCaFile);
+            _ = options.TlsRoots;
         }
 
         if (Object(root, "uplink") is { } uplink)

@@ -63,9 +63,9 @@ public sealed partial class EdgeAgent : IAsyncDisposable
             // One channel for every device: their streams share HTTP/2 connections, more than one
             // when the hub's limit of streams per connection is reached.
             var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = options.Timeout };
-            if (options.TlsCaFile is { } caFile && options.GrpcHub!.Scheme == Uri.UriSchemeHttps)
+            if (options.TlsRoots is { } roots && options.GrpcHub!.Scheme == Uri.UriSchemeHttps)
             {
-                handler.SslOptions = TlsTrust.ClientOptions(TlsTrust.Load(caFile));
+                handler.SslOptions = TlsTrust.ClientOptions(roots);
             }
 
             _grpcChannel = GrpcChannel.ForAddress(options.GrpcHub!, new GrpcChannelOptions { HttpHandler = handler });

@@ -3,6 +3,9 @@ namespace IotHub.Edge;
 /// <summary>Options of an edge agent process; validated at start.</summary>
 public sealed class EdgeAgentOptions
 {
+    private string? _tlsCaFile;
+    private System.Security.Cryptography.X509Certificates.X509Certificate2Collection? _tlsRoots;
+
     /// <summary>Hub's MQTT host. Default 127.0.0.1.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
@@ -17,7 +20,23 @@ public sealed class EdgeAgentOptions
     /// certificate (MQTT over TLS, gRPC over https) must chain to, for a city's private CA;
     /// <c>null</c> trusts the system's roots.
     /// </summary>
-    public string? TlsCaFile { get; set; }
+    public string? TlsCaFile
+    {
+        get => _tlsCaFile;
+        set
+        {
+            _tlsCaFile = value;
+            _tlsRoots = null;
+        }
+    }
+
+    /// <summary>
+    /// The certificates of <see cref="TlsCaFile"/>, read once for every device of the agent (not at
+    /// each connection), or <c>null</c> when no file is set.
+    /// </summary>
+    /// <exception cref="EdgeConfigurationException">The file cannot be read or holds no certificate.</exception>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2Collection? TlsRoots =>
+        _tlsCaFile is null ? null : _tlsRoots ??= TlsTrust.Load(_tlsCaFile);
 
     /// <summary>How batches reach the hub. Default MQTT.</summary>
     public UplinkProtocol Uplink { get; set; } = UplinkProtocol.Mqtt;

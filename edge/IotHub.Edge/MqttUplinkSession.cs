@@ -53,7 +53,7 @@ internal sealed class MqttUplinkSession : IUplinkSession
             .WithTimeout(_options.Timeout);
         if (_options.UseTls)
         {
-            var trust = _options.TlsCaFile is { } caFile ? TlsTrust.Load(caFile) : null;
+            var trust = _options.TlsRoots;
             builder = builder.WithTlsOptions(tls =>
             {
                 tls.UseTls().WithTargetHost(_options.Host);
