@@ -22,18 +22,18 @@ internal static class DeviceRegistrar
     {
         using var http = new HttpClient { BaseAddress = hub.Http, Timeout = TimeSpan.FromMinutes(5) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Token", hub.AdminToken);
-        for (int start = 0; start < devices.Count; start += ChunkSize)
+        int registered = 0;
+        foreach (var chunk in devices.Chunk(ChunkSize))
         {
-            var chunk = devices.Skip(start).Take(ChunkSize)
-                .Select(d => new { id = d.Id, kind = d.Kind, name = d.Name, tags = d.Tags, token = d.Token })
-                .ToList();
-            using var response = await http.PostAsJsonAsync("api/v1/devices/bulk", chunk, JsonSerializerOptions.Web, cancellationToken);
+            var body = chunk.Select(d => new { id = d.Id, kind = d.Kind, name = d.Name, tags = d.Tags, token = d.Token });
+            using var response = await http.PostAsJsonAsync("api/v1/devices/bulk", body, JsonSerializerOptions.Web, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                throw new HttpRequestException($"registering devices {start}..{start + chunk.Count - 1}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                throw new HttpRequestException($"registering devices {registered}..{registered + chunk.Length - 1}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
             }
 
-            progress?.Invoke(start + chunk.Count);
+            registered += chunk.Length;
+            progress?.Invoke(registered);
         }
     }
 
