@@ -147,6 +147,7 @@ internal static partial class HubServer
             builder.Services.AddSingleton(admin);
             builder.Services.AddSingleton(ingestOptions);
             builder.Services.AddSingleton<IngestMetrics>();
+            builder.Services.AddSingleton<DeviceRateLimiter>();
             builder.Services.AddSingleton<LatestImages>();
             builder.Services.AddSingleton<TelemetryMapper>();
             builder.Services.AddSingleton<MqttIngest>();

@@ -23,6 +23,7 @@ public sealed partial class MqttIngest(
     LatestImages images,
     IngestOptions options,
     IngestMetrics metrics,
+    DeviceRateLimiter rateLimiter,
     AdminCredentials admin,
     TimeProvider time,
     ILogger<MqttIngest> logger)
@@ -334,6 +335,15 @@ public sealed partial class MqttIngest(
             }
 
             batch = new UplinkBatch(device.Id, sequence);
+        }
+
+        // Over its rate, the device's PUBACK is held (its in-flight window then slows it); further
+        // over, the message is refused with QuotaExceeded, which a device resends later.
+        var rate = await rateLimiter.AdmitAsync(device.Id, points, e.CancellationToken);
+        if (!rate.Admitted)
+        {
+            Reject(e, device.Id, RejectReason.RateLimited, MqttPubAckReasonCode.QuotaExceeded, rateLimiter.Describe(points, rate));
+            return;
         }
 
         WriteOutcome outcome;
