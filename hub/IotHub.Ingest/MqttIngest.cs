@@ -355,8 +355,9 @@ public sealed partial class MqttIngest(
         }
         catch (WriteRefusedException ex)
         {
-            // A field's type against its series, or the device's series limit: a resend cannot help.
-            Reject(e, device.Id, RefusalReason.Of(ex), ex.Refusal == WriteRefusal.TooManySeries ? MqttPubAckReasonCode.QuotaExceeded : MqttPubAckReasonCode.PayloadFormatInvalid, RefusalReason.Describe(ex));
+            // A field's type against its series, or the device's series limit: a resend cannot help, so
+            // not QuotaExceeded, which devices (our edge agent among them) take as "resend later".
+            Reject(e, device.Id, RefusalReason.Of(ex), MqttPubAckReasonCode.PayloadFormatInvalid, RefusalReason.Describe(ex));
             return;
         }
         catch (StorageException ex)
