@@ -36,6 +36,10 @@ public sealed class ForecastService
     /// <summary>The cards of the loaded models (training window, metrics).</summary>
     public IReadOnlyList<ModelCard> Models => [.. Volatile.Read(ref _current).Models.Values.Select(m => m.Card)];
 
+    /// <summary>The warning probability the loaded river models' training chose, or 0.5 when none was chosen.</summary>
+    public double ChosenWarningProbability =>
+        Volatile.Read(ref _current).Models.Values.FirstOrDefault(m => m.Card.Target == "river.level")?.Card.WarningProbability ?? RiverForecaster.WarningProbability;
+
     /// <summary>The folder the loaded models came from.</summary>
     public string Folder => Volatile.Read(ref _current).Folder;
 
@@ -95,10 +99,12 @@ public sealed class ForecastService
 
     /// <summary>
     /// Forecast alerts for every gauge: each threshold a gauge is below now and will reach with at least
-    /// <paramref name="probability"/> within 120 minutes (the probability the backtest's hit and false-alarm rates are for is 0.5).
+    /// <paramref name="probability"/> within 120 minutes; null uses the probability the river models' training chose on its
+    /// validation rows (<see cref="ModelCard.WarningProbability"/>), or 0.5 when it chose none.
     /// </summary>
-    public IReadOnlyList<ThresholdWarning> RiverWarnings(SeriesFrame recent, double probability = RiverForecaster.WarningProbability)
+    public IReadOnlyList<ThresholdWarning> RiverWarnings(SeriesFrame recent, double? probability = null)
     {
+        double warnAt = probability ?? ChosenWarningProbability;
         var warnings = new List<ThresholdWarning>();
         foreach (var gauge in _network.Gauges)
         {
@@ -119,7 +125,7 @@ public sealed class ForecastService
                 int first = -1;
                 for (int h = 0; h < forecast.Horizons.Count && first < 0; h++)
                 {
-                    first = forecast.Horizons[h].ThresholdProbabilities[k] >= probability ? h : -1;
+                    first = forecast.Horizons[h].ThresholdProbabilities[k] >= warnAt ? h : -1;
                 }
 
                 if (first < 0)
