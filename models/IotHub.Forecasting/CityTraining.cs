@@ -152,7 +152,7 @@ internal sealed class CityTraining
         }
 
         _report.Heading("Traffic: detector volume, speed and queue, 15-60 minutes ahead");
-        _report.Paragraph("Targets are 15-minute means per lane (volume in vehicles per minute). One model per target and horizon, pooled over every detector, predicting the change from the last 15-minute mean. Historical average: the time-of-week mean of the training window.");
+        _report.Paragraph("Targets are 15-minute means per lane (volume in vehicles per minute). One model per target and horizon, pooled over every detector, predicting the change from the last 15-minute mean. Features include the last 15-minute means and the hour before, the same slot last week, the time-of-week average, a day profile pooled over every weekday (or weekend day) of the window, and today's demand level against that profile so far (this lane, and pooled over the approach's lanes), with the target the profile and today's level expect. Historical average: the time-of-week mean of the training window.");
         _report.Scores(backtest.Scores, "see target");
         foreach (string target in TrafficFeatures.Targets)
         {
