@@ -20,7 +20,7 @@ public sealed class ForecastService
 
     private readonly CityScenario _city;
     private readonly RiverNetwork _network;
-    private Snapshot _current = new(new Dictionary<string, HorizonModel>(StringComparer.Ordinal), "");
+    private Snapshot _current = new(new Dictionary<string, HorizonModel>(StringComparer.Ordinal), "", null);
 
     /// <summary>Creates a service for <paramref name="city"/> with no models loaded.</summary>
     public ForecastService(CityScenario city)
@@ -56,7 +56,7 @@ public sealed class ForecastService
             }
         }
 
-        Volatile.Write(ref _current, new Snapshot(models, folder));
+        Volatile.Write(ref _current, new Snapshot(models, folder, CrowdingTable.Load(folder)));
         return models.Count;
     }
 
@@ -247,5 +247,69 @@ public sealed class ForecastService
     public static SignalTiming RecommendTiming(double mainCriticalFlowPerLane, double crossFlowRatio) =>
         Webster.Plan(mainCriticalFlowPerLane / Webster.SaturationFlow, crossFlowRatio);
 
-    private sealed record Snapshot(Dictionary<string, HorizonModel> Models, string Folder);
+    /// <summary>The loaded day-ahead crowding table, or null when the models hold none.</summary>
+    public CrowdingTable? Crowding => Volatile.Read(ref _current).Crowding;
+
+    /// <summary>
+    /// Per-car load of <paramref name="line"/> train <paramref name="train"/> at every departure of the weekday timetable on
+    /// <paramref name="serviceDate"/>: the day-ahead forecast, and for the trip running at <paramref name="at"/> the nowcast
+    /// of its remaining departures (the day-ahead load scaled by the loads the train reported today so far against their
+    /// day-ahead forecast). Null when no crowding table is loaded or it has no such train.
+    /// </summary>
+    /// <param name="line">Line id (the <c>line</c> tag).</param>
+    /// <param name="train">Train number.</param>
+    /// <param name="serviceDate">The service day (it starts at 05:00 JST).</param>
+    /// <param name="observed">The train's readings so far: time, car, load factor (later ones than <paramref name="at"/> are ignored).</param>
+    /// <param name="at">The nowcast's origin.</param>
+    public CrowdingForecast? ForecastCrowding(string line, int train, DateOnly serviceDate, IReadOnlyList<(DateTimeOffset Time, int Car, double LoadFactor)> observed, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(observed);
+        if (Crowding?.Train(line, train) is not { } rows)
+        {
+            return null;
+        }
+
+        var tokyo = TimeSpan.FromHours(9);
+        var dayStart = new DateTimeOffset(serviceDate.ToDateTime(TimeOnly.MinValue), tokyo);
+        DateTimeOffset When(CrowdingDeparture d) => dayStart + d.TimeOfDay + (d.TimeOfDay < TimeSpan.FromHours(5) ? TimeSpan.FromDays(1) : TimeSpan.Zero);
+
+        // Each reading is the departure of its car nearest in time (a car reports as it leaves a station).
+        double seen = 0, expected = 0;
+        CrowdingDeparture? last = null;
+        foreach (var (time, car, load) in observed)
+        {
+            if (time > at)
+            {
+                continue;
+            }
+
+            var match = rows.Where(r => r.Car == car).MinBy(r => Math.Abs((When(r) - time).TotalMinutes));
+            if (match is null || Math.Abs((When(match) - time).TotalMinutes) > 3)
+            {
+                continue;
+            }
+
+            seen += load;
+            expected += match.LoadFactor;
+            if (last is null || When(match) > When(last))
+            {
+                last = match;
+            }
+        }
+
+        double scale = CrowdingForecaster.Scale(seen, expected);
+        bool running = last is not null && rows.Any(r => r.Trip == last.Trip && When(r) > at);
+        var departures = rows.Select(r => new CrowdingStopForecast(
+            r.Car,
+            r.Departure,
+            r.Station,
+            r.Forward,
+            r.Trip,
+            When(r),
+            r.LoadFactor,
+            running && r.Trip == last!.Trip && When(r) > at ? r.LoadFactor * scale : null)).ToList();
+        return new CrowdingForecast(line, train, serviceDate, Crowding!.MadeFrom, running ? last!.Trip : null, running ? scale : null, departures);
+    }
+
+    private sealed record Snapshot(Dictionary<string, HorizonModel> Models, string Folder, CrowdingTable? Crowding);
 }

@@ -33,6 +33,9 @@ public sealed class HorizonModel
 
     internal ITransformer Transformer => _model;
 
+    // Fewest rows a model is fitted and calibrated on.
+    private const int MinRows = 100;
+
     // Share of the training window's time span the model is fitted on; the rest calibrates its intervals.
     internal const double CalibrationCut = 0.85;
 
@@ -42,6 +45,11 @@ public sealed class HorizonModel
     /// <summary>Fits a model on rows before the calibration cut and measures residual percentiles on the rows after it.</summary>
     internal static HorizonModel Train(MLContext ml, ModelCard card, TrainingRows rows, TrainerKind kind, GbmOptions options, int bins)
     {
+        if (rows.Count < MinRows)
+        {
+            throw new InvalidDataException($"{card.Name}: only {rows.Count} complete training rows (at least {MinRows} are needed); the history has too few rows with both the features and the value {card.HorizonMinutes} minutes later.");
+        }
+
         var (fitX, fitY, calX, calY, calBin) = rows.SplitForCalibration(CalibrationCut);
         var resolved = Gbm.Resolve(kind);
         var model = Gbm.Fit(ml, fitX, fitY, resolved, options);
