@@ -34,7 +34,7 @@ public sealed class HorizonModel
     internal ITransformer Transformer => _model;
 
     // Fewest rows a model is fitted and calibrated on.
-    private const int MinRows = 100;
+    private const int MinRows = 50;
 
     // Share of the training window's time span the model is fitted on; the rest calibrates its intervals.
     internal const double CalibrationCut = 0.85;

@@ -40,7 +40,7 @@ internal sealed class TrafficFeatures
     private readonly double[][][] _profile;
     private readonly int[][] _approach;
     private readonly int[] _daySlot;
-    private readonly float[][][] _ratios;
+    private readonly (double[] Observed, double[] Expected)[] _volumeSums;
 
     /// <summary>Wraps <paramref name="frame"/>; averages per time-of-week slot come from rows [averageFrom, averageTo).</summary>
     public TrafficFeatures(CityScenario city, SeriesFrame frame, int averageFrom, int averageTo)
@@ -64,7 +64,7 @@ internal sealed class TrafficFeatures
             _daySlot[i] = local.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? DaySlots + slot : slot;
         }
 
-        _ratios = new float[_detectors.Length][][];
+        _volumeSums = new (double[], double[])[_detectors.Length];
         _values = new double[_detectors.Length][][];
         _average = new double[_detectors.Length][][];
         _profile = new double[_detectors.Length][][];
@@ -82,6 +82,19 @@ internal sealed class TrafficFeatures
             }
 
             _profile[d] = [.. _values[d].Select(v => DayProfile(v, averageFrom, averageTo))];
+
+            // Running sums of volume and its profile over the rows where both are known: today's level in O(1).
+            var observed = new double[frame.Length + 1];
+            var expected = new double[frame.Length + 1];
+            for (int i = 0; i < frame.Length; i++)
+            {
+                double v = _values[d][0][i], p = _profile[d][0][DaySlot(i)];
+                bool known = !double.IsNaN(v) && !double.IsNaN(p);
+                observed[i + 1] = observed[i] + (known ? v : 0);
+                expected[i + 1] = expected[i] + (known ? p : 0);
+            }
+
+            _volumeSums[d] = (observed, expected);
         }
     }
 
@@ -110,19 +123,9 @@ internal sealed class TrafficFeatures
 
     private int DaySlot(int index) => _daySlot[Math.Clamp(index, 0, _daySlot.Length - 1)];
 
-    /// <summary>Today's level for this lane, for its approach, and for its approach over the last 3 hours (cached: every target and horizon reads them).</summary>
-    private (double Lane, double Approach, double Approach3h) DayRatios(int d, int index)
-    {
-        var cache = _ratios[d] ??= [new float[_frame.Length], new float[_frame.Length], new float[_frame.Length]];
-        if (cache[0][index] == 0)
-        {
-            cache[0][index] = (float)DayRatio([d], index, DayRatioRows);
-            cache[1][index] = (float)DayRatio(_approach[d], index, DayRatioRows);
-            cache[2][index] = (float)DayRatio(_approach[d], index, 36);
-        }
-
-        return (cache[0][index], cache[1][index], cache[2][index]);
-    }
+    /// <summary>Today's level for this lane, for its approach, and for its approach over the last 3 hours.</summary>
+    private (double Lane, double Approach, double Approach3h) DayRatios(int d, int index) =>
+        (DayRatio([d], index, DayRatioRows), DayRatio(_approach[d], index, DayRatioRows), DayRatio(_approach[d], index, 36));
 
     /// <summary>Day profile of the 15 minutes ending at row <paramref name="index"/>.</summary>
     private double Profile15(int d, int target, int index)
@@ -140,26 +143,19 @@ internal sealed class TrafficFeatures
     /// Today's volume against the day profile over the rows since local midnight (at most <paramref name="rows"/>, at least
     /// the last hour) up to <paramref name="index"/>, summed over <paramref name="detectors"/>; 1 when there is too little traffic to tell.
     /// </summary>
-    private double DayRatio(IEnumerable<int> detectors, int index, int rows)
+    private double DayRatio(int[] detectors, int index, int rows)
     {
         int sinceMidnight = DaySlot(index) % DaySlots;
         int from = Math.Max(0, index - Math.Clamp(sinceMidnight, 12, rows) + 1);
         double observed = 0, expected = 0;
         foreach (int d in detectors)
         {
-            for (int i = from; i <= index; i++)
-            {
-                double v = _values[d][0][i], p = _profile[d][0][DaySlot(i)];
-                if (!double.IsNaN(v) && !double.IsNaN(p))
-                {
-                    observed += v;
-                    expected += p;
-                }
-            }
+            var (o, e) = _volumeSums[d];
+            observed += o[index + 1] - o[from];
+            expected += e[index + 1] - e[from];
         }
 
-        // Never 0: a cached 0 means "not computed yet".
-        return expected > 5 ? Math.Max(1e-3, observed / expected) : 1;
+        return expected > 5 ? observed / expected : 1;
     }
 
     public int Count => _detectors.Length;
