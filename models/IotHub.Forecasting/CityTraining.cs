@@ -94,6 +94,9 @@ internal sealed class CityTraining
                 MarkdownReport.Invariant($"{x.WarnedAtLeast30Minutes} ({x.HitRate30:P0})"), x.Warned.ToString(CultureInfo.InvariantCulture),
                 x.Alerts.ToString(CultureInfo.InvariantCulture), MarkdownReport.Invariant($"{x.FalseAlerts} ({x.FalseAlarmRatio:P0})"), MarkdownReport.F(x.MedianLeadMinutes),
             ]));
+        var chosen = backtest.ChosenCrossings;
+        string probabilities = string.Join(", ", backtest.ChosenProbabilities.Select(MarkdownReport.F));
+        _report.Paragraph(MarkdownReport.Invariant($"The warning probability the hub uses is chosen by each training on its validation rows (the last {1 - HorizonModel.CalibrationCut:P0} of its window, which no model fitted and where the intervals are calibrated): the candidate warning the most crossings 30 minutes ahead with at most 20% false alerts, or, when none keeps within 20%, the one with the highest hit rate minus false-alarm ratio. The origins chose {probabilities}; on their test periods: {chosen.Crossings} crossings, {chosen.WarnedAtLeast30Minutes} ({chosen.HitRate30:P0}) warned >= 30 min ahead, {chosen.Warned} warned at all, {chosen.Alerts} alerts of which {chosen.FalseAlerts} ({chosen.FalseAlarmRatio:P0}) false, median lead {chosen.MedianLeadMinutes:F0} min."));
         if (backtest.WorstStorm is { } worst && _plot(worst, Path.Combine(_options.ReportFolder, "river-worst-storm.png")))
         {
             _report.Image("worst storm", "river-worst-storm.png");
@@ -101,6 +104,7 @@ internal sealed class CityTraining
 
         var s60 = backtest.Scores.First(s => s.HorizonMinutes == 60 && s.Subset == "storm");
         _results.Add(MarkdownReport.Invariant($"rivers, storm periods, 60 min: RMSE {s60.Model.Rmse:F3} m vs persistence {s60.Persistence.Rmse:F3} m (ratio {s60.Model.Rmse / s60.Persistence.Rmse:F2}, need <= 0.5); NSE {s60.Model.Nse:F3} (need >= 0.9)"));
+        _results.Add(MarkdownReport.Invariant($"rivers, warning probability chosen on validation rows ({probabilities}): crossings warned >= 30 min ahead {chosen.WarnedAtLeast30Minutes}/{chosen.Crossings} = {chosen.HitRate30:P0} (need >= 80%); false alerts {chosen.FalseAlerts}/{chosen.Alerts} = {chosen.FalseAlarmRatio:P0} (need <= 20%)"));
         foreach (var x in backtest.Crossings)
         {
             _results.Add(MarkdownReport.Invariant($"rivers, warning probability {x.WarningProbability:F2}: crossings warned >= 30 min ahead {x.WarnedAtLeast30Minutes}/{x.Crossings} = {x.HitRate30:P0} (need >= 80%); false alerts {x.FalseAlerts}/{x.Alerts} = {x.FalseAlarmRatio:P0} (need <= 20%)"));
@@ -148,7 +152,7 @@ internal sealed class CityTraining
         }
 
         _report.Heading("Traffic: detector volume, speed and queue, 15-60 minutes ahead");
-        _report.Paragraph("Targets are 15-minute means per lane (volume in vehicles per minute). One model per target and horizon, pooled over every detector, predicting the change from the last 15-minute mean. Historical average: the time-of-week mean of the training window.");
+        _report.Paragraph("Targets are 15-minute means per lane (volume in vehicles per minute). One model per target and horizon, pooled over every detector, predicting the change from the last 15-minute mean. Features include the last 15-minute means and the hour before, the same slot last week, the time-of-week average, a day profile pooled over every weekday (or weekend day) of the window, and today's demand level against that profile so far (this lane, and pooled over the approach's lanes), with the target the profile and today's level expect. Historical average: the time-of-week mean of the training window.");
         _report.Scores(backtest.Scores, "see target");
         foreach (string target in TrafficFeatures.Targets)
         {

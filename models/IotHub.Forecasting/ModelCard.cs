@@ -46,6 +46,12 @@ public sealed record ModelCard
     /// </summary>
     public required IReadOnlyList<double[]> ResidualPercentiles { get; init; }
 
+    /// <summary>
+    /// For threshold-crossing warnings (river models): the warning probability chosen on the validation part of
+    /// the training window (the rows the model did not fit), or null when none was chosen.
+    /// </summary>
+    public double? WarningProbability { get; init; }
+
     /// <summary>How rows are put into uncertainty bins (documentation for readers of the file).</summary>
     public string BinRule { get; init; } = "one bin";
 }

@@ -22,6 +22,7 @@ internal sealed class RiverFeatures
         "upstream_flow", "upstream_d_flow_30", "upstream_arriving", "upstream_arriving_gain", "upstream2_arriving", "local_flow", "upstream_rain_1h",
         "hour", "weekday",
         "nowcast_local", "nowcast_local_30", "nowcast_local_slow", "nowcast_local_fast", "nowcast_upstream", "motion_km_h",
+        .. RiverPhysics.Names,
     ];
 
     private readonly RiverNetwork _network;
@@ -30,6 +31,7 @@ internal sealed class RiverFeatures
     private readonly double[][] _rain;
     private readonly double[][] _flow;
     private readonly RainNowcast _nowcast;
+    private readonly RiverPhysics _physics;
 
     public RiverFeatures(RiverNetwork network, SeriesFrame frame)
     {
@@ -52,6 +54,8 @@ internal sealed class RiverFeatures
                 _flow[g][i] = rating.Flow(_level[g][i]) / network.DesignFlow[g];
             }
         }
+
+        _physics = new RiverPhysics(network, frame, _flow, _rain, _nowcast);
     }
 
     public double Level(int gauge, int index) => _level[gauge][index];
@@ -177,6 +181,7 @@ internal sealed class RiverFeatures
 
         f[k++] = (float)(_network.Upstream[gauge].Length > 0 ? upstream / _network.Upstream[gauge].Length : 0);
         f[k++] = (float)RainNowcast.Speeds[motion];
+        _physics.Write(f, k, gauge, index, horizonSteps);
         return f;
     }
 

@@ -9,11 +9,17 @@ internal sealed class RiverForecaster
 {
     public static readonly int[] HorizonMinutes = [10, 30, 60, 90, 120];
 
-    /// <summary>Warn when the probability of reaching a threshold within 120 minutes is at least this.</summary>
+    /// <summary>Warn when the probability of reaching a threshold within 120 minutes is at least this, when training chose none.</summary>
     public const double WarningProbability = 0.5;
 
     /// <summary>Warning probabilities the backtest scores, to show the trade-off between lead and false alarms.</summary>
     public static readonly double[] WarningProbabilities = [0.3, 0.5, 0.7, 0.85];
+
+    /// <summary>Warning probabilities training chooses from on its validation rows.</summary>
+    public static readonly double[] CandidateProbabilities = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
+
+    // Most false alerts the issue allows; the validation choice prefers probabilities within it.
+    private const double AllowedFalseAlarmRatio = 0.2;
 
     // A threshold is crossed again only after the level fell this far below it (DOMAIN.md: alerts must not flap).
     private const double RearmMargin = 0.10;
@@ -32,9 +38,12 @@ internal sealed class RiverForecaster
     internal RiverNetwork Network => _network;
 
     /// <summary>Trains one model per horizon on rows [from, to) of <paramref name="frame"/>, reporting each horizon before fitting it.</summary>
-    public HorizonModel[] Train(SeriesFrame frame, int from, int to, IProgress<int>? horizonStarted = null, CancellationToken cancellationToken = default)
+    public HorizonModel[] Train(SeriesFrame frame, int from, int to, IProgress<int>? horizonStarted = null, CancellationToken cancellationToken = default) =>
+        Train(new RiverFeatures(_network, frame), frame, from, to, horizonStarted, cancellationToken);
+
+    /// <summary>Trains on rows [from, to) with features already built over <paramref name="frame"/> (they hold no rows after an origin).</summary>
+    internal HorizonModel[] Train(RiverFeatures features, SeriesFrame frame, int from, int to, IProgress<int>? horizonStarted = null, CancellationToken cancellationToken = default)
     {
-        var features = new RiverFeatures(_network, frame);
         var models = new HorizonModel[HorizonMinutes.Length];
         for (int h = 0; h < HorizonMinutes.Length; h++)
         {
@@ -83,13 +92,55 @@ internal sealed class RiverForecaster
             models[h] = HorizonModel.Train(new MLContext(seed: 1), card, rows, _trainer, _options, bins: 3);
         }
 
+        // The warning probability: chosen on the rows after the calibration cut, which no model fitted.
+        int validationFrom = from + RiverFeatures.History + (int)((to - 2 - from - RiverFeatures.History) * HorizonModel.CalibrationCut) + 1;
+        double chosen = ChooseWarningProbability(models, features, frame, validationFrom, to);
+        for (int h = 0; h < models.Length; h++)
+        {
+            models[h] = models[h].WithCard(models[h].Card with { WarningProbability = chosen });
+        }
+
         return models;
     }
 
-    /// <summary>Forecasts for every gauge and horizon from every origin in [from, to): [horizon][gauge][row] (NaN outside).</summary>
-    public (double[][][] Level, int[][] Bin) Predict(HorizonModel[] models, SeriesFrame frame, int from, int to)
+    /// <summary>
+    /// The warning probability for rows [from, to) of the validation part: among <see cref="CandidateProbabilities"/>, the one
+    /// warning most crossings 30 minutes ahead with at most 20% false alerts; if none keeps within 20%, the one with the
+    /// highest hit rate minus false-alarm ratio; <see cref="WarningProbability"/> when the validation rows hold no crossing.
+    /// </summary>
+    private double ChooseWarningProbability(HorizonModel[] models, RiverFeatures features, SeriesFrame frame, int from, int to)
     {
-        var features = new RiverFeatures(_network, frame);
+        if (to - from <= RiverFeatures.History)
+        {
+            return WarningProbability;
+        }
+
+        var (predicted, bins) = Predict(models, features, frame, from, to);
+        var scores = CandidateProbabilities.Select(p =>
+        {
+            var list = Enumerable.Range(0, _network.Gauges.Length)
+                .Select(g => Crossings(models, predicted, bins, frame[RiverColumns.Level(_network.Gauges[g].DeviceId)], g, from, to, p))
+                .ToList();
+            return new CrossingScores(list.Sum(c => c.Crossings), list.Sum(c => c.WarnedAtLeast30Minutes), list.Sum(c => c.Warned), list.Sum(c => c.Alerts), list.Sum(c => c.FalseAlerts), double.NaN, p);
+        }).ToList();
+        if (scores[0].Crossings == 0)
+        {
+            return WarningProbability;
+        }
+
+        var within = scores.Where(c => c.FalseAlarmRatio <= AllowedFalseAlarmRatio).ToList();
+        return within.Count > 0
+            ? within.OrderByDescending(c => c.WarnedAtLeast30Minutes).ThenBy(c => c.FalseAlarmRatio).First().WarningProbability
+            : scores.OrderByDescending(c => c.HitRate30 - c.FalseAlarmRatio).First().WarningProbability;
+    }
+
+    /// <summary>Forecasts for every gauge and horizon from every origin in [from, to): [horizon][gauge][row] (NaN outside).</summary>
+    public (double[][][] Level, int[][] Bin) Predict(HorizonModel[] models, SeriesFrame frame, int from, int to) =>
+        Predict(models, new RiverFeatures(_network, frame), frame, from, to);
+
+    /// <summary>Forecasts with features already built over <paramref name="frame"/>.</summary>
+    internal (double[][][] Level, int[][] Bin) Predict(HorizonModel[] models, RiverFeatures features, SeriesFrame frame, int from, int to)
+    {
         int gauges = _network.Gauges.Length;
         var result = new double[models.Length][][];
         var bins = new int[gauges][];
@@ -151,6 +202,8 @@ internal sealed class RiverForecaster
             storm[h] = [];
         }
 
+        var chosenCrossings = new List<CrossingScores>();
+        var chosenProbabilities = new List<double>();
         var crossings = new List<CrossingScores>[WarningProbabilities.Length];
         for (int p = 0; p < crossings.Length; p++)
         {
@@ -168,7 +221,8 @@ internal sealed class RiverForecaster
             var clock = TrainingClock.Start();
             last = Train(frame, fold.TrainFrom, fold.TrainTo);
             trainSeconds = clock.Stop();
-            var (predicted, bins) = Predict(last, frame, fold.TestFrom, fold.TestTo);
+            chosenProbabilities.Add(last[0].Card.WarningProbability ?? WarningProbability);
+            var (predicted, bins) = Predict(last, features, frame, fold.TestFrom, fold.TestTo);
             for (int g = 0; g < gauges; g++)
             {
                 var level = frame[RiverColumns.Level(_network.Gauges[g].DeviceId)];
@@ -198,6 +252,9 @@ internal sealed class RiverForecaster
                 {
                     crossings[p].Add(Crossings(last, predicted, bins, level, g, fold.TestFrom + RiverFeatures.History, fold.TestTo, WarningProbabilities[p]));
                 }
+
+                double chosen = last[0].Card.WarningProbability ?? WarningProbability;
+                chosenCrossings.Add(Crossings(last, predicted, bins, level, g, fold.TestFrom + RiverFeatures.History, fold.TestTo, chosen));
                 var (ratio, plot) = StormPlot(frame, last, predicted, bins, level, g, fold);
                 if (ratio > worstRatio)
                 {
@@ -217,21 +274,13 @@ internal sealed class RiverForecaster
         var totals = new CrossingScores[WarningProbabilities.Length];
         for (int p = 0; p < totals.Length; p++)
         {
-            var list = crossings[p];
-            totals[p] = new CrossingScores(
-                list.Sum(c => c.Crossings),
-                list.Sum(c => c.WarnedAtLeast30Minutes),
-                list.Sum(c => c.Warned),
-                list.Sum(c => c.Alerts),
-                list.Sum(c => c.FalseAlerts),
-                Median(list.Where(c => c.Warned > 0).Select(c => c.MedianLeadMinutes)),
-                WarningProbabilities[p]);
+            totals[p] = Total(crossings[p], WarningProbabilities[p]);
         }
 
         for (int h = 0; h < last.Length; h++)
         {
             var s = scores.First(x => x.HorizonMinutes == HorizonMinutes[h] && x.Subset == "storm");
-            last[h] = new HorizonModel(new MLContext(seed: 1), last[h].Transformer, last[h].Card with
+            last[h] = last[h].WithCard(last[h].Card with
             {
                 Metrics = new Dictionary<string, ForecastMetrics>(StringComparer.Ordinal)
                 {
@@ -242,8 +291,17 @@ internal sealed class RiverForecaster
             });
         }
 
-        return new RiverBacktest(scores, totals, worst, last, trainSeconds);
+        return new RiverBacktest(scores, totals, Total(chosenCrossings, double.NaN), chosenProbabilities, worst, last, trainSeconds);
     }
+
+    private static CrossingScores Total(List<CrossingScores> list, double probability) => new(
+        list.Sum(c => c.Crossings),
+        list.Sum(c => c.WarnedAtLeast30Minutes),
+        list.Sum(c => c.Warned),
+        list.Sum(c => c.Alerts),
+        list.Sum(c => c.FalseAlerts),
+        Median(list.Where(c => c.Warned > 0).Select(c => c.MedianLeadMinutes)),
+        probability);
 
     /// <summary>Scores of the model and both baselines on the rows <paramref name="mask"/> keeps (all when null).</summary>
     internal static HorizonScores Score(string target, int horizonMinutes, List<double> a, List<double> m, List<double> p, List<double> ha, List<bool>? mask, string subset)
