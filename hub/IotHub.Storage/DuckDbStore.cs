@@ -23,6 +23,9 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     private readonly TimeProvider _time;
     private readonly DuckDBConnection _connection;
 
+    // Open read connections between queries (see RentReaderAsync); closed with the store.
+    private readonly ConcurrentBag<DuckDBConnection> _readers = [];
+
     // Bounded: when full, WriteAsync waits for room, which slows the listeners that call it.
     private readonly Channel<WriteRequest> _queue;
     private readonly Task _commitLoop;
@@ -101,7 +104,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         {
             await connection.OpenAsync(cancellationToken);
             await ExecuteAsync(connection, Schema.Create, cancellationToken);
-            await MigrateAsync(connection, cancellationToken);
+            await MigrateAsync(connection, options, time, cancellationToken);
             await ExecuteAsync(connection, FormattableString.Invariant($"SET checkpoint_threshold = '{options.CheckpointWalMegabytes}MB'"), cancellationToken);
             await ExecuteAsync(connection, FormattableString.Invariant($"SET memory_limit = '{options.MemoryLimitMegabytes}MB'"), cancellationToken);
             var store = new DuckDbStore(options, logger, time, connection);
@@ -253,6 +256,10 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         finally
         {
             DisposeAppenders();
+            while (_readers.TryTake(out var reader))
+            {
+                await reader.DisposeAsync();
+            }
 
             // A checkpoint on close folds the WAL into the database file, so the next open is fast.
             try
@@ -527,6 +534,8 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             }
         }
 
+        // Raw rows are newer than block points of the same time, so they are applied last.
+        await LoadLatestFromBlocksAsync(byId, cancellationToken);
         foreach (var table in SampleTables.All)
         {
             await using var command = _connection.CreateCommand();
@@ -548,20 +557,63 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         }
     }
 
-    private static async Task MigrateAsync(DuckDBConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores made before blocks kept rollup partials of every commit: they are moved into the
+    /// rollup tables, rollup rows of buckets whose raw points are still kept are dropped (those are
+    /// computed from raw points now), and the rest merged to one row per bucket. Their raw rows are
+    /// sealed into blocks by the next compaction. Runs at open, in one transaction; a no-op once done.
+    /// </summary>
+    private static async Task MigrateAsync(DuckDBConnection connection, StorageOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
+        var perLevel = await ScalarLongAsync(connection, Schema.TableExists("rollup_1m_recent"), cancellationToken) > 0;
+        var shared = await ScalarLongAsync(connection, Schema.TableExists("rollup_recent"), cancellationToken) > 0;
+        if (!perLevel && !shared)
+        {
+            return;
+        }
+
+        var measurements = new List<string>();
         await using (var command = connection.CreateCommand())
         {
-            command.CommandText = Schema.HasPerLevelRollupRecent;
-            if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            command.CommandText = "SELECT DISTINCT measurement FROM series";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                return;
+                measurements.Add(reader.GetString(0));
             }
         }
 
+        var nowNs = TimeUnits.FromDateTimeOffset(time.GetUtcNow());
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(connection, Schema.MigrateRollupRecent, cancellationToken);
+        if (perLevel)
+        {
+            await ExecuteAsync(connection, Schema.MovePartials(perLevel: true), cancellationToken);
+        }
+
+        if (shared)
+        {
+            await ExecuteAsync(connection, Schema.MovePartials(perLevel: false), cancellationToken);
+        }
+
+        foreach (var measurement in measurements)
+        {
+            var cutoff = RawCutoff(options.RetentionOf(measurement).Raw, nowNs);
+            foreach (var table in new[] { "rollup_1m", "rollup_1h" })
+            {
+                await ExecuteAsync(connection, Invariant($"DELETE FROM {table} WHERE bucket >= {cutoff} AND series_id IN (SELECT id FROM series WHERE measurement = {SqlString(measurement)})"), cancellationToken);
+            }
+        }
+
+        await ExecuteAsync(connection, Schema.MergeRollupRows("rollup_1m"), cancellationToken);
+        await ExecuteAsync(connection, Schema.MergeRollupRows("rollup_1h"), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task<long> ScalarLongAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)

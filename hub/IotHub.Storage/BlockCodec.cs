@@ -1,0 +1,587 @@
+using System.IO.Compression;
+using System.Runtime.CompilerServices;
+using System.Text;
+using IotHub.Telemetry;
+
+namespace IotHub.Storage;
+
+/// <summary>
+/// The sealed block format: the points of one series (sorted, distinct timestamps) in one byte
+/// array, lossless. Layout: a 5-byte header (version, field kind, value encoding, compression,
+/// timestamp scale), the point count and the payload length as varints, then the payload
+/// (Brotli-compressed when that is smaller):
+/// <list type="bullet">
+/// <item>timestamps divided by the largest power of ten dividing all of them (city sensors report
+/// on whole seconds or minutes), then the first, the first delta and the deltas of deltas as
+/// zig-zag varints: a regular cadence is a run of zero bytes, which the compressor folds away;</item>
+/// <item>floats as decimal mantissas when a power of ten makes every value of the block an exact
+/// integer (sensor readings have few decimals; the same idea as VictoriaMetrics'), stored as
+/// zig-zag varint deltas, else the XOR of consecutive IEEE bits, byte planes transposed;</item>
+/// <item>integers, booleans and unsigned integers (as their bits) as zig-zag varint deltas;
+/// strings as length-prefixed UTF-8.</item>
+/// </list>
+/// Decoding gives back every value bit for bit (a float that is not an exact decimal, -0.0,
+/// infinities and NaN take the XOR path).
+/// </summary>
+internal static class BlockCodec
+{
+    private const byte Version = 1;
+    private const byte DecimalFloats = 0;
+    private const byte XorFloats = 1;
+    private const byte IntegerDeltas = 2;
+    private const byte Utf8Strings = 3;
+    private const byte Uncompressed = 0;
+    private const byte Brotli = 1;
+    private const int HeaderBytes = 5;
+
+    // Brotli quality and window: quality 9 compresses these small payloads within a few percent of
+    // quality 11 at a fraction of its time (see benchmarks/RESULTS-store.md).
+    private const int BrotliQuality = 9;
+    private const int BrotliWindow = 18;
+
+    // 2^53: mantissas up to this are exact as doubles.
+    private const double MaxMantissa = 9_007_199_254_740_992d;
+
+    private static readonly double[] PowersOfTen = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18];
+
+    private static readonly long[] IntegerPowersOfTen = [1L, 10L, 100L, 1_000L, 10_000L, 100_000L, 1_000_000L, 10_000_000L, 100_000_000L, 1_000_000_000L, 10_000_000_000L, 100_000_000_000L, 1_000_000_000_000L, 10_000_000_000_000L, 100_000_000_000_000L, 1_000_000_000_000_000L, 10_000_000_000_000_000L, 100_000_000_000_000_000L, 1_000_000_000_000_000_000L];
+
+    /// <summary>Encodes the first <see cref="BlockPoints.Count"/> points; timestamps must be strictly increasing.</summary>
+    public static byte[] Encode(BlockPoints points)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(points.Count, 1);
+        var count = points.Count;
+        var writer = new ByteWriter((count * 4) + 32);
+        var scale = TimestampScale(points.Timestamps, count);
+        WriteTimestamps(writer, points.Timestamps, count, IntegerPowersOfTen[scale]);
+        byte encoding;
+        switch (points.Kind)
+        {
+            case FieldKind.Float:
+                encoding = WriteFloats(writer, points.Bits, count);
+                break;
+            case FieldKind.String:
+                encoding = Utf8Strings;
+                for (var i = 0; i < count; i++)
+                {
+                    var text = points.Strings![i];
+                    writer.WriteVarint((ulong)Encoding.UTF8.GetByteCount(text));
+                    writer.WriteUtf8(text);
+                }
+
+                break;
+            default:
+                encoding = IntegerDeltas;
+                WriteDeltas(writer, points.Bits, count);
+                break;
+        }
+
+        var payload = writer.Written;
+        var compressed = new byte[BrotliEncoder.GetMaxCompressedLength(payload.Length)];
+        var useBrotli = BrotliEncoder.TryCompress(payload, compressed, out var compressedLength, BrotliQuality, BrotliWindow)
+            && compressedLength < payload.Length;
+        var body = useBrotli ? compressed.AsSpan(0, compressedLength) : payload;
+        var header = new ByteWriter(HeaderBytes + 10 + body.Length);
+        header.WriteByte(Version);
+        header.WriteByte((byte)points.Kind);
+        header.WriteByte(encoding);
+        header.WriteByte(useBrotli ? Brotli : Uncompressed);
+        header.WriteByte((byte)scale);
+        header.WriteVarint((ulong)count);
+        header.WriteVarint((ulong)payload.Length);
+        header.WriteBytes(body);
+        return header.Written.ToArray();
+    }
+
+    /// <summary>The number of points in a block, from its header.</summary>
+    public static int CountOf(ReadOnlySpan<byte> block)
+    {
+        var position = HeaderBytes;
+        return (int)ReadVarint(block, ref position);
+    }
+
+    /// <summary>Decodes a block into <paramref name="points"/> (replacing what it held).</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a block of this format.</exception>
+    public static void Decode(ReadOnlySpan<byte> block, BlockPoints points)
+    {
+        if (block.Length < HeaderBytes + 2 || block[0] != Version)
+        {
+            throw new InvalidDataException("not a sealed block of format version 1");
+        }
+
+        var kind = (FieldKind)block[1];
+        var encoding = block[2];
+        var compression = block[3];
+        var scale = block[4];
+        var position = HeaderBytes;
+        var count = (int)ReadVarint(block, ref position);
+        var payloadLength = (int)ReadVarint(block, ref position);
+        if (scale >= IntegerPowersOfTen.Length || count < 1)
+        {
+            throw new InvalidDataException("a sealed block header is out of range");
+        }
+
+        ReadOnlySpan<byte> payload;
+        if (compression == Brotli)
+        {
+            var decompressed = new byte[payloadLength];
+            if (!BrotliDecoder.TryDecompress(block[position..], decompressed, out var written) || written != payloadLength)
+            {
+                throw new InvalidDataException("a sealed block's payload does not decompress");
+            }
+
+            payload = decompressed;
+        }
+        else
+        {
+            payload = block.Slice(position, payloadLength);
+        }
+
+        points.Reset(kind, count);
+        var at = 0;
+        ReadTimestamps(payload, ref at, points.Timestamps, count, IntegerPowersOfTen[scale]);
+        switch (encoding)
+        {
+            case DecimalFloats:
+                ReadDecimals(payload, ref at, points.Bits, count);
+                break;
+            case XorFloats:
+                ReadXor(payload, ref at, points.Bits, count);
+                break;
+            case IntegerDeltas:
+                ReadDeltas(payload, ref at, points.Bits, count);
+                break;
+            case Utf8Strings:
+                for (var i = 0; i < count; i++)
+                {
+                    var length = (int)ReadVarint(payload, ref at);
+                    points.Strings![i] = Encoding.UTF8.GetString(payload.Slice(at, length));
+                    at += length;
+                }
+
+                break;
+            default:
+                throw new InvalidDataException($"unknown value encoding {encoding} in a sealed block");
+        }
+
+        points.Count = count;
+    }
+
+    private static int TimestampScale(long[] timestamps, int count)
+    {
+        var scale = IntegerPowersOfTen.Length - 1;
+        for (var i = 0; i < count && scale > 0; i++)
+        {
+            while (scale > 0 && timestamps[i] % IntegerPowersOfTen[scale] != 0)
+            {
+                scale--;
+            }
+        }
+
+        return scale;
+    }
+
+    private static void WriteTimestamps(ByteWriter writer, long[] timestamps, int count, long divisor)
+    {
+        long previous = 0;
+        long previousDelta = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var ts = timestamps[i] / divisor;
+            var delta = unchecked(ts - previous);
+            writer.WriteVarint(ZigZag(i < 2 ? delta : unchecked(delta - previousDelta)));
+            if (i == 0)
+            {
+                delta = 0;
+            }
+
+            previous = ts;
+            previousDelta = delta;
+        }
+    }
+
+    private static void ReadTimestamps(ReadOnlySpan<byte> payload, ref int at, long[] timestamps, int count, long divisor)
+    {
+        long previous = 0;
+        long previousDelta = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var stored = UnZigZag(ReadVarint(payload, ref at));
+            var delta = i < 2 ? stored : unchecked(stored + previousDelta);
+            previous = unchecked(previous + delta);
+            timestamps[i] = unchecked(previous * divisor);
+            previousDelta = i == 0 ? 0 : delta;
+        }
+    }
+
+    private static byte WriteFloats(ByteWriter writer, long[] bits, int count)
+    {
+        var mantissas = new long[count];
+        if (TryDecimal(bits, count, mantissas, out var exponent))
+        {
+            writer.WriteByte((byte)exponent);
+            WriteDeltas(writer, mantissas, count);
+            return DecimalFloats;
+        }
+
+        // XOR with the previous value, then byte plane by byte plane (high bytes repeat most).
+        var start = writer.Reserve(count * 8);
+        var span = writer.Span(start, count * 8);
+        long previous = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var x = bits[i] ^ previous;
+            previous = bits[i];
+            for (var b = 0; b < 8; b++)
+            {
+                span[(b * count) + i] = (byte)(x >> (56 - (b * 8)));
+            }
+        }
+
+        return XorFloats;
+    }
+
+    private static void ReadXor(ReadOnlySpan<byte> payload, ref int at, long[] bits, int count)
+    {
+        var span = payload.Slice(at, count * 8);
+        long previous = 0;
+        for (var i = 0; i < count; i++)
+        {
+            long x = 0;
+            for (var b = 0; b < 8; b++)
+            {
+                x = (x << 8) | span[(b * count) + i];
+            }
+
+            previous ^= x;
+            bits[i] = previous;
+        }
+
+        at += count * 8;
+    }
+
+    /// <summary>Finds the smallest power of ten making every value an exact integer mantissa.</summary>
+    private static bool TryDecimal(long[] bits, int count, long[] mantissas, out int exponent)
+    {
+        exponent = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var value = BitConverter.Int64BitsToDouble(bits[i]);
+            if (TryMantissa(value, bits[i], exponent, out mantissas[i]))
+            {
+                continue;
+            }
+
+            // This value needs more decimals: find its own exponent, then start over with it.
+            var own = -1;
+            for (var e = exponent + 1; e < PowersOfTen.Length; e++)
+            {
+                if (TryMantissa(value, bits[i], e, out _))
+                {
+                    own = e;
+                    break;
+                }
+            }
+
+            if (own < 0)
+            {
+                return false;
+            }
+
+            exponent = own;
+            i = -1;
+        }
+
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryMantissa(double value, long bits, int exponent, out long mantissa)
+    {
+        // The check decodes the integer mantissa as Decode does, so -0.0 (mantissa 0 gives +0.0) fails.
+        var scaled = Math.Round(value * PowersOfTen[exponent]);
+        mantissa = Math.Abs(scaled) <= MaxMantissa ? (long)scaled : 0;
+        return BitConverter.DoubleToInt64Bits(mantissa / PowersOfTen[exponent]) == bits;
+    }
+
+    private static void ReadDecimals(ReadOnlySpan<byte> payload, ref int at, long[] bits, int count)
+    {
+        var exponent = payload[at++];
+        if (exponent >= PowersOfTen.Length)
+        {
+            throw new InvalidDataException("a sealed block's decimal exponent is out of range");
+        }
+
+        ReadDeltas(payload, ref at, bits, count);
+        var divisor = PowersOfTen[exponent];
+        for (var i = 0; i < count; i++)
+        {
+            bits[i] = BitConverter.DoubleToInt64Bits(bits[i] / divisor);
+        }
+    }
+
+    private static void WriteDeltas(ByteWriter writer, long[] values, int count)
+    {
+        long previous = 0;
+        for (var i = 0; i < count; i++)
+        {
+            writer.WriteVarint(ZigZag(unchecked(values[i] - previous)));
+            previous = values[i];
+        }
+    }
+
+    private static void ReadDeltas(ReadOnlySpan<byte> payload, ref int at, long[] values, int count)
+    {
+        long previous = 0;
+        for (var i = 0; i < count; i++)
+        {
+            previous = unchecked(previous + UnZigZag(ReadVarint(payload, ref at)));
+            values[i] = previous;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long UnZigZag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong ReadVarint(ReadOnlySpan<byte> data, ref int position)
+    {
+        ulong result = 0;
+        var shift = 0;
+        while (true)
+        {
+            if (position >= data.Length || shift > 63)
+            {
+                throw new InvalidDataException("a sealed block ends inside a number");
+            }
+
+            var b = data[position++];
+            result |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return result;
+            }
+
+            shift += 7;
+        }
+    }
+
+    /// <summary>A growable byte buffer.</summary>
+    private sealed class ByteWriter(int capacity)
+    {
+        private byte[] _buffer = new byte[Math.Max(16, capacity)];
+        private int _length;
+
+        public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
+
+        public void WriteByte(byte value)
+        {
+            Ensure(1);
+            _buffer[_length++] = value;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void WriteVarint(ulong value)
+        {
+            Ensure(10);
+            while (value >= 0x80)
+            {
+                _buffer[_length++] = (byte)(value | 0x80);
+                value >>= 7;
+            }
+
+            _buffer[_length++] = (byte)value;
+        }
+
+        public void WriteBytes(ReadOnlySpan<byte> bytes)
+        {
+            Ensure(bytes.Length);
+            bytes.CopyTo(_buffer.AsSpan(_length));
+            _length += bytes.Length;
+        }
+
+        public void WriteUtf8(string text)
+        {
+            Ensure(Encoding.UTF8.GetMaxByteCount(text.Length));
+            _length += Encoding.UTF8.GetBytes(text, _buffer.AsSpan(_length));
+        }
+
+        public int Reserve(int bytes)
+        {
+            Ensure(bytes);
+            var start = _length;
+            _length += bytes;
+            return start;
+        }
+
+        public Span<byte> Span(int start, int length) => _buffer.AsSpan(start, length);
+
+        private void Ensure(int more)
+        {
+            if (_length + more > _buffer.Length)
+            {
+                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + more));
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The points of one series as columns: timestamps, and values as 64-bit patterns (a float's
+/// IEEE bits, an integer, a boolean as 0/1, an unsigned integer's bits) or strings. Reused
+/// across blocks; the arrays grow and may be longer than <see cref="Count"/>.
+/// </summary>
+internal sealed class BlockPoints
+{
+    public FieldKind Kind { get; private set; }
+
+    public int Count { get; set; }
+
+    public long[] Timestamps { get; private set; } = new long[64];
+
+    public long[] Bits { get; private set; } = new long[64];
+
+    public string[]? Strings { get; private set; }
+
+    /// <summary>Empties the instance for <paramref name="capacity"/> points of <paramref name="kind"/>.</summary>
+    public void Reset(FieldKind kind, int capacity)
+    {
+        Kind = kind;
+        Count = 0;
+        if (Timestamps.Length < capacity)
+        {
+            var size = Math.Max(capacity, Timestamps.Length * 2);
+            Timestamps = new long[size];
+            Bits = new long[size];
+            if (Strings is not null)
+            {
+                Strings = new string[size];
+            }
+        }
+
+        if (kind == FieldKind.String && (Strings is null || Strings.Length < Timestamps.Length))
+        {
+            Strings = new string[Timestamps.Length];
+        }
+    }
+
+    /// <summary>Appends a point (the caller keeps timestamps increasing).</summary>
+    public void Add(long timestampNs, in FieldValue value)
+    {
+        if (Kind == FieldKind.String)
+        {
+            AddString(timestampNs, value.AsString);
+        }
+        else
+        {
+            AddBits(timestampNs, Kind switch
+            {
+                FieldKind.Float => BitConverter.DoubleToInt64Bits(value.AsFloat),
+                FieldKind.Boolean => value.AsBoolean ? 1 : 0,
+                _ => value.AsInteger,
+            });
+        }
+    }
+
+    /// <summary>Appends a numeric point as its 64-bit pattern.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddBits(long timestampNs, long bits)
+    {
+        if (Count == Timestamps.Length)
+        {
+            Grow();
+        }
+
+        Timestamps[Count] = timestampNs;
+        Bits[Count++] = bits;
+    }
+
+    /// <summary>Appends a string point.</summary>
+    public void AddString(long timestampNs, string value)
+    {
+        if (Count == Timestamps.Length)
+        {
+            Grow();
+        }
+
+        Timestamps[Count] = timestampNs;
+        Strings![Count++] = value;
+    }
+
+    /// <summary>Appends point <paramref name="index"/> of <paramref name="other"/> (same kind).</summary>
+    public void AddFrom(BlockPoints other, int index)
+    {
+        if (Kind == FieldKind.String)
+        {
+            AddString(other.Timestamps[index], other.Strings![index]);
+        }
+        else
+        {
+            AddBits(other.Timestamps[index], other.Bits[index]);
+        }
+    }
+
+    /// <summary>
+    /// Sets this instance to the points of both, in time order; on equal timestamps the point of
+    /// <paramref name="newer"/> wins (a second write replaces the first).
+    /// </summary>
+    public void Merge(BlockPoints older, BlockPoints newer)
+    {
+        Reset(newer.Kind, older.Count + newer.Count);
+        int i = 0, j = 0;
+        while (i < older.Count || j < newer.Count)
+        {
+            if (j == newer.Count || (i < older.Count && older.Timestamps[i] < newer.Timestamps[j]))
+            {
+                AddFrom(older, i++);
+            }
+            else
+            {
+                if (i < older.Count && older.Timestamps[i] == newer.Timestamps[j])
+                {
+                    i++;
+                }
+
+                AddFrom(newer, j++);
+            }
+        }
+    }
+
+    /// <summary>The value of point <paramref name="index"/>.</summary>
+    public FieldValue ValueAt(int index) => Kind switch
+    {
+        FieldKind.Float => FieldValue.FromFloat(BitConverter.Int64BitsToDouble(Bits[index])),
+        FieldKind.Integer => FieldValue.FromInteger(Bits[index]),
+        FieldKind.UInteger => FieldValue.FromUInteger(unchecked((ulong)Bits[index])),
+        FieldKind.Boolean => FieldValue.FromBoolean(Bits[index] != 0),
+        _ => FieldValue.FromString(Strings![index]),
+    };
+
+    /// <summary>The value of point <paramref name="index"/> as a number (booleans 0/1); not for strings.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double NumberAt(int index) => Kind switch
+    {
+        FieldKind.Float => BitConverter.Int64BitsToDouble(Bits[index]),
+        FieldKind.UInteger => unchecked((ulong)Bits[index]),
+        _ => Bits[index],
+    };
+
+    private void Grow()
+    {
+        var size = Timestamps.Length * 2;
+        var timestamps = Timestamps;
+        var bits = Bits;
+        Array.Resize(ref timestamps, size);
+        Array.Resize(ref bits, size);
+        Timestamps = timestamps;
+        Bits = bits;
+        if (Strings is { } strings)
+        {
+            Array.Resize(ref strings, size);
+            Strings = strings;
+        }
+    }
+}

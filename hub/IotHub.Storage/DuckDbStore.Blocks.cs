@@ -1,0 +1,363 @@
+using System.Data.Common;
+using System.Globalization;
+using DuckDB.NET.Data;
+using IotHub.Telemetry;
+
+namespace IotHub.Storage;
+
+/// <summary>
+/// Sealed blocks: compaction moves raw rows into one compressed block per series and UTC day
+/// (<see cref="BlockCodec"/>), merging them with the block already there (a raw row wins over a
+/// block point of the same time). Reads decode blocks in C# and lay raw rows over them; retention
+/// turns expiring points into rollup rows before it deletes them. Everything that changes blocks
+/// runs on the commit loop, in one transaction with the rows it moves.
+/// </summary>
+public sealed partial class DuckDbStore
+{
+    // Series sealed per pass of a compaction: bounds the raw rows held in memory at once.
+    private const int SeriesPerSealPass = 1_024;
+
+    /// <summary>Seals every raw row (both raw tiers) into blocks. Returns the rows moved.</summary>
+    private long SealRawRows()
+    {
+        long moved = 0;
+        var kinds = new Dictionary<int, FieldKind>();
+        foreach (var series in _seriesByKey.Values)
+        {
+            kinds[series.Id] = series.Kind;
+        }
+
+        var existing = new BlockPoints();
+        var merged = new BlockPoints();
+        using var transaction = _connection.BeginTransaction();
+        foreach (var table in SampleTables.All)
+        {
+            for (var low = 0; low < _nextSeriesId; low += SeriesPerSealPass)
+            {
+                var range = Invariant($"series_id >= {low} AND series_id < {low + SeriesPerSealPass}");
+                var raw = $"(SELECT series_id, ts, value FROM {table.Name} WHERE {range} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {range})";
+                var groups = ReadRawGroups(raw, table, kinds);
+                if (groups.Count == 0)
+                {
+                    continue;
+                }
+
+                var keys = $"(SELECT DISTINCT series_id, {DaySql("ts")} AS day FROM {raw})";
+                var sealedBefore = new Dictionary<(int, int), byte[]>();
+                using (var command = _connection.CreateCommand())
+                {
+                    command.CommandText = $"SELECT b.series_id, b.day, b.data FROM blocks b SEMI JOIN {keys} k ON b.series_id = k.series_id AND b.day = k.day";
+                    using var reader = command.ExecuteReader();
+                    while (reader.Read())
+                    {
+                        sealedBefore[(reader.GetInt32(0), reader.GetInt32(1))] = ReadBlob(reader, 2);
+                    }
+                }
+
+                if (sealedBefore.Count > 0)
+                {
+                    Execute($"DELETE FROM blocks USING {keys} k WHERE blocks.series_id = k.series_id AND blocks.day = k.day");
+                }
+
+                using (var appender = _connection.CreateAppender("blocks"))
+                {
+                    foreach (var (seriesId, day, points) in groups)
+                    {
+                        var block = points;
+                        if (sealedBefore.TryGetValue((seriesId, day), out var bytes))
+                        {
+                            BlockCodec.Decode(bytes, existing);
+                            merged.Merge(existing, points);
+                            block = merged;
+                        }
+
+                        AppendBlock(appender, seriesId, day, block);
+                        moved += points.Count;
+                    }
+                }
+
+                Execute($"DELETE FROM {table.Name} WHERE {range}");
+                Execute($"DELETE FROM {table.RecentName} WHERE {range}");
+            }
+        }
+
+        transaction.Commit();
+        return moved;
+    }
+
+    /// <summary>Raw rows of one table, grouped by (series, day), each group in time order.</summary>
+    private List<(int SeriesId, int Day, BlockPoints Points)> ReadRawGroups(string raw, SampleTable table, Dictionary<int, FieldKind> kinds)
+    {
+        var groups = new List<(int SeriesId, int Day, BlockPoints Points)>();
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"SELECT series_id, ts, value FROM {raw} ORDER BY series_id, ts";
+        using var reader = command.ExecuteReader();
+        BlockPoints? current = null;
+        var currentSeries = -1;
+        var currentDay = int.MinValue;
+        while (reader.Read())
+        {
+            var seriesId = reader.GetInt32(0);
+            var ts = reader.GetInt64(1);
+            var day = DayOf(ts);
+            if (current is null || seriesId != currentSeries || day != currentDay)
+            {
+                current = new BlockPoints();
+                current.Reset(kinds.GetValueOrDefault(seriesId, FieldKind.Float), 64);
+                currentSeries = seriesId;
+                currentDay = day;
+                groups.Add((seriesId, day, current));
+            }
+
+            AddRawValue(current, reader, ts, table);
+        }
+
+        return groups;
+    }
+
+    /// <summary>
+    /// The points of <paramref name="series"/> in [<paramref name="fromNs"/>, <paramref name="toNs"/>),
+    /// per series id, in time order: blocks decoded, raw rows laid over them.
+    /// </summary>
+    private static async Task<Dictionary<int, BlockPoints>> ReadPointsAsync(DuckDBConnection connection, IReadOnlyList<SeriesInfo> series, long fromNs, long toNs, CancellationToken cancellationToken)
+    {
+        var fromBlocks = new Dictionary<int, BlockPoints>();
+        var fromRaw = new Dictionary<int, BlockPoints>();
+        var kinds = series.ToDictionary(s => s.Id, s => s.Kind);
+        var ids = string.Join(',', series.Select(s => s.Id.ToString(CultureInfo.InvariantCulture)));
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = Invariant($"SELECT series_id, data FROM blocks WHERE series_id IN ({ids}) AND day BETWEEN {DayOf(fromNs)} AND {DayOf(toNs - 1)} ORDER BY series_id, day");
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var block = new BlockPoints();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var seriesId = reader.GetInt32(0);
+                BlockCodec.Decode(ReadBlob(reader, 1), block);
+                if (!fromBlocks.TryGetValue(seriesId, out var points))
+                {
+                    fromBlocks[seriesId] = points = new BlockPoints();
+                    points.Reset(kinds[seriesId], block.Count);
+                }
+
+                var start = LowerBound(block.Timestamps, block.Count, fromNs);
+                for (var i = start; i < block.Count && block.Timestamps[i] < toNs; i++)
+                {
+                    points.AddFrom(block, i);
+                }
+            }
+        }
+
+        foreach (var group in series.GroupBy(s => SampleTables.For(s.Kind)))
+        {
+            var table = group.Key;
+            var groupIds = string.Join(',', group.Select(s => s.Id.ToString(CultureInfo.InvariantCulture)));
+            var where = Invariant($"series_id IN ({groupIds}) AND ts >= {fromNs} AND ts < {toNs}");
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT series_id, ts, value FROM {table.Name} WHERE {where} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {where} ORDER BY series_id, ts";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var seriesId = reader.GetInt32(0);
+                if (!fromRaw.TryGetValue(seriesId, out var points))
+                {
+                    fromRaw[seriesId] = points = new BlockPoints();
+                    points.Reset(kinds[seriesId], 64);
+                }
+
+                AddRawValue(points, reader, reader.GetInt64(1), table);
+            }
+        }
+
+        foreach (var (seriesId, raw) in fromRaw)
+        {
+            if (fromBlocks.TryGetValue(seriesId, out var sealedPoints))
+            {
+                var merged = new BlockPoints();
+                merged.Merge(sealedPoints, raw);
+                fromBlocks[seriesId] = merged;
+            }
+            else
+            {
+                fromBlocks[seriesId] = raw;
+            }
+        }
+
+        return fromBlocks;
+    }
+
+    /// <summary>The newest sealed point of every series that has blocks, for the in-memory latest values.</summary>
+    private async Task LoadLatestFromBlocksAsync(Dictionary<int, SeriesInfo> byId, CancellationToken cancellationToken)
+    {
+        await using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT series_id, arg_max(data, day) FROM blocks GROUP BY series_id";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var block = new BlockPoints();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (byId.TryGetValue(reader.GetInt32(0), out var series))
+            {
+                BlockCodec.Decode(ReadBlob(reader, 1), block);
+                ApplyLatest(new LatestValue(series, block.Timestamps[block.Count - 1], block.ValueAt(block.Count - 1)));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Raw retention for blocks: the points of <paramref name="seriesIds"/> before
+    /// <paramref name="cutoffNs"/> (hour-aligned) become 1-minute and 1-hour rollup rows (numeric
+    /// series) and are deleted; a block holding points on both sides keeps the later ones.
+    /// Returns the points deleted. Runs inside the retention transaction, after raw rows were sealed.
+    /// </summary>
+    private long ExpireBlocks(string seriesIds, long cutoffNs, Dictionary<int, SeriesInfo> byId)
+    {
+        var lastDay = DayOf(cutoffNs - 1);
+        var expiring = new List<(int SeriesId, int Day, byte[] Data)>();
+        using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = Invariant($"SELECT series_id, day, data FROM blocks WHERE day <= {lastDay} AND series_id IN ({seriesIds})");
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                expiring.Add((reader.GetInt32(0), reader.GetInt32(1), ReadBlob(reader, 2)));
+            }
+        }
+
+        if (expiring.Count == 0)
+        {
+            return 0;
+        }
+
+        Execute(Invariant($"DELETE FROM blocks WHERE day <= {lastDay} AND series_id IN ({seriesIds})"));
+        long deleted = 0;
+        var block = new BlockPoints();
+        var kept = new BlockPoints();
+        using var minutes = _connection.CreateAppender("rollup_1m");
+        using var hours = _connection.CreateAppender("rollup_1h");
+        using var blocks = _connection.CreateAppender("blocks");
+        foreach (var (seriesId, day, data) in expiring)
+        {
+            BlockCodec.Decode(data, block);
+            var split = LowerBound(block.Timestamps, block.Count, cutoffNs);
+            deleted += split;
+            if (block.Kind != FieldKind.String && byId.ContainsKey(seriesId))
+            {
+                AppendRollups(minutes, seriesId, block, split, Schema.MinuteNs);
+                AppendRollups(hours, seriesId, block, split, Schema.HourNs);
+            }
+
+            if (split < block.Count)
+            {
+                kept.Reset(block.Kind, block.Count - split);
+                for (var i = split; i < block.Count; i++)
+                {
+                    kept.AddFrom(block, i);
+                }
+
+                AppendBlock(blocks, seriesId, day, kept);
+            }
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Rollup rows of the first <paramref name="count"/> points of a block (time order).</summary>
+    private static void AppendRollups(DuckDBAppender appender, int seriesId, BlockPoints points, int count, long width)
+    {
+        var partial = default(RollupPartial);
+        for (var i = 0; i < count; i++)
+        {
+            var ts = points.Timestamps[i];
+            if (partial.Active && ts < partial.Bucket + width)
+            {
+                partial.AddLater(ts, points.NumberAt(i));
+                continue;
+            }
+
+            AppendRollup(appender, seriesId, partial);
+            partial.Start(Schema.FloorTo(ts, width), ts, points.NumberAt(i));
+        }
+
+        AppendRollup(appender, seriesId, partial);
+    }
+
+    private static void AppendRollup(DuckDBAppender appender, int seriesId, in RollupPartial partial)
+    {
+        if (!partial.Active)
+        {
+            return;
+        }
+
+        appender.CreateRow()
+            .AppendValue(seriesId)
+            .AppendValue(partial.Bucket)
+            .AppendValue(partial.Min)
+            .AppendValue(partial.Max)
+            .AppendValue(partial.Sum)
+            .AppendValue(partial.Count)
+            .AppendValue(partial.LastTs)
+            .AppendValue(partial.Last)
+            .EndRow();
+    }
+
+    private static void AppendBlock(DuckDBAppender appender, int seriesId, int day, BlockPoints points) =>
+        appender.CreateRow()
+            .AppendValue(seriesId)
+            .AppendValue(day)
+            .AppendValue(points.Count)
+            .AppendValue(BlockCodec.Encode(points))
+            .EndRow();
+
+    private static void AddRawValue(BlockPoints points, DbDataReader reader, long ts, SampleTable table)
+    {
+        if (ReferenceEquals(table, SampleTables.Float))
+        {
+            points.AddBits(ts, BitConverter.DoubleToInt64Bits(reader.GetDouble(2)));
+        }
+        else if (ReferenceEquals(table, SampleTables.Integer))
+        {
+            points.AddBits(ts, reader.GetInt64(2));
+        }
+        else if (ReferenceEquals(table, SampleTables.UInteger))
+        {
+            points.AddBits(ts, unchecked((long)reader.GetFieldValue<ulong>(2)));
+        }
+        else
+        {
+            points.AddString(ts, reader.GetString(2));
+        }
+    }
+
+    private static byte[] ReadBlob(DbDataReader reader, int ordinal)
+    {
+        using var stream = reader.GetStream(ordinal);
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>The first index whose timestamp is at least <paramref name="ts"/>.</summary>
+    private static int LowerBound(long[] timestamps, int count, long ts)
+    {
+        int low = 0, high = count;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (timestamps[middle] < ts)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low;
+    }
+
+    /// <summary>The UTC day (days since the epoch) of a time in ns.</summary>
+    private static int DayOf(long ns) => (int)(Schema.FloorTo(ns, Schema.DayNs) / Schema.DayNs);
+
+    private static string DaySql(string column) => $"CAST({Schema.Floor(column, Schema.DayNs)} // {Schema.DayNs.ToString(CultureInfo.InvariantCulture)} AS INTEGER)";
+}
