@@ -34,10 +34,11 @@ internal static class BlockCodec
     private const byte Brotli = 1;
     private const int HeaderBytes = 5;
 
-    // Brotli quality and window: quality 9 compresses these small payloads within a few percent of
-    // quality 11 at a fraction of its time (see benchmarks/RESULTS-store.md).
-    private const int BrotliQuality = 9;
-    private const int BrotliWindow = 18;
+    // Brotli quality 5: on the city's day blocks it gave 0.744 B/point at ~0.2 us/point, quality 9
+    // 0.769 at 1.7 us, quality 11 0.724 at 3.1 us (see benchmarks/RESULTS-store.md). Blocks are
+    // small, so a 64 KiB window holds any of them.
+    private const int BrotliQuality = 5;
+    private const int BrotliWindow = 16;
 
     // 2^53: mantissas up to this are exact as doubles.
     private const double MaxMantissa = 9_007_199_254_740_992d;

@@ -17,8 +17,12 @@ public sealed partial class DuckDbStore
     // Series sealed per pass of a compaction: bounds the raw rows held in memory at once.
     private const int SeriesPerSealPass = 1_024;
 
-    /// <summary>Seals every raw row (both raw tiers) into blocks. Returns the rows moved.</summary>
-    private long SealRawRows()
+    /// <summary>
+    /// Seals raw rows (both raw tiers) into blocks. With <paramref name="all"/> false, only the
+    /// days before each series' newest day (its day in progress stays raw, so a day's block is
+    /// written once while data arrives in time order); with true, every raw row. Returns the rows moved.
+    /// </summary>
+    private long SealRawRows(bool all)
     {
         long moved = 0;
         var kinds = new Dictionary<int, FieldKind>();
@@ -34,19 +38,27 @@ public sealed partial class DuckDbStore
         {
             for (var low = 0; low < _nextSeriesId; low += SeriesPerSealPass)
             {
-                var range = Invariant($"series_id >= {low} AND series_id < {low + SeriesPerSealPass}");
+                var high = low + SeriesPerSealPass;
+                var range = Invariant($"series_id >= {low} AND series_id < {high}");
                 var raw = $"(SELECT series_id, ts, value FROM {table.Name} WHERE {range} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {range})";
                 var groups = ReadRawGroups(raw, table, kinds);
+                if (!all)
+                {
+                    groups.RemoveAll(g => _latest.TryGetValue(g.SeriesId, out var newest) && g.Day >= DayOf(newest.TimestampNs));
+                }
+
                 if (groups.Count == 0)
                 {
                     continue;
                 }
 
-                var keys = $"(SELECT DISTINCT series_id, {DaySql("ts")} AS day FROM {raw})";
+                // The (series, day) pairs sealed now, as a relation for the statements below.
+                var sealedKeys = string.Join(',', groups.Select(g => Invariant($"({g.SeriesId},{g.Day})")));
+                var keys = $"(VALUES {sealedKeys}) k(series_id, day)";
                 var sealedBefore = new Dictionary<(int, int), byte[]>();
                 using (var command = _connection.CreateCommand())
                 {
-                    command.CommandText = $"SELECT b.series_id, b.day, b.data FROM blocks b SEMI JOIN {keys} k ON b.series_id = k.series_id AND b.day = k.day";
+                    command.CommandText = $"SELECT b.series_id, b.day, b.data FROM blocks b SEMI JOIN {keys} ON b.series_id = k.series_id AND b.day = k.day";
                     using var reader = command.ExecuteReader();
                     while (reader.Read())
                     {
@@ -56,7 +68,7 @@ public sealed partial class DuckDbStore
 
                 if (sealedBefore.Count > 0)
                 {
-                    Execute($"DELETE FROM blocks USING {keys} k WHERE blocks.series_id = k.series_id AND blocks.day = k.day");
+                    Execute($"DELETE FROM blocks USING {keys} WHERE blocks.series_id = k.series_id AND blocks.day = k.day");
                 }
 
                 using (var appender = _connection.CreateAppender("blocks"))
@@ -76,8 +88,10 @@ public sealed partial class DuckDbStore
                     }
                 }
 
-                Execute($"DELETE FROM {table.Name} WHERE {range}");
-                Execute($"DELETE FROM {table.RecentName} WHERE {range}");
+                foreach (var name in new[] { table.Name, table.RecentName })
+                {
+                    Execute(Invariant($"DELETE FROM {name} USING {keys} WHERE {name}.series_id = k.series_id AND {DaySql(name + ".ts")} = k.day AND {name}.series_id >= {low} AND {name}.series_id < {high}"));
+                }
             }
         }
 

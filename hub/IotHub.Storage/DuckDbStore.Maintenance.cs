@@ -14,10 +14,11 @@ namespace IotHub.Storage;
 public sealed partial class DuckDbStore
 {
     /// <summary>
-    /// Seals the raw rows into compressed blocks (one per series and UTC day, merged with the
-    /// block already there). Returns the number of raw rows moved. Runs between commits.
+    /// Seals every raw row into compressed blocks (one per series and UTC day, merged with the
+    /// block already there), the days in progress too. Returns the number of raw rows moved.
+    /// Runs between commits. (Automatic compaction seals only the days before each series' newest.)
     /// </summary>
-    public Task<long> CompactAsync(CancellationToken cancellationToken) => RunOnCommitLoopAsync(Compact, cancellationToken);
+    public Task<long> CompactAsync(CancellationToken cancellationToken) => RunOnCommitLoopAsync(() => Compact(all: true), cancellationToken);
 
     /// <summary>Deletes data older than its measurement's retention now. Returns the rows deleted.</summary>
     public Task<long> ApplyRetentionAsync(CancellationToken cancellationToken) => RunOnCommitLoopAsync(ApplyRetention, cancellationToken);
@@ -108,9 +109,9 @@ public sealed partial class DuckDbStore
     {
         try
         {
-            if (_recentRows >= _options.CompactionRowThreshold)
+            if (_recentRows >= _nextCompactionRows)
             {
-                Compact();
+                Compact(all: false);
             }
 
             var now = _time.GetUtcNow();
@@ -128,10 +129,13 @@ public sealed partial class DuckDbStore
         }
     }
 
-    private long Compact()
+    private long Compact(bool all)
     {
-        var moved = SealRawRows();
-        _recentRows = 0;
+        var moved = SealRawRows(all);
+        _recentRows = ScalarLong(Schema.CountRecent);
+
+        // Rows of days in progress stay raw; the next compaction waits for a threshold more.
+        _nextCompactionRows = _recentRows + _options.CompactionRowThreshold;
         Interlocked.Increment(ref _compactions);
         LogCompacted(_logger, moved);
         return moved;
@@ -162,7 +166,7 @@ public sealed partial class DuckDbStore
         var byId = _seriesByKey.Values.ToDictionary(s => s.Id);
         if (_recentRows > 0 && groups.Any(g => ScalarLong(RawRowsBefore(RawCutoff(g.Key.Item1, nowNs), SeriesIdsOf(g.Value))) > 0))
         {
-            Compact();
+            Compact(all: true);
         }
 
         long deleted = 0;

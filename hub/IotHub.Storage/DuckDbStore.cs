@@ -48,6 +48,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
 
     // Commit loop only: rows in the recent tier since the last compaction, and when retention last ran.
     private long _recentRows;
+    private long _nextCompactionRows;
     private DateTimeOffset _lastRetentionSweep;
 
     private DuckDbStore(StorageOptions options, ILogger logger, TimeProvider time, DuckDBConnection connection)
@@ -554,6 +555,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         {
             command.CommandText = Schema.CountRecent;
             _recentRows = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            _nextCompactionRows = _options.CompactionRowThreshold;
         }
     }
 
