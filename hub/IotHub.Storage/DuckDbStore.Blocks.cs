@@ -34,6 +34,23 @@ public sealed partial class DuckDbStore
         var existing = new BlockPoints();
         var merged = new BlockPoints();
         using var transaction = _connection.BeginTransaction();
+        try
+        {
+            moved = SealPasses(all, kinds, existing, merged);
+            transaction.Commit();
+        }
+        catch
+        {
+            ReloadHotBlocks();
+            throw;
+        }
+
+        return moved;
+    }
+
+    private long SealPasses(bool all, Dictionary<int, FieldKind> kinds, BlockPoints existing, BlockPoints merged)
+    {
+        long moved = 0;
         foreach (var table in SampleTables.All)
         {
             for (var low = 0; low < _nextSeriesId; low += SeriesPerSealPass)
@@ -83,7 +100,7 @@ public sealed partial class DuckDbStore
                             block = merged;
                         }
 
-                        AppendBlock(appender, seriesId, day, block);
+                        _hot.Set(seriesId, day, AppendBlock(appender, seriesId, day, block));
                         moved += points.Count;
                     }
                 }
@@ -95,7 +112,6 @@ public sealed partial class DuckDbStore
             }
         }
 
-        transaction.Commit();
         return moved;
     }
 
@@ -131,55 +147,76 @@ public sealed partial class DuckDbStore
 
     /// <summary>
     /// The points of <paramref name="series"/> in [<paramref name="fromNs"/>, <paramref name="toNs"/>),
-    /// per series id, in time order: blocks decoded, raw rows laid over them.
+    /// per series id, in time order: blocks decoded (from memory for hot days), raw rows laid over
+    /// them. Raw rows are read first (see <see cref="HotBlocks"/>); none are read when there are none.
     /// </summary>
-    private static async Task<Dictionary<int, BlockPoints>> ReadPointsAsync(DuckDBConnection connection, IReadOnlyList<SeriesInfo> series, long fromNs, long toNs, CancellationToken cancellationToken)
+    private async Task<Dictionary<int, BlockPoints>> ReadPointsAsync(DuckDBConnection connection, IReadOnlyList<SeriesInfo> series, long fromNs, long toNs, CancellationToken cancellationToken)
     {
         var fromBlocks = new Dictionary<int, BlockPoints>();
         var fromRaw = new Dictionary<int, BlockPoints>();
         var kinds = series.ToDictionary(s => s.Id, s => s.Kind);
-        var ids = string.Join(',', series.Select(s => s.Id.ToString(CultureInfo.InvariantCulture)));
-        await using (var command = connection.CreateCommand())
+        if (Interlocked.Read(ref _recentRows) > 0)
         {
-            command.CommandText = Invariant($"SELECT series_id, data FROM blocks WHERE series_id IN ({ids}) AND day BETWEEN {DayOf(fromNs)} AND {DayOf(toNs - 1)} ORDER BY series_id, day");
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            var block = new BlockPoints();
-            while (await reader.ReadAsync(cancellationToken))
+            foreach (var group in series.GroupBy(s => SampleTables.For(s.Kind)))
             {
-                var seriesId = reader.GetInt32(0);
-                BlockCodec.Decode(ReadBlob(reader, 1), block);
-                if (!fromBlocks.TryGetValue(seriesId, out var points))
+                var table = group.Key;
+                var groupIds = string.Join(',', group.Select(s => s.Id.ToString(CultureInfo.InvariantCulture)));
+                var where = Invariant($"series_id IN ({groupIds}) AND ts >= {fromNs} AND ts < {toNs}");
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"SELECT series_id, ts, value FROM {table.Name} WHERE {where} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {where} ORDER BY series_id, ts";
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
                 {
-                    fromBlocks[seriesId] = points = new BlockPoints();
-                    points.Reset(kinds[seriesId], block.Count);
-                }
+                    var seriesId = reader.GetInt32(0);
+                    if (!fromRaw.TryGetValue(seriesId, out var points))
+                    {
+                        fromRaw[seriesId] = points = new BlockPoints();
+                        points.Reset(kinds[seriesId], 64);
+                    }
 
-                var start = LowerBound(block.Timestamps, block.Count, fromNs);
-                for (var i = start; i < block.Count && block.Timestamps[i] < toNs; i++)
-                {
-                    points.AddFrom(block, i);
+                    AddRawValue(points, reader, reader.GetInt64(1), table);
                 }
             }
         }
 
-        foreach (var group in series.GroupBy(s => SampleTables.For(s.Kind)))
+        var block = new BlockPoints();
+        void AddBlock(int seriesId, byte[] bytes)
         {
-            var table = group.Key;
-            var groupIds = string.Join(',', group.Select(s => s.Id.ToString(CultureInfo.InvariantCulture)));
-            var where = Invariant($"series_id IN ({groupIds}) AND ts >= {fromNs} AND ts < {toNs}");
+            BlockCodec.Decode(bytes, block);
+            if (!fromBlocks.TryGetValue(seriesId, out var points))
+            {
+                fromBlocks[seriesId] = points = new BlockPoints();
+                points.Reset(kinds[seriesId], block.Count);
+            }
+
+            var start = LowerBound(block.Timestamps, block.Count, fromNs);
+            for (var i = start; i < block.Count && block.Timestamps[i] < toNs; i++)
+            {
+                points.AddFrom(block, i);
+            }
+        }
+
+        var fromDay = DayOf(fromNs);
+        var toDay = DayOf(toNs - 1);
+        if (_hot.Covers(fromDay))
+        {
+            foreach (var s in series)
+            {
+                foreach (var bytes in _hot.Range(s.Id, fromDay, toDay))
+                {
+                    AddBlock(s.Id, bytes);
+                }
+            }
+        }
+        else
+        {
+            var ids = string.Join(',', series.Select(s => s.Id.ToString(CultureInfo.InvariantCulture)));
             await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT series_id, ts, value FROM {table.Name} WHERE {where} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {where} ORDER BY series_id, ts";
+            command.CommandText = Invariant($"SELECT series_id, data FROM blocks WHERE series_id IN ({ids}) AND day BETWEEN {fromDay} AND {toDay} ORDER BY series_id, day");
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                var seriesId = reader.GetInt32(0);
-                if (!fromRaw.TryGetValue(seriesId, out var points))
-                {
-                    fromRaw[seriesId] = points = new BlockPoints();
-                    points.Reset(kinds[seriesId], 64);
-                }
-
-                AddRawValue(points, reader, reader.GetInt64(1), table);
+                AddBlock(reader.GetInt32(0), ReadBlob(reader, 1));
             }
         }
 
@@ -198,6 +235,19 @@ public sealed partial class DuckDbStore
         }
 
         return fromBlocks;
+    }
+
+    /// <summary>Loads the blocks of the hot days into memory (at open, and after a failed change).</summary>
+    private void ReloadHotBlocks()
+    {
+        _hot.Clear();
+        using var command = _connection.CreateCommand();
+        command.CommandText = Invariant($"SELECT series_id, day, data FROM blocks WHERE day >= {_hot.FromDay}");
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            _hot.Set(reader.GetInt32(0), reader.GetInt32(1), ReadBlob(reader, 2));
+        }
     }
 
     /// <summary>The newest sealed point of every series that has blocks, for the in-memory latest values.</summary>
@@ -243,6 +293,11 @@ public sealed partial class DuckDbStore
         }
 
         Execute(Invariant($"DELETE FROM blocks WHERE day <= {lastDay} AND series_id IN ({seriesIds})"));
+        foreach (var (seriesId, day, _) in expiring)
+        {
+            _hot.Set(seriesId, day, null);
+        }
+
         long deleted = 0;
         var block = new BlockPoints();
         var kept = new BlockPoints();
@@ -268,7 +323,7 @@ public sealed partial class DuckDbStore
                     kept.AddFrom(block, i);
                 }
 
-                AppendBlock(blocks, seriesId, day, kept);
+                _hot.Set(seriesId, day, AppendBlock(blocks, seriesId, day, kept));
             }
         }
 
@@ -314,13 +369,17 @@ public sealed partial class DuckDbStore
             .EndRow();
     }
 
-    private static void AppendBlock(DuckDBAppender appender, int seriesId, int day, BlockPoints points) =>
+    private static byte[] AppendBlock(DuckDBAppender appender, int seriesId, int day, BlockPoints points)
+    {
+        var bytes = BlockCodec.Encode(points);
         appender.CreateRow()
             .AppendValue(seriesId)
             .AppendValue(day)
             .AppendValue(points.Count)
-            .AppendValue(BlockCodec.Encode(points))
+            .AppendValue(bytes)
             .EndRow();
+        return bytes;
+    }
 
     private static void AddRawValue(BlockPoints points, DbDataReader reader, long ts, SampleTable table)
     {

@@ -169,8 +169,35 @@ public sealed partial class DuckDbStore
             Compact(all: true);
         }
 
+        if (_options.HotBlockDays > 0)
+        {
+            _hot.Advance(DayOf(nowNs) - _options.HotBlockDays);
+        }
+
         long deleted = 0;
         using var transaction = _connection.BeginTransaction();
+        try
+        {
+            deleted = ExpireAll(groups, nowNs, byId);
+            transaction.Commit();
+        }
+        catch
+        {
+            ReloadHotBlocks();
+            throw;
+        }
+
+        if (deleted > 0)
+        {
+            LogRetention(_logger, deleted);
+        }
+
+        return deleted;
+    }
+
+    private long ExpireAll(Dictionary<(TimeSpan, TimeSpan, TimeSpan), List<string>> groups, long nowNs, Dictionary<int, SeriesInfo> byId)
+    {
+        long deleted = 0;
         foreach (var ((raw, minute, hour), names) in groups)
         {
             var seriesIds = SeriesIdsOf(names);
@@ -181,12 +208,6 @@ public sealed partial class DuckDbStore
                 var cutoff = Schema.FloorTo(nowNs - (keep.Ticks * 100), Schema.HourNs);
                 deleted += ExecuteCount(Invariant($"DELETE FROM {rollup} WHERE bucket < {cutoff} AND {ids}"));
             }
-        }
-
-        transaction.Commit();
-        if (deleted > 0)
-        {
-            LogRetention(_logger, deleted);
         }
 
         return deleted;

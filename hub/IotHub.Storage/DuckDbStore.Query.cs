@@ -266,13 +266,8 @@ public sealed partial class DuckDbStore
         var measurementKnown = false;
         var fieldKnown = false;
         var matched = new List<SeriesInfo>();
-        foreach (var series in _seriesByKey.Values)
+        foreach (var series in SeriesOfMeasurement(query.Measurement))
         {
-            if (!string.Equals(series.Measurement, query.Measurement, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
             measurementKnown = true;
             if (!string.Equals(series.Field, query.Field, StringComparison.Ordinal))
             {
@@ -301,7 +296,6 @@ public sealed partial class DuckDbStore
             throw new QueryException($"field '{query.Field}' holds strings; only numeric and boolean fields can be queried as series");
         }
 
-        matched.Sort(static (a, b) => a.Id.CompareTo(b.Id));
         return matched;
     }
 
