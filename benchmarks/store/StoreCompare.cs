@@ -217,7 +217,9 @@ internal static class Compare
         await WriteBothAsync(duck, http, fleet);
         (await http.GetAsync(new Uri("/internal/force_flush", UriKind.Relative))).EnsureSuccessStatusCode();
         var duckLatest = await TimeAsync(() => Task.FromResult(duck.GetLatest("meter", "power", new Dictionary<string, string>()).Count));
-        var vmLatest = await TimeAsync(() => vm.CountLatestAsync("{__name__=\"meter_power\"}", TimeSpan.FromHours(1), CancellationToken.None));
+        // The fleet's readings end at midnight; the instant query runs now, so it looks back from now to before them.
+        var lookback = DateTimeOffset.UtcNow - end + TimeSpan.FromHours(1);
+        var vmLatest = await TimeAsync(() => vm.CountLatestAsync("{__name__=\"meter_power\"}", lookback, CancellationToken.None));
         Report($"last value of {FleetSeries:N0} series ({duckLatest.Count:N0} / {vmLatest.Count:N0} series)", duckLatest.Median, vmLatest.Median);
 
         // Query 2: one river gauge, one day in 1-minute buckets.

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -7,18 +8,22 @@ namespace IotHub.Storage;
 
 /// <summary>
 /// The sealed block format: the points of one series (sorted, distinct timestamps) in one byte
-/// array, lossless. Layout: a 5-byte header (version, field kind, value encoding, compression,
-/// timestamp scale), the point count and the payload length as varints, then the payload
-/// (Brotli-compressed when that is smaller):
+/// array, lossless. Layout: a 3-byte header (version; field kind, value encoding and compression
+/// in one byte; timestamp scale), the point count and the payload length as varints, then the
+/// payload (Brotli-compressed when that is smaller):
 /// <list type="bullet">
-/// <item>timestamps divided by the largest power of ten dividing all of them (city sensors report
-/// on whole seconds or minutes), then the first, the first delta and the deltas of deltas as
-/// zig-zag varints: a regular cadence is a run of zero bytes, which the compressor folds away;</item>
-/// <item>floats as decimal mantissas when a power of ten makes every value of the block an exact
-/// integer (sensor readings have few decimals; the same idea as VictoriaMetrics'), stored as
-/// zig-zag varint deltas, else the XOR of consecutive IEEE bits, byte planes transposed;</item>
-/// <item>integers, booleans and unsigned integers (as their bits) as zig-zag varint deltas;
-/// strings as length-prefixed UTF-8.</item>
+/// <item>timestamps, less a base the caller keeps (the block's day), divided by the largest power
+/// of ten dividing all of them (city sensors report on whole seconds or minutes), then the first,
+/// the first delta and the deltas of deltas as zig-zag varints: a regular cadence is a run of
+/// zero bytes, which the compressor folds away;</item>
+/// <item>floats as decimal mantissas when a power of ten makes the values of the block exact
+/// integers (sensor readings have few decimals; the same idea as VictoriaMetrics'), the few that
+/// are not (-0.0, NaN) kept raw beside them, else the XOR of consecutive IEEE bits, byte planes
+/// transposed;</item>
+/// <item>integers, booleans and unsigned integers (as their bits) and decimal mantissas as the
+/// first value and the zig-zag deltas in fixed width, one byte plane after another (the high
+/// planes of a slowly changing signal are near constant and compress away);</item>
+/// <item>strings as length-prefixed UTF-8.</item>
 /// </list>
 /// Decoding gives back every value bit for bit (a float that is not an exact decimal, -0.0,
 /// infinities and NaN take the XOR path).
@@ -32,7 +37,7 @@ internal static class BlockCodec
     private const byte Utf8Strings = 3;
     private const byte Uncompressed = 0;
     private const byte Brotli = 1;
-    private const int HeaderBytes = 5;
+    private const int HeaderBytes = 3;
 
     // Brotli quality 5: on the city's day blocks it gave 0.744 B/point at ~0.2 us/point, quality 9
     // 0.769 at 1.7 us, quality 11 0.724 at 3.1 us (see benchmarks/RESULTS-store.md). Blocks are
@@ -47,14 +52,23 @@ internal static class BlockCodec
 
     private static readonly long[] IntegerPowersOfTen = [1L, 10L, 100L, 1_000L, 10_000L, 100_000L, 1_000_000L, 10_000_000L, 100_000_000L, 1_000_000_000L, 10_000_000_000L, 100_000_000_000L, 1_000_000_000_000L, 10_000_000_000_000L, 100_000_000_000_000L, 1_000_000_000_000_000L, 10_000_000_000_000_000L, 100_000_000_000_000_000L, 1_000_000_000_000_000_000L];
 
-    /// <summary>Encodes the first <see cref="BlockPoints.Count"/> points; timestamps must be strictly increasing.</summary>
-    public static byte[] Encode(BlockPoints points)
+    /// <summary>
+    /// Encodes the first <see cref="BlockPoints.Count"/> points; timestamps must be strictly
+    /// increasing. <paramref name="baseNs"/> (the block's day) must be passed to <see cref="Decode"/> again.
+    /// </summary>
+    public static byte[] Encode(BlockPoints points, long baseNs = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(points.Count, 1);
         var count = points.Count;
         var writer = new ByteWriter((count * 4) + 32);
-        var scale = TimestampScale(points.Timestamps, count);
-        WriteTimestamps(writer, points.Timestamps, count, IntegerPowersOfTen[scale]);
+        var timestamps = new long[count];
+        for (var i = 0; i < count; i++)
+        {
+            timestamps[i] = unchecked(points.Timestamps[i] - baseNs);
+        }
+
+        var scale = TimestampScale(timestamps, count);
+        WriteTimestamps(writer, timestamps, count, IntegerPowersOfTen[scale]);
         byte encoding;
         switch (points.Kind)
         {
@@ -84,9 +98,7 @@ internal static class BlockCodec
         var body = useBrotli ? compressed.AsSpan(0, compressedLength) : payload;
         var header = new ByteWriter(HeaderBytes + 10 + body.Length);
         header.WriteByte(Version);
-        header.WriteByte((byte)points.Kind);
-        header.WriteByte(encoding);
-        header.WriteByte(useBrotli ? Brotli : Uncompressed);
+        header.WriteByte((byte)((byte)points.Kind | (encoding << 3) | ((useBrotli ? Brotli : Uncompressed) << 5)));
         header.WriteByte((byte)scale);
         header.WriteVarint((ulong)count);
         header.WriteVarint((ulong)payload.Length);
@@ -101,19 +113,19 @@ internal static class BlockCodec
         return (int)ReadVarint(block, ref position);
     }
 
-    /// <summary>Decodes a block into <paramref name="points"/> (replacing what it held).</summary>
+    /// <summary>Decodes a block into <paramref name="points"/> (replacing what it held); <paramref name="baseNs"/> as given to <see cref="Encode"/>.</summary>
     /// <exception cref="InvalidDataException">The bytes are not a block of this format.</exception>
-    public static void Decode(ReadOnlySpan<byte> block, BlockPoints points)
+    public static void Decode(ReadOnlySpan<byte> block, BlockPoints points, long baseNs = 0)
     {
         if (block.Length < HeaderBytes + 2 || block[0] != Version)
         {
             throw new InvalidDataException("not a sealed block of format version 1");
         }
 
-        var kind = (FieldKind)block[1];
-        var encoding = block[2];
-        var compression = block[3];
-        var scale = block[4];
+        var kind = (FieldKind)(block[1] & 0x07);
+        var encoding = (byte)((block[1] >> 3) & 0x03);
+        var compression = (byte)(block[1] >> 5);
+        var scale = block[2];
         var position = HeaderBytes;
         var count = (int)ReadVarint(block, ref position);
         var payloadLength = (int)ReadVarint(block, ref position);
@@ -140,7 +152,7 @@ internal static class BlockCodec
 
         points.Reset(kind, count);
         var at = 0;
-        ReadTimestamps(payload, ref at, points.Timestamps, count, IntegerPowersOfTen[scale]);
+        ReadTimestamps(payload, ref at, points.Timestamps, count, IntegerPowersOfTen[scale], baseNs);
         switch (encoding)
         {
             case DecimalFloats:
@@ -201,7 +213,7 @@ internal static class BlockCodec
         }
     }
 
-    private static void ReadTimestamps(ReadOnlySpan<byte> payload, ref int at, long[] timestamps, int count, long divisor)
+    private static void ReadTimestamps(ReadOnlySpan<byte> payload, ref int at, long[] timestamps, int count, long divisor, long baseNs)
     {
         long previous = 0;
         long previousDelta = 0;
@@ -210,7 +222,7 @@ internal static class BlockCodec
             var stored = UnZigZag(ReadVarint(payload, ref at));
             var delta = i < 2 ? stored : unchecked(stored + previousDelta);
             previous = unchecked(previous + delta);
-            timestamps[i] = unchecked(previous * divisor);
+            timestamps[i] = unchecked((previous * divisor) + baseNs);
             previousDelta = i == 0 ? 0 : delta;
         }
     }
@@ -218,10 +230,23 @@ internal static class BlockCodec
     private static byte WriteFloats(ByteWriter writer, long[] bits, int count)
     {
         var mantissas = new long[count];
-        if (TryDecimal(bits, count, mantissas, out var exponent))
+        var exceptions = new List<int>();
+        if (TryDecimal(bits, count, mantissas, exceptions, out var exponent))
         {
             writer.WriteByte((byte)exponent);
             WriteDeltas(writer, mantissas, count);
+
+            // Values no power of ten makes exact (-0.0, NaN, a stray non-decimal) follow as raw bits.
+            writer.WriteVarint((ulong)exceptions.Count);
+            var lastIndex = 0;
+            Span<byte> raw = stackalloc byte[8];
+            foreach (var index in exceptions)
+            {
+                writer.WriteVarint((ulong)(index - lastIndex));
+                lastIndex = index;
+                BinaryPrimitives.WriteInt64LittleEndian(raw, bits[index]);
+                writer.WriteBytes(raw);
+            }
             return DecimalFloats;
         }
 
@@ -261,8 +286,11 @@ internal static class BlockCodec
         at += count * 8;
     }
 
-    /// <summary>Finds the smallest power of ten making every value an exact integer mantissa.</summary>
-    private static bool TryDecimal(long[] bits, int count, long[] mantissas, out int exponent)
+    /// <summary>
+    /// Finds the smallest power of ten making every value an exact integer mantissa, but for a few
+    /// exceptions (at most an eighth of the block; they keep the previous mantissa and are stored raw).
+    /// </summary>
+    private static bool TryDecimal(long[] bits, int count, long[] mantissas, List<int> exceptions, out int exponent)
     {
         exponent = 0;
         for (var i = 0; i < count; i++)
@@ -284,13 +312,20 @@ internal static class BlockCodec
                 }
             }
 
-            if (own < 0)
+            if (own >= 0)
+            {
+                exponent = own;
+                exceptions.Clear();
+                i = -1;
+                continue;
+            }
+
+            exceptions.Add(i);
+            mantissas[i] = i > 0 ? mantissas[i - 1] : 0;
+            if (exceptions.Count > (count / 8) + 1)
             {
                 return false;
             }
-
-            exponent = own;
-            i = -1;
         }
 
         return true;
@@ -319,26 +354,75 @@ internal static class BlockCodec
         {
             bits[i] = BitConverter.DoubleToInt64Bits(bits[i] / divisor);
         }
+
+        var exceptions = (int)ReadVarint(payload, ref at);
+        var index = 0;
+        for (var e = 0; e < exceptions; e++)
+        {
+            index += (int)ReadVarint(payload, ref at);
+            if (index >= count || at + 8 > payload.Length)
+            {
+                throw new InvalidDataException("a sealed block's exception is out of range");
+            }
+
+            bits[index] = BinaryPrimitives.ReadInt64LittleEndian(payload.Slice(at, 8));
+            at += 8;
+        }
     }
 
     private static void WriteDeltas(ByteWriter writer, long[] values, int count)
     {
-        long previous = 0;
-        for (var i = 0; i < count; i++)
+        writer.WriteVarint(ZigZag(values[0]));
+        ulong all = 0;
+        for (var i = 1; i < count; i++)
         {
-            writer.WriteVarint(ZigZag(unchecked(values[i] - previous)));
-            previous = values[i];
+            all |= ZigZag(unchecked(values[i] - values[i - 1]));
+        }
+
+        var width = 0;
+        while (width < 8 && (all >> (width * 8)) != 0)
+        {
+            width++;
+        }
+
+        writer.WriteByte((byte)width);
+        var n = count - 1;
+        var span = writer.Span(writer.Reserve(n * width), n * width);
+        for (var i = 0; i < n; i++)
+        {
+            var z = ZigZag(unchecked(values[i + 1] - values[i]));
+            for (var b = 0; b < width; b++)
+            {
+                span[(b * n) + i] = (byte)(z >> (8 * (width - 1 - b)));
+            }
         }
     }
 
     private static void ReadDeltas(ReadOnlySpan<byte> payload, ref int at, long[] values, int count)
     {
-        long previous = 0;
-        for (var i = 0; i < count; i++)
+        var previous = UnZigZag(ReadVarint(payload, ref at));
+        values[0] = previous;
+        int width = payload[at++];
+        var n = count - 1;
+        if (width > 8 || at + (n * width) > payload.Length)
         {
-            previous = unchecked(previous + UnZigZag(ReadVarint(payload, ref at)));
-            values[i] = previous;
+            throw new InvalidDataException("a sealed block's deltas are out of range");
         }
+
+        var span = payload.Slice(at, n * width);
+        for (var i = 0; i < n; i++)
+        {
+            ulong z = 0;
+            for (var b = 0; b < width; b++)
+            {
+                z = (z << 8) | span[(b * n) + i];
+            }
+
+            previous = unchecked(previous + UnZigZag(z));
+            values[i + 1] = previous;
+        }
+
+        at += n * width;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

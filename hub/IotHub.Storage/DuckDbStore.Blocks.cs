@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using DuckDB.NET.Data;
@@ -6,8 +7,8 @@ using IotHub.Telemetry;
 namespace IotHub.Storage;
 
 /// <summary>
-/// Sealed blocks: compaction moves raw rows into one compressed block per series and UTC day
-/// (<see cref="BlockCodec"/>), merging them with the block already there (a raw row wins over a
+/// Sealed blocks: compaction moves raw rows into one compressed block per series and span of UTC
+/// days (<see cref="BlockCodec"/>), merging them with the block already there (a raw row wins over a
 /// block point of the same time). Reads decode blocks in C# and lay raw rows over them; retention
 /// turns expiring points into rollup rows before it deletes them. Everything that changes blocks
 /// runs on the commit loop, in one transaction with the rows it moves.
@@ -17,10 +18,24 @@ public sealed partial class DuckDbStore
     // Series sealed per pass of a compaction: bounds the raw rows held in memory at once.
     private const int SeriesPerSealPass = 1_024;
 
+    // A block spans 1, 2, 4 or 8 days (aligned to multiples of its span since the epoch), chosen
+    // per series at its first seal so a block holds about BlockTargetPoints points: bigger blocks
+    // compress better, and a series reporting every 10 minutes has 144 points a day.
+    private const int MaxSpanDays = 8;
+    private const int BlockTargetPoints = 1_000;
+
+    // Span of each series with blocks (loaded at open, chosen at a series' first seal).
+    private readonly ConcurrentDictionary<int, int> _spanDays = new();
+
+    // Per series with raw rows: no raw row of it is older than this (a lower bound). A query whose
+    // range ends before it reads no raw rows of that series. Changed by the commit loop only,
+    // before the writes it describes are acknowledged.
+    private readonly ConcurrentDictionary<int, long> _rawFrom = new();
+
     /// <summary>
     /// Seals raw rows (both raw tiers) into blocks. With <paramref name="all"/> false, only the
-    /// days before each series' newest day (its day in progress stays raw, so a day's block is
-    /// written once while data arrives in time order); with true, every raw row. Returns the rows moved.
+    /// spans that end before each series' newest day (its span in progress stays raw, so a block
+    /// is written once while data arrives in time order); with true, every raw row. Returns the rows moved.
     /// </summary>
     private long SealRawRows(bool all)
     {
@@ -58,10 +73,10 @@ public sealed partial class DuckDbStore
                 var high = low + SeriesPerSealPass;
                 var range = Invariant($"series_id >= {low} AND series_id < {high}");
                 var raw = $"(SELECT series_id, ts, value FROM {table.Name} WHERE {range} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {range})";
-                var groups = ReadRawGroups(raw, table, kinds);
+                var groups = SpanGroups(ReadRawGroups(raw, table, kinds));
                 if (!all)
                 {
-                    groups.RemoveAll(g => _latest.TryGetValue(g.SeriesId, out var newest) && g.Day >= DayOf(newest.TimestampNs));
+                    groups.RemoveAll(g => _latest.TryGetValue(g.SeriesId, out var newest) && g.Day + g.Days > DayOf(newest.TimestampNs));
                 }
 
                 if (groups.Count == 0)
@@ -69,9 +84,9 @@ public sealed partial class DuckDbStore
                     continue;
                 }
 
-                // The (series, day) pairs sealed now, as a relation for the statements below.
-                var sealedKeys = string.Join(',', groups.Select(g => Invariant($"({g.SeriesId},{g.Day})")));
-                var keys = $"(VALUES {sealedKeys}) k(series_id, day)";
+                // The (series, first day, days) blocks sealed now, as a relation for the statements below.
+                var sealedKeys = string.Join(',', groups.Select(g => Invariant($"({g.SeriesId},{g.Day},{g.Days})")));
+                var keys = $"(VALUES {sealedKeys}) k(series_id, day, days)";
                 var sealedBefore = new Dictionary<(int, int), byte[]>();
                 using (var command = _connection.CreateCommand())
                 {
@@ -90,29 +105,119 @@ public sealed partial class DuckDbStore
 
                 using (var appender = _connection.CreateAppender("blocks"))
                 {
-                    foreach (var (seriesId, day, points) in groups)
+                    foreach (var (seriesId, day, days, points) in groups)
                     {
                         var block = points;
                         if (sealedBefore.TryGetValue((seriesId, day), out var bytes))
                         {
-                            BlockCodec.Decode(bytes, existing);
+                            BlockCodec.Decode(bytes, existing, day * Schema.DayNs);
                             merged.Merge(existing, points);
                             block = merged;
                         }
 
-                        _hot.Set(seriesId, day, AppendBlock(appender, seriesId, day, block));
+                        _hot.Set(seriesId, day, AppendBlock(appender, seriesId, day, days, block));
                         moved += points.Count;
                     }
                 }
 
                 foreach (var name in new[] { table.Name, table.RecentName })
                 {
-                    Execute(Invariant($"DELETE FROM {name} USING {keys} WHERE {name}.series_id = k.series_id AND {DaySql(name + ".ts")} = k.day AND {name}.series_id >= {low} AND {name}.series_id < {high}"));
+                    var day = DaySql(name + ".ts");
+                    Execute(Invariant($"DELETE FROM {name} USING {keys} WHERE {name}.series_id = k.series_id AND {day} >= k.day AND {day} < k.day + k.days AND {name}.series_id >= {low} AND {name}.series_id < {high}"));
                 }
             }
         }
 
         return moved;
+    }
+
+    /// <summary>
+    /// Day groups joined into the series' block spans (a series without blocks gets its span here,
+    /// from the density of its raw points).
+    /// </summary>
+    private List<(int SeriesId, int Day, int Days, BlockPoints Points)> SpanGroups(List<(int SeriesId, int Day, BlockPoints Points)> dayGroups)
+    {
+        var result = new List<(int SeriesId, int Day, int Days, BlockPoints Points)>();
+        for (var first = 0; first < dayGroups.Count;)
+        {
+            var seriesId = dayGroups[first].SeriesId;
+            var end = first;
+            long points = 0;
+            while (end < dayGroups.Count && dayGroups[end].SeriesId == seriesId)
+            {
+                points += dayGroups[end++].Points.Count;
+            }
+
+            if (!_spanDays.TryGetValue(seriesId, out var span))
+            {
+                var firstTs = dayGroups[first].Points.Timestamps[0];
+                var lastGroup = dayGroups[end - 1].Points;
+                var extentDays = Math.Max(1.0, (lastGroup.Timestamps[lastGroup.Count - 1] - firstTs) / (double)Schema.DayNs);
+                var perDay = points / extentDays;
+                span = 1;
+                while (span < MaxSpanDays && perDay * span < BlockTargetPoints)
+                {
+                    span *= 2;
+                }
+
+                _spanDays[seriesId] = span;
+            }
+
+            for (var i = first; i < end; i++)
+            {
+                var (_, day, dayPoints) = dayGroups[i];
+                var start = (int)Schema.FloorTo(day, span);
+                if (result.Count > 0 && result[^1].SeriesId == seriesId && result[^1].Day == start)
+                {
+                    var target = result[^1].Points;
+                    for (var p = 0; p < dayPoints.Count; p++)
+                    {
+                        target.AddFrom(dayPoints, p);
+                    }
+                }
+                else
+                {
+                    result.Add((seriesId, start, span, dayPoints));
+                }
+            }
+
+            first = end;
+        }
+
+        return result;
+    }
+
+    /// <summary>Records that a commit appended raw rows of a series, none older than <paramref name="fromNs"/>.</summary>
+    private void NoteRawRows(int seriesId, long fromNs) =>
+        _rawFrom.AddOrUpdate(seriesId, static (_, from) => from, static (_, existing, from) => Math.Min(existing, from), fromNs);
+
+    /// <summary>Sets the raw-row bounds from the raw tiers (at open and after a compaction).</summary>
+    private void LoadRawBounds()
+    {
+        var bounds = new Dictionary<int, long>();
+        foreach (var table in SampleTables.All)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = $"SELECT series_id, min(ts) FROM (SELECT series_id, ts FROM {table.Name} UNION ALL SELECT series_id, ts FROM {table.RecentName}) GROUP BY series_id";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                bounds[reader.GetInt32(0)] = reader.GetInt64(1);
+            }
+        }
+
+        foreach (var seriesId in _rawFrom.Keys)
+        {
+            if (!bounds.ContainsKey(seriesId))
+            {
+                _rawFrom.TryRemove(seriesId, out _);
+            }
+        }
+
+        foreach (var (seriesId, from) in bounds)
+        {
+            _rawFrom[seriesId] = from;
+        }
     }
 
     /// <summary>Raw rows of one table, grouped by (series, day), each group in time order.</summary>
@@ -148,16 +253,18 @@ public sealed partial class DuckDbStore
     /// <summary>
     /// The points of <paramref name="series"/> in [<paramref name="fromNs"/>, <paramref name="toNs"/>),
     /// per series id, in time order: blocks decoded (from memory for hot days), raw rows laid over
-    /// them. Raw rows are read first (see <see cref="HotBlocks"/>); none are read when there are none.
+    /// them. Raw rows are read first (see <see cref="HotBlocks"/>), only of series that may have
+    /// some in the range.
     /// </summary>
     private async Task<Dictionary<int, BlockPoints>> ReadPointsAsync(DuckDBConnection connection, IReadOnlyList<SeriesInfo> series, long fromNs, long toNs, CancellationToken cancellationToken)
     {
         var fromBlocks = new Dictionary<int, BlockPoints>();
         var fromRaw = new Dictionary<int, BlockPoints>();
         var kinds = series.ToDictionary(s => s.Id, s => s.Kind);
-        if (Interlocked.Read(ref _recentRows) > 0)
+        var withRaw = series.Where(s => _rawFrom.TryGetValue(s.Id, out var rawFrom) && rawFrom < toNs).ToList();
+        if (withRaw.Count > 0)
         {
-            foreach (var group in series.GroupBy(s => SampleTables.For(s.Kind)))
+            foreach (var group in withRaw.GroupBy(s => SampleTables.For(s.Kind)))
             {
                 var table = group.Key;
                 var groupIds = string.Join(',', group.Select(s => s.Id.ToString(CultureInfo.InvariantCulture)));
@@ -180,9 +287,9 @@ public sealed partial class DuckDbStore
         }
 
         var block = new BlockPoints();
-        void AddBlock(int seriesId, byte[] bytes)
+        void AddBlock(int seriesId, int day, byte[] bytes)
         {
-            BlockCodec.Decode(bytes, block);
+            BlockCodec.Decode(bytes, block, day * Schema.DayNs);
             if (!fromBlocks.TryGetValue(seriesId, out var points))
             {
                 fromBlocks[seriesId] = points = new BlockPoints();
@@ -196,15 +303,16 @@ public sealed partial class DuckDbStore
             }
         }
 
-        var fromDay = DayOf(fromNs);
+        // A block starting up to MaxSpanDays - 1 days before the range may reach into it.
+        var fromDay = DayOf(fromNs) - (MaxSpanDays - 1);
         var toDay = DayOf(toNs - 1);
         if (_hot.Covers(fromDay))
         {
             foreach (var s in series)
             {
-                foreach (var bytes in _hot.Range(s.Id, fromDay, toDay))
+                foreach (var (day, bytes) in _hot.Range(s.Id, fromDay, toDay))
                 {
-                    AddBlock(s.Id, bytes);
+                    AddBlock(s.Id, day, bytes);
                 }
             }
         }
@@ -212,11 +320,11 @@ public sealed partial class DuckDbStore
         {
             var ids = string.Join(',', series.Select(s => s.Id.ToString(CultureInfo.InvariantCulture)));
             await using var command = connection.CreateCommand();
-            command.CommandText = Invariant($"SELECT series_id, data FROM blocks WHERE series_id IN ({ids}) AND day BETWEEN {fromDay} AND {toDay} ORDER BY series_id, day");
+            command.CommandText = Invariant($"SELECT series_id, day, data FROM blocks WHERE series_id IN ({ids}) AND day BETWEEN {fromDay} AND {toDay} ORDER BY series_id, day");
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                AddBlock(reader.GetInt32(0), ReadBlob(reader, 1));
+                AddBlock(reader.GetInt32(0), reader.GetInt32(1), ReadBlob(reader, 2));
             }
         }
 
@@ -254,14 +362,15 @@ public sealed partial class DuckDbStore
     private async Task LoadLatestFromBlocksAsync(Dictionary<int, SeriesInfo> byId, CancellationToken cancellationToken)
     {
         await using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT series_id, arg_max(data, day) FROM blocks GROUP BY series_id";
+        command.CommandText = "SELECT series_id, max(day), arg_max(data, day), max(days) FROM blocks GROUP BY series_id";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var block = new BlockPoints();
         while (await reader.ReadAsync(cancellationToken))
         {
+            _spanDays[reader.GetInt32(0)] = reader.GetInt32(3);
             if (byId.TryGetValue(reader.GetInt32(0), out var series))
             {
-                BlockCodec.Decode(ReadBlob(reader, 1), block);
+                BlockCodec.Decode(ReadBlob(reader, 2), block, reader.GetInt32(1) * Schema.DayNs);
                 ApplyLatest(new LatestValue(series, block.Timestamps[block.Count - 1], block.ValueAt(block.Count - 1)));
             }
         }
@@ -276,14 +385,14 @@ public sealed partial class DuckDbStore
     private long ExpireBlocks(string seriesIds, long cutoffNs, Dictionary<int, SeriesInfo> byId)
     {
         var lastDay = DayOf(cutoffNs - 1);
-        var expiring = new List<(int SeriesId, int Day, byte[] Data)>();
+        var expiring = new List<(int SeriesId, int Day, int Days, byte[] Data)>();
         using (var command = _connection.CreateCommand())
         {
-            command.CommandText = Invariant($"SELECT series_id, day, data FROM blocks WHERE day <= {lastDay} AND series_id IN ({seriesIds})");
+            command.CommandText = Invariant($"SELECT series_id, day, days, data FROM blocks WHERE day <= {lastDay} AND series_id IN ({seriesIds})");
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                expiring.Add((reader.GetInt32(0), reader.GetInt32(1), ReadBlob(reader, 2)));
+                expiring.Add((reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), ReadBlob(reader, 3)));
             }
         }
 
@@ -293,7 +402,7 @@ public sealed partial class DuckDbStore
         }
 
         Execute(Invariant($"DELETE FROM blocks WHERE day <= {lastDay} AND series_id IN ({seriesIds})"));
-        foreach (var (seriesId, day, _) in expiring)
+        foreach (var (seriesId, day, _, _) in expiring)
         {
             _hot.Set(seriesId, day, null);
         }
@@ -304,9 +413,9 @@ public sealed partial class DuckDbStore
         using var minutes = _connection.CreateAppender("rollup_1m");
         using var hours = _connection.CreateAppender("rollup_1h");
         using var blocks = _connection.CreateAppender("blocks");
-        foreach (var (seriesId, day, data) in expiring)
+        foreach (var (seriesId, day, days, data) in expiring)
         {
-            BlockCodec.Decode(data, block);
+            BlockCodec.Decode(data, block, day * Schema.DayNs);
             var split = LowerBound(block.Timestamps, block.Count, cutoffNs);
             deleted += split;
             if (block.Kind != FieldKind.String && byId.ContainsKey(seriesId))
@@ -323,7 +432,7 @@ public sealed partial class DuckDbStore
                     kept.AddFrom(block, i);
                 }
 
-                _hot.Set(seriesId, day, AppendBlock(blocks, seriesId, day, kept));
+                _hot.Set(seriesId, day, AppendBlock(blocks, seriesId, day, days, kept));
             }
         }
 
@@ -369,12 +478,13 @@ public sealed partial class DuckDbStore
             .EndRow();
     }
 
-    private static byte[] AppendBlock(DuckDBAppender appender, int seriesId, int day, BlockPoints points)
+    private static byte[] AppendBlock(DuckDBAppender appender, int seriesId, int day, int days, BlockPoints points)
     {
-        var bytes = BlockCodec.Encode(points);
+        var bytes = BlockCodec.Encode(points, day * Schema.DayNs);
         appender.CreateRow()
             .AppendValue(seriesId)
             .AppendValue(day)
+            .AppendValue(days)
             .AppendValue(points.Count)
             .AppendValue(bytes)
             .EndRow();

@@ -154,6 +154,8 @@ public sealed partial class DuckDbStore
         Interlocked.Add(ref _pointsExpired, expired);
         foreach (var state in _states.Values)
         {
+            // In-order values are all after the newest stored before; a late one may be anywhere.
+            NoteRawRows(state.Series.Id, state.HasLate ? long.MinValue : state.InitialTs);
             if (state.LatestChanged)
             {
                 ApplyLatest(new LatestValue(state.Series, state.LatestTs, state.LatestValue));

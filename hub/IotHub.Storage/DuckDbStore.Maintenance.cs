@@ -133,6 +133,7 @@ public sealed partial class DuckDbStore
     {
         var moved = SealRawRows(all);
         _recentRows = ScalarLong(Schema.CountRecent);
+        LoadRawBounds();
 
         // Rows of days in progress stay raw; the next compaction waits for a threshold more.
         _nextCompactionRows = _recentRows + _options.CompactionRowThreshold;

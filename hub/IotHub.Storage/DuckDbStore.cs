@@ -620,6 +620,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         // Raw rows are newer than block points of the same time, so they are applied last.
         await LoadLatestFromBlocksAsync(byId, cancellationToken);
         ReloadHotBlocks();
+        LoadRawBounds();
         foreach (var table in SampleTables.All)
         {
             await using var command = _connection.CreateCommand();

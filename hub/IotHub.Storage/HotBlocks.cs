@@ -60,8 +60,8 @@ internal sealed class HotBlocks
             (day, block));
     }
 
-    /// <summary>The blocks of a series in [<paramref name="fromDay"/>, <paramref name="toDay"/>], by day.</summary>
-    public IEnumerable<byte[]> Range(int seriesId, int fromDay, int toDay)
+    /// <summary>The blocks of a series starting in [<paramref name="fromDay"/>, <paramref name="toDay"/>], by first day.</summary>
+    public IEnumerable<(int Day, byte[] Block)> Range(int seriesId, int fromDay, int toDay)
     {
         if (!_bySeries.TryGetValue(seriesId, out var list))
         {
@@ -77,7 +77,7 @@ internal sealed class HotBlocks
 
             if (day >= fromDay)
             {
-                yield return block;
+                yield return (day, block);
             }
         }
     }

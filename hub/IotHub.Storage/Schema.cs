@@ -3,9 +3,9 @@ namespace IotHub.Storage;
 /// <summary>
 /// The store's tables. Raw samples arrive in <c>recent_*</c> (split by value type so each column
 /// stays typed, in arrival order: cheap appends); compaction seals them into <c>blocks</c>: one
-/// row per series and UTC day holding that day's points compressed by <see cref="BlockCodec"/>
-/// (about 0.5 byte per point for the city's data instead of ~30 in rows, see
-/// benchmarks/RESULTS-store.md). <c>samples_*</c> is the sorted tier of stores made before blocks;
+/// row per series and span of <c>days</c> UTC days from <c>day</c> (days since the epoch),
+/// holding those points compressed by <see cref="BlockCodec"/> (well under a byte per point for
+/// the city's data instead of ~30 in rows, see benchmarks/RESULTS-store.md). <c>samples_*</c> is the sorted tier of stores made before blocks;
 /// compaction seals what it holds too. A (series, time) pair is in at most one raw row; a raw row
 /// is always newer than a block point of the same pair (it was written after the block was
 /// sealed) and wins over it, and compaction merges it into the block.
@@ -36,7 +36,7 @@ internal static class Schema
         CREATE TABLE IF NOT EXISTS recent_str (series_id INTEGER NOT NULL, ts BIGINT NOT NULL, value VARCHAR NOT NULL);
         CREATE TABLE IF NOT EXISTS rollup_1m (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
         CREATE TABLE IF NOT EXISTS rollup_1h (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
-        CREATE TABLE IF NOT EXISTS blocks (series_id INTEGER NOT NULL, day INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS blocks (series_id INTEGER NOT NULL, day INTEGER NOT NULL, days INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL);
         CREATE TABLE IF NOT EXISTS uplink_batches (device VARCHAR PRIMARY KEY, sequence UBIGINT NOT NULL);
         """;
 
