@@ -48,14 +48,16 @@ public sealed partial class DuckDbStore
 
         var existing = new BlockPoints();
         var merged = new BlockPoints();
-        using var transaction = _connection.BeginTransaction();
         try
         {
+            using var transaction = _connection.BeginTransaction();
             moved = SealPasses(all, kinds, existing, merged);
             transaction.Commit();
         }
         catch
         {
+            // The transaction was rolled back (disposed): memory follows the database again.
+            RollbackQuietly();
             ReloadHotBlocks();
             throw;
         }
@@ -345,16 +347,34 @@ public sealed partial class DuckDbStore
         return fromBlocks;
     }
 
-    /// <summary>Loads the blocks of the hot days into memory (at open, and after a failed change).</summary>
+    /// <summary>
+    /// Loads the blocks of the hot days into memory (at open, and after a failed change). If that
+    /// fails too, the hot days are switched off and every query reads the database.
+    /// </summary>
     private void ReloadHotBlocks()
     {
-        _hot.Clear();
-        using var command = _connection.CreateCommand();
-        command.CommandText = Invariant($"SELECT series_id, day, data FROM blocks WHERE day >= {_hot.FromDay}");
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        var rows = new List<(int SeriesId, int Day, byte[] Data)>();
+        try
         {
-            _hot.Set(reader.GetInt32(0), reader.GetInt32(1), ReadBlob(reader, 2));
+            using var command = _connection.CreateCommand();
+            command.CommandText = Invariant($"SELECT series_id, day, data FROM blocks WHERE day >= {_hot.FromDay}");
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add((reader.GetInt32(0), reader.GetInt32(1), ReadBlob(reader, 2)));
+            }
+        }
+        catch (DuckDBException ex)
+        {
+            _hot.SwitchOff();
+            LogMaintenanceFailed(_logger, ex);
+            return;
+        }
+
+        _hot.Clear();
+        foreach (var (seriesId, day, data) in rows)
+        {
+            _hot.Set(seriesId, day, data);
         }
     }
 

@@ -175,15 +175,17 @@ public sealed partial class DuckDbStore
             _hot.Advance(DayOf(nowNs) - _options.HotBlockDays);
         }
 
-        long deleted = 0;
-        using var transaction = _connection.BeginTransaction();
+        long deleted;
         try
         {
+            using var transaction = _connection.BeginTransaction();
             deleted = ExpireAll(groups, nowNs, byId);
             transaction.Commit();
         }
         catch
         {
+            // The transaction was rolled back (disposed): memory follows the database again.
+            RollbackQuietly();
             ReloadHotBlocks();
             throw;
         }

@@ -102,4 +102,11 @@ internal sealed class HotBlocks
 
     /// <summary>Forgets everything (before a reload).</summary>
     public void Clear() => _bySeries.Clear();
+
+    /// <summary>Holds nothing from now on: every range is read from the database.</summary>
+    public void SwitchOff()
+    {
+        _fromDay = int.MaxValue;
+        _bySeries.Clear();
+    }
 }
