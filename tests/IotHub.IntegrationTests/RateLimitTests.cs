@@ -20,7 +20,7 @@ public sealed class RateLimitTests : IAsyncLifetime
         {
             ["IOTHUB_Ingest__MaxPointsPerSecondPerDevice"] = "5",
             ["IOTHUB_Ingest__DeviceBurstPoints"] = "20",
-            ["IOTHUB_Ingest__MaxRateLimitDelay"] = "00:00:01",
+            ["IOTHUB_Ingest__MaxRateLimitDelay"] = "00:00:03",
         });
         _api = _hub.CreateApiClient();
     }
@@ -38,9 +38,11 @@ public sealed class RateLimitTests : IAsyncLifetime
         var start = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 300;
 
         using var burst = await PostAsync(Lines(start, 20), token);
-        using var held = await PostAsync(Lines(start + 20, 3), token);
-        using var refused = await PostAsync(Lines(start + 23, 20), token);
-        using var admin = await PostAsync(Lines(start + 43, 100, "det-admin"), _hub.AdminToken);
+        // With the bucket empty, 14 points at 5 points/s wait 2.8 s (less whatever refilled meanwhile),
+        // within the 3 s hold; 20 more on top of that debt would need several seconds beyond it.
+        using var held = await PostAsync(Lines(start + 20, 14), token);
+        using var refused = await PostAsync(Lines(start + 34, 20), token);
+        using var admin = await PostAsync(Lines(start + 54, 100, "det-admin"), _hub.AdminToken);
 
         Assert.Equal(HttpStatusCode.NoContent, burst.StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, held.StatusCode);
@@ -55,7 +57,7 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Contains("iothub_rejections_total{reason=\"RateLimited\"} 1", metrics, StringComparison.Ordinal);
         // What was held is stored; what was refused is not.
         var stored = await _api.GetJsonAsync($"/api/v1/query?measurement=traffic&field=volume&tag.device=det-rate-1&from={start}000000000&to={start + 100}000000000");
-        Assert.Equal(23, Assert.Single(stored.GetProperty("series").EnumerateArray()).GetProperty("points").GetArrayLength());
+        Assert.Equal(34, Assert.Single(stored.GetProperty("series").EnumerateArray()).GetProperty("points").GetArrayLength());
     }
 
     [Fact]
