@@ -54,9 +54,9 @@ internal sealed class RiverForecaster
     /// </summary>
     internal HorizonModel[] Train(RiverFeatures features, SeriesFrame frame, int from, int to, IProgress<int>? horizonStarted = null, CancellationToken cancellationToken = default)
     {
-        var level = Fit(features, frame, from, to, "river-level", LevelTarget, 0, horizonStarted, cancellationToken);
+        var level = Fit(features, frame, from, to, LevelTarget, 0, horizonStarted, cancellationToken);
         var plainFeatures = new RiverFeatures(_network, frame, physics: false);
-        var warning = Fit(plainFeatures, frame, from, to, "river-warning", WarningTarget, HorizonMinutes.Length, horizonStarted, cancellationToken);
+        var warning = Fit(plainFeatures, frame, from, to, WarningTarget, HorizonMinutes.Length, horizonStarted, cancellationToken);
         return [.. level.Concat(warning).Select(m => m.WithCard(m.Card with { WarningProbability = WarningProbability }))];
     }
 
@@ -69,7 +69,7 @@ internal sealed class RiverForecaster
     /// <summary>The models of <paramref name="target"/> among <paramref name="models"/>, by horizon.</summary>
     internal static HorizonModel[] Of(HorizonModel[] models, string target) => [.. models.Where(m => m.Card.Target == target).OrderBy(m => m.Card.HorizonMinutes)];
 
-    private HorizonModel[] Fit(RiverFeatures features, SeriesFrame frame, int from, int to, string prefix, string target, int firstFit, IProgress<int>? started, CancellationToken cancellationToken)
+    private HorizonModel[] Fit(RiverFeatures features, SeriesFrame frame, int from, int to, string target, int firstFit, IProgress<int>? started, CancellationToken cancellationToken)
     {
         var models = new HorizonModel[HorizonMinutes.Length];
         for (int h = 0; h < HorizonMinutes.Length; h++)
@@ -104,7 +104,7 @@ internal sealed class RiverForecaster
 
             var card = new ModelCard
             {
-                Name = string.Create(CultureInfo.InvariantCulture, $"{prefix}-{HorizonMinutes[h]:000}min"),
+                Name = target == LevelTarget ? LevelName(HorizonMinutes[h]) : WarningName(HorizonMinutes[h]),
                 Target = target,
                 Unit = "m",
                 HorizonMinutes = HorizonMinutes[h],
