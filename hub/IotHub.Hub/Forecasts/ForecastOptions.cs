@@ -40,8 +40,8 @@ public sealed class ForecastOptions
     public TimeSpan AlertInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Raise an alert when a threshold is reached with at least this probability within 120 minutes. Default: unset, the
-    /// probability the river models' training chose on its validation rows (0.5 when the models carry none).
+    /// Raise an alert when a threshold is reached with at least this probability (of the river warning models) within 120
+    /// minutes. Default: unset, the probability on the river models' cards (0.5 when they carry none).
     /// </summary>
     public double? WarningProbability { get; set; }
 
