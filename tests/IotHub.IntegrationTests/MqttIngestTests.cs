@@ -60,10 +60,10 @@ public sealed class MqttIngestTests : ServeHubTest
         var wrongUnit = await MosquittoPubAsync("-V", "mqttv5", "-i", "pole-senml-1", "-u", "pole-senml-1", "-P", token, "-t", "iothub/v1/pole-senml-1/telemetry", "-q", "1",
             "-m", "[{\"n\":\"temperature\",\"u\":\"K\",\"v\":296.2}]");
 
-        Assert.True(good.ExitCode == 0, good.StandardError);
+        Assert.True(good.ExitCode == 0, $"exit {good.ExitCode}: {good.StandardError}\nhub: {Hub.Output}");
         await Poll.UntilAsync(async () => await Api.LatestValueAsync("pole-senml-1", "humidity") is { } v && v.GetDouble() == 61, TimeSpan.FromSeconds(10));
         Assert.Equal(23.1, (await Api.LatestValueAsync("pole-senml-1", "temperature"))!.Value.GetDouble());
-        Assert.Contains("failed", wrongUnit.StandardError, StringComparison.OrdinalIgnoreCase);
+        Assert.True(wrongUnit.StandardError.Contains("failed", StringComparison.OrdinalIgnoreCase), $"exit {wrongUnit.ExitCode}: {wrongUnit.StandardError}\nhub: {Hub.Output}");
         await Poll.UntilAsync(async () => await Api.RejectionsAsync("WrongUnit") == 1, TimeSpan.FromSeconds(10));
     }
 
