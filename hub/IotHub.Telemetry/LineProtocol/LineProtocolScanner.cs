@@ -11,6 +11,81 @@ namespace IotHub.Telemetry.LineProtocol;
 /// </summary>
 internal static class LineProtocolScanner
 {
+    /// <summary>Bytes <see cref="ClassifyBlock"/> classifies at once.</summary>
+    public const int BlockLength = 64;
+
+    /// <summary>
+    /// Classifies the <see cref="BlockLength"/> bytes at <paramref name="offset"/> of
+    /// <paramref name="block"/> (which must hold them all): bit <c>i</c> of each mask describes
+    /// byte <c>offset + i</c>.
+    /// </summary>
+    /// <param name="block">The data.</param>
+    /// <param name="offset">Start of the block.</param>
+    /// <param name="separators">Space, comma, equals sign and line feed: the bytes that end a token of a simple line.</param>
+    /// <param name="lineFeeds">Line feeds.</param>
+    /// <param name="specials">Bytes only the general parser handles: control characters other than the line feed (CR, tab), DEL, non-ASCII bytes, backslashes and double quotes.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ClassifyBlock(ReadOnlySpan<byte> block, int offset, out ulong separators, out ulong lineFeeds, out ulong specials)
+    {
+        // Slice checks the bounds once; the loads below stay within the slice.
+        ref var origin = ref MemoryMarshal.GetReference(block.Slice(offset, BlockLength));
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var bytes = Vector512.LoadUnsafe(ref origin);
+            var feeds = Vector512.Equals(bytes, Vector512.Create((byte)'\n'));
+            lineFeeds = feeds.ExtractMostSignificantBits();
+            separators = (feeds
+                | Vector512.Equals(bytes, Vector512.Create((byte)' '))
+                | Vector512.Equals(bytes, Vector512.Create((byte)','))
+                | Vector512.Equals(bytes, Vector512.Create((byte)'='))).ExtractMostSignificantBits();
+            specials = (Vector512.LessThan(bytes, Vector512.Create((byte)' '))
+                | Vector512.GreaterThanOrEqual(bytes, Vector512.Create((byte)0x7F))
+                | Vector512.Equals(bytes, Vector512.Create((byte)'\\'))
+                | Vector512.Equals(bytes, Vector512.Create((byte)'"'))).ExtractMostSignificantBits() & ~lineFeeds;
+            return;
+        }
+
+        separators = 0;
+        lineFeeds = 0;
+        specials = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (var half = 0; half < BlockLength; half += Vector256<byte>.Count)
+            {
+                var bytes = Vector256.LoadUnsafe(ref origin, (nuint)half);
+                var feeds = Vector256.Equals(bytes, Vector256.Create((byte)'\n'));
+                lineFeeds |= (ulong)feeds.ExtractMostSignificantBits() << half;
+                separators |= (ulong)(feeds
+                    | Vector256.Equals(bytes, Vector256.Create((byte)' '))
+                    | Vector256.Equals(bytes, Vector256.Create((byte)','))
+                    | Vector256.Equals(bytes, Vector256.Create((byte)'='))).ExtractMostSignificantBits() << half;
+                specials |= (ulong)(Vector256.LessThan(bytes, Vector256.Create((byte)' '))
+                    | Vector256.GreaterThanOrEqual(bytes, Vector256.Create((byte)0x7F))
+                    | Vector256.Equals(bytes, Vector256.Create((byte)'\\'))
+                    | Vector256.Equals(bytes, Vector256.Create((byte)'"'))).ExtractMostSignificantBits() << half;
+            }
+        }
+        else
+        {
+            for (var quarter = 0; quarter < BlockLength; quarter += Vector128<byte>.Count)
+            {
+                var bytes = Vector128.LoadUnsafe(ref origin, (nuint)quarter);
+                var feeds = Vector128.Equals(bytes, Vector128.Create((byte)'\n'));
+                lineFeeds |= (ulong)feeds.ExtractMostSignificantBits() << quarter;
+                separators |= (ulong)(feeds
+                    | Vector128.Equals(bytes, Vector128.Create((byte)' '))
+                    | Vector128.Equals(bytes, Vector128.Create((byte)','))
+                    | Vector128.Equals(bytes, Vector128.Create((byte)'='))).ExtractMostSignificantBits() << quarter;
+                specials |= (ulong)(Vector128.LessThan(bytes, Vector128.Create((byte)' '))
+                    | Vector128.GreaterThanOrEqual(bytes, Vector128.Create((byte)0x7F))
+                    | Vector128.Equals(bytes, Vector128.Create((byte)'\\'))
+                    | Vector128.Equals(bytes, Vector128.Create((byte)'"'))).ExtractMostSignificantBits() << quarter;
+            }
+        }
+
+        specials &= ~lineFeeds;
+    }
+
     /// <summary>
     /// The offset of the first byte at or after <paramref name="start"/> that is a space or
     /// control character (&lt;= 0x20), DEL or non-ASCII (&gt;= 0x7F), a comma, a backslash, or,
