@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace IotHub.Telemetry.LineProtocol;
 
@@ -20,10 +21,14 @@ namespace IotHub.Telemetry.LineProtocol;
 /// </remarks>
 public sealed partial class LineProtocolReader
 {
-    private const int InitialSeparatorCapacity = 256;
+    /// <summary>Lines with more separators (about half as many fields and tags) take the general parser.</summary>
+    private const int MaxSimpleSeparators = 1024;
 
-    // Separator positions of the line being read (see FindSeparators).
-    private int[] _separators = [];
+    // Separator positions of the line being read (see FindSeparators), with room for one more block.
+    private readonly int[] _separators = new int[MaxSimpleSeparators + LineProtocolScanner.BlockLength];
+
+    // A copy of data shorter than one block, for classifying it.
+    private readonly byte[] _scratchBlock = new byte[LineProtocolScanner.BlockLength];
 
     // The order of the tags of the last simple line, by key: lines of one source usually repeat
     // their tag keys in the same order, so the next line's tags are checked against it first.
@@ -45,115 +50,38 @@ public sealed partial class LineProtocolReader
             return false;
         }
 
-        var separators = _separators.AsSpan(0, count);
         var last = count - 1;
-
-        // measurement, then "," and tags or " ".
-        var p = separators[0];
-        var current = line[p];
-        if (p == 0)
+        var k = ReadSimpleTags(line, last);
+        if (k < 0)
         {
             return false;
         }
 
-        var measurementEnd = p;
-        var k = 0;
-        var tagCount = 0;
-        var tags = _tags;
-        if (current == ',')
-        {
-            do
-            {
-                // key "=" value, each not empty; the value ends at "," or " ".
-                if (k + 2 >= last)
-                {
-                    return false;
-                }
-
-                var keyStart = p + 1;
-                var equalsSign = separators[k + 1];
-                p = separators[k + 2];
-                k += 2;
-                current = line[p];
-                if (line[equalsSign] != '=' || equalsSign == keyStart || p == equalsSign + 1 || line.Length - keyStart < sizeof(ulong))
-                {
-                    return false;
-                }
-
-                if (tagCount == tags.Length)
-                {
-                    Grow(ref _tags);
-                    tags = _tags;
-                }
-
-                var keyLength = equalsSign - keyStart;
-                var keyPrefix = BinaryPrimitives.ReadUInt64BigEndian(line.Slice(keyStart, sizeof(ulong)));
-                if (keyLength < sizeof(ulong))
-                {
-                    keyPrefix &= ~(ulong.MaxValue >> (8 * keyLength));
-                }
-
-                tags[tagCount++] = new TagToken(TokenRef.InLine(keyStart, keyLength), TokenRef.InLine(equalsSign + 1, p - equalsSign - 1), keyPrefix, keyStart);
-            }
-            while (current == ',');
-        }
-
-        if (current != ' ')
+        k = ReadSimpleFields(line, k, last);
+        if (k < 0)
         {
             return false;
         }
-
-        // Fields: key "=" value, separated by ",", ended by " " or the line feed.
-        var fieldCount = 0;
-        var fields = _fields;
-        do
-        {
-            if (k + 2 > last)
-            {
-                return false;
-            }
-
-            var keyStart = p + 1;
-            var equalsSign = separators[k + 1];
-            p = separators[k + 2];
-            k += 2;
-            if (line[equalsSign] != '=' || equalsSign == keyStart || p == equalsSign + 1
-                || !TryParseSimpleValue(line, equalsSign + 1, p, out var kind, out var bits))
-            {
-                return false;
-            }
-
-            if (fieldCount == fields.Length)
-            {
-                Grow(ref _fields);
-                fields = _fields;
-            }
-
-            fields[fieldCount++] = new FieldToken(TokenRef.InLine(keyStart, equalsSign - keyStart), kind, bits, default);
-            current = line[p];
-        }
-        while (current == ',');
 
         // The line feed, or " " timestamp and the line feed.
+        var separators = _separators.AsSpan(0, count);
+        var fieldsEnd = separators[k];
         var timestampNs = _defaultTimeNs;
-        if (current != '\n')
+        if (line[fieldsEnd] != '\n'
+            && (k + 1 != last || !TryParseSimpleTimestamp(line, fieldsEnd + 1, separators[last], out timestampNs)))
         {
-            if (current != ' ' || k + 1 != last || !TryParseSimpleTimestamp(line, p + 1, separators[last], out timestampNs))
-            {
-                return false;
-            }
+            return false;
         }
 
-        _tagCount = tagCount;
-        _fieldCount = fieldCount;
-        if (!TryOrderTags(line, tags.AsSpan(0, tagCount)))
+        var tags = _tags.AsSpan(0, _tagCount);
+        if (!TryOrderTags(line, tags))
         {
             // A duplicate tag key: the general parser reports it.
             return false;
         }
 
-        sink.BeginPoint(line[..measurementEnd]);
-        foreach (var index in _tagOrder.AsSpan(0, tagCount))
+        sink.BeginPoint(line[..separators[0]]);
+        foreach (var index in _tagOrder.AsSpan(0, tags.Length))
         {
             ref readonly var tag = ref tags[index];
             sink.AddTag(line.Slice(tag.Key.Start, tag.Key.Length), line.Slice(tag.Value.Start, tag.Value.Length));
@@ -167,44 +95,166 @@ public sealed partial class LineProtocolReader
     }
 
     /// <summary>
-    /// Fills <see cref="_separators"/> with the positions of the separators of the line at the
-    /// start of <paramref name="line"/>, up to and including its line feed.
+    /// The measurement and the tags of a simple line, from its separators (<see cref="FindSeparators"/>;
+    /// <paramref name="last"/> is the index of the line feed's). Sets <see cref="_tagCount"/>.
     /// </summary>
-    /// <returns>How many there are; -1 when a byte before the line feed needs the general parser, or the data holds no line feed.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int FindSeparators(ReadOnlySpan<byte> line)
+    /// <returns>The index of the separator (a space) that ends the tags; -1 when the line is not simple.</returns>
+    /// <remarks>
+    /// A method of its own so that its loop gets the registers to itself. It reads the line and
+    /// the positions without bounds checks: every position FindSeparators wrote is the offset of
+    /// a byte of <paramref name="line"/>, and indexes stay at or below <paramref name="last"/>.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private int ReadSimpleTags(ReadOnlySpan<byte> line, int last)
     {
-        const int blockLength = LineProtocolScanner.BlockLength;
-        var positions = _separators;
-        var count = 0;
-        for (var blockStart = 0; blockStart < line.Length; blockStart += blockLength)
-        {
-            ulong separators, lineFeeds, specials;
-            if (line.Length - blockStart >= blockLength)
-            {
-                LineProtocolScanner.ClassifyBlock(line, blockStart, out separators, out lineFeeds, out specials);
-            }
-            else
-            {
-                ClassifyTail(line, blockStart, out separators, out lineFeeds, out specials);
-            }
+        ref var text = ref MemoryMarshal.GetReference(line);
+        ref var positions = ref MemoryMarshal.GetArrayDataReference(_separators);
 
-            // Every bit up to and including the first line feed (all bits when there is none).
-            var inLine = lineFeeds ^ (lineFeeds - 1);
-            if ((specials & inLine) != 0)
+        // measurement, then "," and tags or " ".
+        var p = positions;
+        if (p == 0)
+        {
+            return -1;
+        }
+
+        var current = Unsafe.Add(ref text, p);
+        var k = 0;
+        var tagCount = 0;
+        var tags = _tags;
+        while (current == ',')
+        {
+            // key "=" value, each not empty; the value ends at "," or " ".
+            if (k + 2 >= last)
             {
                 return -1;
             }
 
-            separators &= inLine;
-            if (positions.Length - count < blockLength)
+            var keyStart = p + 1;
+            var equalsSign = Unsafe.Add(ref positions, k + 1);
+            p = Unsafe.Add(ref positions, k + 2);
+            k += 2;
+            current = Unsafe.Add(ref text, p);
+            if (Unsafe.Add(ref text, equalsSign) != '=' || equalsSign == keyStart || p == equalsSign + 1 || line.Length - keyStart < sizeof(ulong))
             {
-                positions = GrowSeparators(count);
+                return -1;
+            }
+
+            if (tagCount == tags.Length)
+            {
+                Grow(ref _tags);
+                tags = _tags;
+            }
+
+            // The first 8 bytes of the key, big-endian, zero padded (see KeyPrefix).
+            var keyLength = equalsSign - keyStart;
+            var keyPrefix = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref text, keyStart)));
+            if (keyLength < sizeof(ulong))
+            {
+                keyPrefix &= ~(ulong.MaxValue >> (8 * keyLength));
+            }
+
+            tags[tagCount++] = new TagToken(TokenRef.InLine(keyStart, keyLength), TokenRef.InLine(equalsSign + 1, p - equalsSign - 1), keyPrefix, keyStart);
+        }
+
+        _tagCount = tagCount;
+        return current == ' ' ? k : -1;
+    }
+
+    /// <summary>
+    /// The fields of a simple line after the separator <paramref name="k"/> (the space after the
+    /// tags), as <see cref="ReadSimpleTags"/> reads the tags. Sets <see cref="_fieldCount"/>.
+    /// </summary>
+    /// <returns>The index of the separator (a space or the line feed) that ends the fields; -1 when the line is not simple.</returns>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private int ReadSimpleFields(ReadOnlySpan<byte> line, int k, int last)
+    {
+        ref var text = ref MemoryMarshal.GetReference(line);
+        ref var positions = ref MemoryMarshal.GetArrayDataReference(_separators);
+        var p = Unsafe.Add(ref positions, k);
+        var fieldCount = 0;
+        var fields = _fields;
+        byte current;
+        do
+        {
+            // key "=" value, each not empty; the value ends at ",", " " or the line feed.
+            if (k + 2 > last)
+            {
+                return -1;
+            }
+
+            var keyStart = p + 1;
+            var equalsSign = Unsafe.Add(ref positions, k + 1);
+            p = Unsafe.Add(ref positions, k + 2);
+            k += 2;
+            if (Unsafe.Add(ref text, equalsSign) != '=' || equalsSign == keyStart || p == equalsSign + 1
+                || !TryParseSimpleValue(line, equalsSign + 1, p, out var kind, out var bits))
+            {
+                return -1;
+            }
+
+            if (fieldCount == fields.Length)
+            {
+                Grow(ref _fields);
+                fields = _fields;
+            }
+
+            fields[fieldCount++] = new FieldToken(TokenRef.InLine(keyStart, equalsSign - keyStart), kind, bits, default);
+            current = Unsafe.Add(ref text, p);
+        }
+        while (current == ',');
+
+        _fieldCount = fieldCount;
+        return current is (byte)' ' or (byte)'\n' ? k : -1;
+    }
+
+    /// <summary>
+    /// Fills <see cref="_separators"/> with the positions of the separators of the line at the
+    /// start of <paramref name="line"/>, up to and including its line feed.
+    /// </summary>
+    /// <returns>How many there are; -1 when a byte before the line feed needs the general parser, the data holds no line feed, or the line has more than <see cref="MaxSimpleSeparators"/> separators.</returns>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private int FindSeparators(ReadOnlySpan<byte> line)
+    {
+        const int blockLength = LineProtocolScanner.BlockLength;
+        var positions = _separators.AsSpan();
+        var count = 0;
+        for (var blockStart = 0; blockStart < line.Length; blockStart += blockLength)
+        {
+            // The last, partial block: the block that ends with the data, shifted, or a copy of
+            // data shorter than a block (bytes past the data masked off).
+            var source = line;
+            var offset = blockStart;
+            var shift = 0;
+            var valid = ulong.MaxValue;
+            if (line.Length - blockStart < blockLength)
+            {
+                if (line.Length >= blockLength)
+                {
+                    offset = line.Length - blockLength;
+                    shift = blockStart - offset;
+                }
+                else
+                {
+                    source = CopyToScratchBlock(line);
+                    offset = 0;
+                    valid = (1UL << line.Length) - 1;
+                }
+            }
+
+            var (separators, lineFeeds, specials) = LineProtocolScanner.ClassifyBlock(source, offset);
+            lineFeeds = (lineFeeds >> shift) & valid;
+
+            // Every bit up to and including the first line feed (all bits when there is none).
+            var inLine = lineFeeds ^ (lineFeeds - 1);
+            separators = (separators >> shift) & valid & inLine;
+            if ((((specials >> shift) & valid & inLine) != 0) || count > MaxSimpleSeparators)
+            {
+                return -1;
             }
 
             // Eight positions are written whether or not there are as many (the room is there):
             // one predictable branch instead of one mispredicted loop exit per block.
-            var slots = positions.AsSpan(count, blockLength);
+            var slots = positions.Slice(count, blockLength);
             var found = BitOperations.PopCount(separators);
             for (var j = 0; j < 8; j++)
             {
@@ -228,93 +278,79 @@ public sealed partial class LineProtocolReader
         return -1;
     }
 
-    /// <summary>Classifies the last, partial block: from a copy when the data is shorter than a block, else from the block that ends with the data.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ClassifyTail(ReadOnlySpan<byte> line, int blockStart, out ulong separators, out ulong lineFeeds, out ulong specials)
+    private byte[] CopyToScratchBlock(ReadOnlySpan<byte> line)
     {
-        const int blockLength = LineProtocolScanner.BlockLength;
-        if (line.Length >= blockLength)
-        {
-            var shift = blockStart - (line.Length - blockLength);
-            LineProtocolScanner.ClassifyBlock(line, line.Length - blockLength, out separators, out lineFeeds, out specials);
-            separators >>= shift;
-            lineFeeds >>= shift;
-            specials >>= shift;
-            return;
-        }
-
-        // Bytes past the data are zeros; the mask drops them.
-        Span<byte> copy = stackalloc byte[blockLength];
-        line.CopyTo(copy);
-        LineProtocolScanner.ClassifyBlock(copy, 0, out separators, out lineFeeds, out specials);
-        var valid = (1UL << line.Length) - 1;
-        separators &= valid;
-        lineFeeds &= valid;
-        specials &= valid;
-    }
-
-    private int[] GrowSeparators(int used)
-    {
-        var larger = ArrayPool<int>.Shared.Rent(Math.Max(InitialSeparatorCapacity, _separators.Length * 2));
-        _separators.AsSpan(0, used).CopyTo(larger);
-        ReturnToPool(ref _separators);
-        _separators = larger;
-        return larger;
+        line.CopyTo(_scratchBlock);
+        return _scratchBlock;
     }
 
     /// <summary>
     /// A number or boolean field value at <c>[start, end)</c> (not empty), decided exactly as
-    /// <see cref="TryAddFieldValue"/> decides it; short integers and decimals are read in place.
+    /// <see cref="TryAddFieldValue"/> decides it. Integers of up to 8 digits and decimals of up
+    /// to 8 bytes are read in place here; the rest in <see cref="TryParseOtherValue"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryParseSimpleValue(ReadOnlySpan<byte> line, int start, int end, out FieldKind kind, out long bits)
     {
         var first = line[start];
+        var lastByte = line[end - 1];
+        if (end > sizeof(ulong))
+        {
+            if (lastByte == 'i' && IsDigit(first) && end - 1 - start <= sizeof(ulong))
+            {
+                kind = FieldKind.Integer;
+                var valid = LineProtocolNumbers.TryParseDigitsInPlace(line, start, end - 1, out var magnitude);
+                bits = (long)magnitude;
+                return valid;
+            }
+
+            if ((IsDigit(lastByte) || lastByte == '.') && (IsDigit(first) || first == '-' || first == '.')
+                && LineProtocolNumbers.TryParseShortDecimal(line, start, end, out var number))
+            {
+                kind = FieldKind.Float;
+                bits = BitConverter.DoubleToInt64Bits(number);
+                return true;
+            }
+        }
+
+        return TryParseOtherValue(line, start, end, out kind, out bits);
+    }
+
+    /// <summary>The values <see cref="TryParseSimpleValue"/> does not read itself.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool TryParseOtherValue(ReadOnlySpan<byte> line, int start, int end, out FieldKind kind, out long bits)
+    {
+        var text = line[start..end];
+        var first = text[0];
+        bits = 0;
         if (IsDigit(first) || first == '-' || first == '.')
         {
-            switch (line[end - 1])
+            switch (text[^1])
             {
                 case (byte)'i':
                     kind = FieldKind.Integer;
                     return TryParseSimpleInteger(line, start, end - 1, out bits);
                 case (byte)'u':
                     kind = FieldKind.UInteger;
-                    if (first != '-' && LineProtocolNumbers.CanParseInPlace(start, end - 1))
-                    {
-                        var valid = LineProtocolNumbers.TryParseDigitsInPlace(line, start, end - 1, out var magnitude);
-                        bits = unchecked((long)magnitude);
-                        return valid;
-                    }
-
-                    var parsed = LineProtocolNumbers.TryParseUInt64(line[start..(end - 1)], out var unsigned) == NumberParseResult.Success;
+                    var unsignedValid = LineProtocolNumbers.TryParseUInt64(text[..^1], out var unsigned) == NumberParseResult.Success;
                     bits = unchecked((long)unsigned);
-                    return parsed;
+                    return unsignedValid;
                 default:
                     kind = FieldKind.Float;
-                    double number;
-                    if (end < sizeof(ulong) || !LineProtocolNumbers.TryParseShortDecimal(line, start, end, out number))
-                    {
-                        // Longer values, exponents, and whatever is malformed.
-                        if (LineProtocolNumbers.TryParseFloat(line[start..end], out number) != NumberParseResult.Success)
-                        {
-                            bits = 0;
-                            return false;
-                        }
-                    }
-
+                    var floatValid = LineProtocolNumbers.TryParseFloat(text, out var number) == NumberParseResult.Success;
                     bits = BitConverter.DoubleToInt64Bits(number);
-                    return true;
+                    return floatValid;
             }
         }
 
         kind = FieldKind.Boolean;
-        var isBoolean = LineProtocolNumbers.TryParseBoolean(line[start..end], out var boolean);
+        var isBoolean = LineProtocolNumbers.TryParseBoolean(text, out var boolean);
         bits = boolean ? 1 : 0;
         return isBoolean;
     }
 
     /// <summary>A signed integer (<c>[ "-" ] digits</c>) at <c>[start, end)</c>, in range.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryParseSimpleInteger(ReadOnlySpan<byte> line, int start, int end, out long value)
     {
         var negative = start < end && line[start] == '-';
@@ -331,7 +367,7 @@ public sealed partial class LineProtocolReader
     }
 
     /// <summary>The timestamp at <c>[start, end)</c> in nanoseconds, in range.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private bool TryParseSimpleTimestamp(ReadOnlySpan<byte> line, int start, int end, out long timestampNs)
     {
         timestampNs = 0;
@@ -362,7 +398,10 @@ public sealed partial class LineProtocolReader
             var holds = true;
             for (var k = 1; k < order.Length && holds; k++)
             {
-                holds = CompareKeys(line, tags[order[k - 1]], tags[order[k]]) < 0;
+                ref readonly var previous = ref tags[order[k - 1]];
+                ref readonly var next = ref tags[order[k]];
+                holds = previous.KeyPrefix < next.KeyPrefix
+                    || (previous.KeyPrefix == next.KeyPrefix && CompareKeys(line, previous, next) < 0);
             }
 
             if (holds)

@@ -170,7 +170,6 @@ public sealed partial class LineProtocolReader : IDisposable
         ReturnToPool(ref _fields);
         ReturnToPool(ref _unescapeBuffer);
         ReturnToPool(ref _lineBuffer);
-        ReturnToPool(ref _separators);
         ReturnToPool(ref _tagOrder);
         _tagOrderCount = 0;
     }
@@ -382,12 +381,14 @@ public sealed partial class LineProtocolReader : IDisposable
         consumed = 0;
         _lineFeedsInLine = 0;
         _unescapeLength = 0;
-        _tagCount = 0;
-        _fieldCount = 0;
         if (Vector128.IsHardwareAccelerated && TryParseSimpleLine(line, ref sink, out consumed))
         {
             return LineResult.Point;
         }
+
+        // The fast path may have stored tags and fields of a line it then left to this parser.
+        _tagCount = 0;
+        _fieldCount = 0;
 
         // line = { space_char } [ point | comment ] .
         var i = 0;

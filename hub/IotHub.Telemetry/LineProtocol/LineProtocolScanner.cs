@@ -21,11 +21,14 @@ internal static class LineProtocolScanner
     /// </summary>
     /// <param name="block">The data.</param>
     /// <param name="offset">Start of the block.</param>
-    /// <param name="separators">Space, comma, equals sign and line feed: the bytes that end a token of a simple line.</param>
-    /// <param name="lineFeeds">Line feeds.</param>
-    /// <param name="specials">Bytes only the general parser handles: control characters other than the line feed (CR, tab), DEL, non-ASCII bytes, backslashes and double quotes.</param>
+    /// <returns>
+    /// <c>Separators</c>: space, comma, equals sign and line feed, the bytes that end a token of a
+    /// simple line; <c>LineFeeds</c>; <c>Specials</c>: bytes only the general parser handles,
+    /// control characters other than the line feed (CR, tab), DEL, non-ASCII bytes, backslashes
+    /// and double quotes.
+    /// </returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ClassifyBlock(ReadOnlySpan<byte> block, int offset, out ulong separators, out ulong lineFeeds, out ulong specials)
+    public static (ulong Separators, ulong LineFeeds, ulong Specials) ClassifyBlock(ReadOnlySpan<byte> block, int offset)
     {
         // Slice checks the bounds once; the loads below stay within the slice.
         ref var origin = ref MemoryMarshal.GetReference(block.Slice(offset, BlockLength));
@@ -33,21 +36,21 @@ internal static class LineProtocolScanner
         {
             var bytes = Vector512.LoadUnsafe(ref origin);
             var feeds = Vector512.Equals(bytes, Vector512.Create((byte)'\n'));
-            lineFeeds = feeds.ExtractMostSignificantBits();
-            separators = (feeds
+            var lineFeeds512 = feeds.ExtractMostSignificantBits();
+            var separators512 = (feeds
                 | Vector512.Equals(bytes, Vector512.Create((byte)' '))
                 | Vector512.Equals(bytes, Vector512.Create((byte)','))
                 | Vector512.Equals(bytes, Vector512.Create((byte)'='))).ExtractMostSignificantBits();
-            specials = (Vector512.LessThan(bytes, Vector512.Create((byte)' '))
+            var specials512 = (Vector512.LessThan(bytes, Vector512.Create((byte)' '))
                 | Vector512.GreaterThanOrEqual(bytes, Vector512.Create((byte)0x7F))
                 | Vector512.Equals(bytes, Vector512.Create((byte)'\\'))
-                | Vector512.Equals(bytes, Vector512.Create((byte)'"'))).ExtractMostSignificantBits() & ~lineFeeds;
-            return;
+                | Vector512.Equals(bytes, Vector512.Create((byte)'"'))).ExtractMostSignificantBits() & ~lineFeeds512;
+            return (separators512, lineFeeds512, specials512);
         }
 
-        separators = 0;
-        lineFeeds = 0;
-        specials = 0;
+        ulong separators = 0;
+        ulong lineFeeds = 0;
+        ulong specials = 0;
         if (Vector256.IsHardwareAccelerated)
         {
             for (var half = 0; half < BlockLength; half += Vector256<byte>.Count)
@@ -83,7 +86,7 @@ internal static class LineProtocolScanner
             }
         }
 
-        specials &= ~lineFeeds;
+        return (separators, lineFeeds, specials & ~lineFeeds);
     }
 
     /// <summary>
