@@ -24,11 +24,14 @@ public sealed partial class LineProtocolReader
     /// <summary>Lines with more separators (about half as many fields and tags) take the general parser.</summary>
     private const int MaxSimpleSeparators = 1024;
 
-    // Separator positions of the line being read (see FindSeparators), with room for one more block.
-    private readonly int[] _separators = new int[MaxSimpleSeparators + LineProtocolScanner.BlockLength];
+    /// <summary>Room for <see cref="MaxSimpleSeparators"/> positions and one more block of them.</summary>
+    private const int SeparatorCapacity = MaxSimpleSeparators + LineProtocolScanner.BlockLength;
 
-    // A copy of data shorter than one block, for classifying it.
-    private readonly byte[] _scratchBlock = new byte[LineProtocolScanner.BlockLength];
+    // Separator positions of the line being read (see FindSeparators); pooled, returned by Dispose.
+    private int[] _separators = ArrayPool<int>.Shared.Rent(SeparatorCapacity);
+
+    // A copy of data shorter than one block, for classifying it; pooled, returned by Dispose.
+    private byte[] _scratchBlock = ArrayPool<byte>.Shared.Rent(LineProtocolScanner.BlockLength);
 
     // The order of the tags of the last simple line, by key: lines of one source usually repeat
     // their tag keys in the same order, so the next line's tags are checked against it first.
@@ -217,6 +220,12 @@ public sealed partial class LineProtocolReader
     {
         const int blockLength = LineProtocolScanner.BlockLength;
         var positions = _separators.AsSpan();
+        if (positions.Length < SeparatorCapacity)
+        {
+            // Disposed: the general parser rents what it needs.
+            return -1;
+        }
+
         var count = 0;
         for (var blockStart = 0; blockStart < line.Length; blockStart += blockLength)
         {

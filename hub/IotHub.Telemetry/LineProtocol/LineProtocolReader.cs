@@ -171,6 +171,8 @@ public sealed partial class LineProtocolReader : IDisposable
         ReturnToPool(ref _unescapeBuffer);
         ReturnToPool(ref _lineBuffer);
         ReturnToPool(ref _tagOrder);
+        ReturnToPool(ref _separators);
+        ReturnToPool(ref _scratchBlock);
         _tagOrderCount = 0;
     }
 
