@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Unicode;
 using static IotHub.Telemetry.LineProtocol.LineProtocolCharClasses;
@@ -28,7 +29,7 @@ namespace IotHub.Telemetry.LineProtocol;
 /// (InfluxDB's partial writes).
 /// </para>
 /// </remarks>
-public sealed class LineProtocolReader : IDisposable
+public sealed partial class LineProtocolReader : IDisposable
 {
     private const int InitialTagCapacity = 16;
     private const int InitialFieldCapacity = 16;
@@ -169,6 +170,10 @@ public sealed class LineProtocolReader : IDisposable
         ReturnToPool(ref _fields);
         ReturnToPool(ref _unescapeBuffer);
         ReturnToPool(ref _lineBuffer);
+        ReturnToPool(ref _tagOrder);
+        ReturnToPool(ref _separators);
+        ReturnToPool(ref _scratchBlock);
+        _tagOrderCount = 0;
     }
 
     /// <summary>
@@ -378,6 +383,12 @@ public sealed class LineProtocolReader : IDisposable
         consumed = 0;
         _lineFeedsInLine = 0;
         _unescapeLength = 0;
+        if (Vector128.IsHardwareAccelerated && TryParseSimpleLine(line, ref sink, out consumed))
+        {
+            return LineResult.Point;
+        }
+
+        // The fast path may have stored tags and fields of a line it then left to this parser.
         _tagCount = 0;
         _fieldCount = 0;
 
@@ -1171,6 +1182,16 @@ public sealed class LineProtocolReader : IDisposable
             sink.AddTag(Resolve(line, tag.Key), Resolve(line, tag.Value));
         }
 
+        DeliverFields(line, ref sink);
+        sink.EndPoint(timestampNs);
+        return LineResult.Point;
+    }
+
+    /// <summary>Delivers the fields of the line, in line order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void DeliverFields<TSink>(ReadOnlySpan<byte> line, ref TSink sink)
+        where TSink : ILineProtocolSink, allows ref struct
+    {
         foreach (ref readonly var field in _fields.AsSpan(0, _fieldCount))
         {
             var key = Resolve(line, field.Key);
@@ -1193,9 +1214,6 @@ public sealed class LineProtocolReader : IDisposable
                     break;
             }
         }
-
-        sink.EndPoint(timestampNs);
-        return LineResult.Point;
     }
 
     // The line ending has been matched, so the recovery from contentEnd stays within this line.

@@ -11,6 +11,84 @@ namespace IotHub.Telemetry.LineProtocol;
 /// </summary>
 internal static class LineProtocolScanner
 {
+    /// <summary>Bytes <see cref="ClassifyBlock"/> classifies at once.</summary>
+    public const int BlockLength = 64;
+
+    /// <summary>
+    /// Classifies the <see cref="BlockLength"/> bytes at <paramref name="offset"/> of
+    /// <paramref name="block"/> (which must hold them all): bit <c>i</c> of each mask describes
+    /// byte <c>offset + i</c>.
+    /// </summary>
+    /// <param name="block">The data.</param>
+    /// <param name="offset">Start of the block.</param>
+    /// <returns>
+    /// <c>Separators</c>: space, comma, equals sign and line feed, the bytes that end a token of a
+    /// simple line; <c>LineFeeds</c>; <c>Specials</c>: bytes only the general parser handles,
+    /// control characters other than the line feed (CR, tab), DEL, non-ASCII bytes, backslashes
+    /// and double quotes.
+    /// </returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (ulong Separators, ulong LineFeeds, ulong Specials) ClassifyBlock(ReadOnlySpan<byte> block, int offset)
+    {
+        // Slice checks the bounds once; the loads below stay within the slice.
+        ref var origin = ref MemoryMarshal.GetReference(block.Slice(offset, BlockLength));
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var bytes = Vector512.LoadUnsafe(ref origin);
+            var feeds = Vector512.Equals(bytes, Vector512.Create((byte)'\n'));
+            var lineFeeds512 = feeds.ExtractMostSignificantBits();
+            var separators512 = (feeds
+                | Vector512.Equals(bytes, Vector512.Create((byte)' '))
+                | Vector512.Equals(bytes, Vector512.Create((byte)','))
+                | Vector512.Equals(bytes, Vector512.Create((byte)'='))).ExtractMostSignificantBits();
+            var specials512 = (Vector512.LessThan(bytes, Vector512.Create((byte)' '))
+                | Vector512.GreaterThanOrEqual(bytes, Vector512.Create((byte)0x7F))
+                | Vector512.Equals(bytes, Vector512.Create((byte)'\\'))
+                | Vector512.Equals(bytes, Vector512.Create((byte)'"'))).ExtractMostSignificantBits() & ~lineFeeds512;
+            return (separators512, lineFeeds512, specials512);
+        }
+
+        ulong separators = 0;
+        ulong lineFeeds = 0;
+        ulong specials = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (var half = 0; half < BlockLength; half += Vector256<byte>.Count)
+            {
+                var bytes = Vector256.LoadUnsafe(ref origin, (nuint)half);
+                var feeds = Vector256.Equals(bytes, Vector256.Create((byte)'\n'));
+                lineFeeds |= (ulong)feeds.ExtractMostSignificantBits() << half;
+                separators |= (ulong)(feeds
+                    | Vector256.Equals(bytes, Vector256.Create((byte)' '))
+                    | Vector256.Equals(bytes, Vector256.Create((byte)','))
+                    | Vector256.Equals(bytes, Vector256.Create((byte)'='))).ExtractMostSignificantBits() << half;
+                specials |= (ulong)(Vector256.LessThan(bytes, Vector256.Create((byte)' '))
+                    | Vector256.GreaterThanOrEqual(bytes, Vector256.Create((byte)0x7F))
+                    | Vector256.Equals(bytes, Vector256.Create((byte)'\\'))
+                    | Vector256.Equals(bytes, Vector256.Create((byte)'"'))).ExtractMostSignificantBits() << half;
+            }
+        }
+        else
+        {
+            for (var quarter = 0; quarter < BlockLength; quarter += Vector128<byte>.Count)
+            {
+                var bytes = Vector128.LoadUnsafe(ref origin, (nuint)quarter);
+                var feeds = Vector128.Equals(bytes, Vector128.Create((byte)'\n'));
+                lineFeeds |= (ulong)feeds.ExtractMostSignificantBits() << quarter;
+                separators |= (ulong)(feeds
+                    | Vector128.Equals(bytes, Vector128.Create((byte)' '))
+                    | Vector128.Equals(bytes, Vector128.Create((byte)','))
+                    | Vector128.Equals(bytes, Vector128.Create((byte)'='))).ExtractMostSignificantBits() << quarter;
+                specials |= (ulong)(Vector128.LessThan(bytes, Vector128.Create((byte)' '))
+                    | Vector128.GreaterThanOrEqual(bytes, Vector128.Create((byte)0x7F))
+                    | Vector128.Equals(bytes, Vector128.Create((byte)'\\'))
+                    | Vector128.Equals(bytes, Vector128.Create((byte)'"'))).ExtractMostSignificantBits() << quarter;
+            }
+        }
+
+        return (separators, lineFeeds, specials & ~lineFeeds);
+    }
+
     /// <summary>
     /// The offset of the first byte at or after <paramref name="start"/> that is a space or
     /// control character (&lt;= 0x20), DEL or non-ASCII (&gt;= 0x7F), a comma, a backslash, or,
