@@ -43,6 +43,7 @@ public sealed partial class DuckDbStore
             throw new QueryException($"the range is empty or inverted: from {fromNs} is not before to {toNs}");
         }
 
+        await WaitForAppliedAsync(cancellationToken);
         var where = Invariant($"ts >= {fromNs} AND ts < {toNs}");
         var parts = new List<string>();
         foreach (var table in SampleTables.All)
@@ -66,6 +67,7 @@ public sealed partial class DuckDbStore
 
     private async Task<long> RunOnCommitLoopAsync(Func<long> action, CancellationToken cancellationToken)
     {
+        await WaitForAppliedAsync(cancellationToken);
         var request = new WriteRequest(RequestKind.Maintenance, null, null, null, 0) { Maintenance = action };
         await EnqueueAsync(request, cancellationToken);
         await request.Completion.Task;
