@@ -65,7 +65,7 @@ public sealed partial class DuckDbStore
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private async Task<long> RunOnCommitLoopAsync(Func<long> action, CancellationToken cancellationToken)
+    internal async Task<long> RunOnCommitLoopAsync(Func<long> action, CancellationToken cancellationToken)
     {
         await WaitForAppliedAsync(cancellationToken);
         var request = new WriteRequest(RequestKind.Maintenance, null, null, null, 0) { Maintenance = action };
