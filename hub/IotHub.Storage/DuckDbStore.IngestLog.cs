@@ -39,6 +39,13 @@ public sealed partial class DuckDbStore
     /// <summary>Group writes of the ingest log (one fsync each) since open (0 without the log).</summary>
     public long IngestLogSyncs => _log?.Groups ?? 0;
 
+    /// <summary>When each device's newest stored point was taken (ns since the epoch): one read barrier for all of them.</summary>
+    public IReadOnlyDictionary<string, long> GetDevicesLastSeen()
+    {
+        WaitForApplied();
+        return new Dictionary<string, long>(_deviceLastSeen, StringComparer.Ordinal);
+    }
+
     private string LogDirectory => Path.Combine(_options.DataDirectory, LogDirectoryName);
 
     /// <summary>Opens the log, applies its un-applied tail, then starts admission and the applier.</summary>
