@@ -18,9 +18,10 @@ dotnet build -c Release benchmarks/IotHub.LoadTest -v q -nologo >/dev/null
 hub_dll=$(ls hub/IotHub.Hub/bin/Release/net10.0/*/IotHub.Hub.dll | head -1)
 load_dll=$(ls benchmarks/IotHub.LoadTest/bin/Release/net10.0/*/IotHub.LoadTest.dll | head -1)
 
-dotnet "$hub_dll" serve --data "$work/hub" --http 0 --mqtt -1 --tcp -1 --grpc -1 >"$work/hub.log" 2>&1 & pids+=($!)
+dotnet "$hub_dll" serve --data "$work/hub" --http 0 --mqtt 0 --tcp -1 --grpc -1 >"$work/hub.log" 2>&1 & pids+=($!)
 hub_pid=${pids[0]}
-for _ in $(seq 100); do [ -f "$work/hub/endpoints.json" ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ -f "$work/hub/endpoints.json" ] && break; sleep 0.1; done
+[ -f "$work/hub/endpoints.json" ] || { echo "hub did not start:"; cat "$work/hub.log"; exit 1; }
 hub_http=$(python3 -c "import json;print(json.load(open('$work/hub/endpoints.json'))['http'])")
 token=$(python3 -c "import json;print(json.load(open('$work/hub/admin.json'))['adminToken'])")
 run() { dotnet "$load_dll" "$@"; }
@@ -28,7 +29,7 @@ run() { dotnet "$load_dll" "$@"; }
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 # Warm-up (not measured), then the sustainable rate: closed loop, 1,000 points a request as below.
 run http --url "$hub_http/api/v2/write?bucket=b" --token "$token" --clients 4 --batches 10 --lines 1000 --first-detector 5000 >/dev/null
-closed=$(run http --url "$hub_http/api/v2/write?bucket=b" --token "$token" --clients 8 --batches 40 --lines 1000 --first-detector 6000); echo "sustainable: $closed"
+closed=$(run http --url "$hub_http/api/v2/write?bucket=b" --token "$token" --clients 8 --batches 150 --lines 1000 --first-detector 6000); echo "sustainable: $closed"
 sustainable=$(sed -E 's/.*points_per_s=([0-9]+).*/\1/' <<<"$closed")
 rate=$((sustainable * factor))
 

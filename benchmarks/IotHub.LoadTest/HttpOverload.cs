@@ -39,6 +39,7 @@ internal static class HttpOverload
 
         var acked = new long[Detectors];
         var latency = new LatencyRecorder();
+        var service = new LatencyRecorder();
         long retries = 0, failures = 0, lagged = 0, ackedPoints = 0;
         using var slots = new SemaphoreSlim(maxInFlight);
         var running = new List<Task>(total);
@@ -66,6 +67,7 @@ internal static class HttpOverload
                 {
                     var detector = request % Detectors;
                     var payload = LinePayloads.Build(detector, request / Detectors, lines, startNs);
+                    var sent = Stopwatch.GetTimestamp();
                     while (true)
                     {
                         using var content = new ByteArrayContent(payload);
@@ -81,6 +83,7 @@ internal static class HttpOverload
                         if (response.IsSuccessStatusCode)
                         {
                             latency.Record(scheduled);
+                            service.Record(sent);
                             Interlocked.Add(ref acked[detector], lines);
                             Interlocked.Add(ref ackedPoints, lines);
                         }
@@ -107,25 +110,27 @@ internal static class HttpOverload
         await Task.WhenAll(running);
         clock.Stop();
         var (p50, p99) = latency.Percentiles();
+        var (sentP50, sentP99) = service.Percentiles();
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"http-open {url.Host}:{url.Port} rate={rate:0} seconds={seconds} lines={lines} max_in_flight={maxInFlight} requests={total} offered_points_per_s={total * (double)lines / offeredSeconds:0} sending_seconds={offeredSeconds:0.0} total_seconds={clock.Elapsed.TotalSeconds:0.0} acked_points={ackedPoints} acked_points_per_s={ackedPoints / clock.Elapsed.TotalSeconds:0} ack_p50_ms={p50:0.0} ack_p99_ms={p99:0.0} retries_503={retries} failed={failures} lagged_sends={lagged}"));
+            $"http-open {url.Host}:{url.Port} rate={rate:0} seconds={seconds} lines={lines} max_in_flight={maxInFlight} requests={total} offered_points_per_s={total * (double)lines / offeredSeconds:0} sending_seconds={offeredSeconds:0.0} total_seconds={clock.Elapsed.TotalSeconds:0.0} acked_points={ackedPoints} acked_points_per_s={ackedPoints / clock.Elapsed.TotalSeconds:0} ack_from_schedule_p50_ms={p50:0.0} ack_from_schedule_p99_ms={p99:0.0} ack_from_send_p50_ms={sentP50:0.0} ack_from_send_p99_ms={sentP99:0.0} retries_503={retries} failed={failures} lagged_sends={lagged}"));
         if (verifyApi is null)
         {
             return failures == 0 ? 0 : 1;
         }
 
         var stored = await StoredPerDetectorAsync(http, verifyApi, startNs);
-        long missing = 0, extra = 0, series = 0;
+        long missing = 0, extra = 0, series = 0, storedPoints = 0;
         for (var d = 0; d < Detectors; d++)
         {
             var have = stored.GetValueOrDefault("d" + d.ToString(CultureInfo.InvariantCulture));
+            storedPoints += have;
             missing += Math.Max(0, acked[d] - have);
             extra += Math.Max(0, have - acked[d]);
             series += acked[d] > 0 ? 1 : 0;
         }
 
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"verify series={series} acked_points={ackedPoints} stored_points={stored.Values.Sum()} missing_acked_points={missing} stored_not_acked={extra}"));
+            $"verify series={series} acked_points={ackedPoints} stored_points={storedPoints} missing_acked_points={missing} stored_not_acked={extra}"));
         return failures == 0 && missing == 0 ? 0 : 1;
     }
 
