@@ -224,6 +224,11 @@ public sealed partial class DuckDbStore
                 await ApplyNextGroupAsync();
             }
         }
+        catch (Exception ex) when (ex is InvalidDataException or InvalidOperationException)
+        {
+            // The log keeps what is not applied: the next open applies it.
+            LogApplierStopped(_logger, ex);
+        }
         finally
         {
             _applierStopped = true;
@@ -329,6 +334,9 @@ public sealed partial class DuckDbStore
 
     [LoggerMessage(EventId = 114, Level = LogLevel.Error, Message = "The database refused a group of {Records} logged records; applying them one by one")]
     private static partial void LogApplyRefused(ILogger logger, int records, Exception exception);
+
+    [LoggerMessage(EventId = 116, Level = LogLevel.Critical, Message = "The ingest log's applier stopped; acknowledged writes stay in the log and are applied at the next start")]
+    private static partial void LogApplierStopped(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 115, Level = LogLevel.Critical, Message = "The database refused an acknowledged record ending at log position {Position}; it is skipped")]
     private static partial void LogAcknowledgedRefused(ILogger logger, long position, Exception exception);
