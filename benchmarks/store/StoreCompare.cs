@@ -3,8 +3,9 @@
 
 // Store load and comparison runs (issue 4). Usage (from the repository root):
 //   dotnet run benchmarks/store/StoreCompare.cs -c Release -- ingest [seconds] [series] [pointsPerSeriesPerWrite] [writers]
-//   dotnet run benchmarks/store/StoreCompare.cs -c Release -- compare <victoria-metrics base URL> <vm storageDataPath> [days]
-// benchmarks/store/compare.sh starts victoria-metrics on a free loopback port and runs both.
+//   dotnet run benchmarks/store/StoreCompare.cs -c Release -- load <victoria-metrics base URL> <store folder> [days]
+//   dotnet run benchmarks/store/StoreCompare.cs -c Release -- measure <victoria-metrics base URL> <vm storageDataPath> <store folder> [days]
+// benchmarks/store/compare.sh starts victoria-metrics on a free loopback port and runs all three.
 using System.Diagnostics;
 using System.Globalization;
 using IotHub.City;
@@ -17,13 +18,14 @@ var mode = args.Length > 0 ? args[0] : "ingest";
 return mode switch
 {
     "ingest" => await Ingest.RunAsync(args),
-    "compare" => await Compare.RunAsync(args),
+    "load" => await Compare.LoadAsync(args),
+    "measure" => await Compare.MeasureAsync(args),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: ingest [seconds] [series] [points per series per write] [writers] | compare <vm url> <vm data dir> [days]");
+    Console.Error.WriteLine("usage: ingest [seconds] [series] [points per series per write] [writers] | load <vm url> <store dir> [days] | measure <vm url> <vm data dir> <store dir> [days]");
     return 2;
 }
 
@@ -92,23 +94,26 @@ internal static class Ingest
         args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 }
 
-/// <summary>The city's data loaded into the embedded store and into victoria-metrics in the same run; size and query latency ratios.</summary>
+/// <summary>
+/// The city's data loaded into the embedded store and into victoria-metrics (<c>load</c>), then,
+/// from disk, bytes per point and query latency ratios (<c>measure</c>). compare.sh runs the load
+/// under the shared CPU lock and the measurement under the exclusive one.
+/// </summary>
 internal static class Compare
 {
     private const int Repeats = 15;
+    private const int FleetSeries = 10_000;
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> LoadAsync(string[] args)
     {
         var vmUrl = new Uri(args[1]);
-        var vmData = args[2];
+        var directory = args[2];
         var days = Ingest.Arg(args, 3, 30);
         var scenario = CityScenario.Default;
-        var end = new DateTimeOffset(DateTimeOffset.UtcNow.Year, DateTimeOffset.UtcNow.Month, DateTimeOffset.UtcNow.Day, 0, 0, 0, TimeSpan.Zero);
-        var start = end.AddDays(-days);
+        var (start, end) = Range(days);
         var simulation = new CitySimulation(scenario, 42, start);
-        var directory = Directory.CreateTempSubdirectory("iothub-compare-").FullName;
         var duck = await DuckDbStore.OpenAsync(new StorageOptions { DataDirectory = directory, MaxPointsPerCommit = 1_000_000 }, NullLogger.Instance, CancellationToken.None);
-        var vm = new VictoriaMetricsStore(new RemoteStoreOptions { WriteUrl = vmUrl, QueryUrl = vmUrl, BatchPoints = 50_000 }, NullLogger.Instance);
+        using var http = new HttpClient { BaseAddress = vmUrl, Timeout = TimeSpan.FromMinutes(5) };
         Console.WriteLine(FormattableString.Invariant($"city: {scenario.Devices.Count} devices; {days} days from {start:yyyy-MM-dd}"));
 
         // Readings: each device every report interval of its kind; river gauges every minute while it rains on them.
@@ -154,11 +159,9 @@ internal static class Compare
 
             if (pending.Count >= 20_000)
             {
-                var batch = pending;
+                writes.Add(WriteBothAsync(duck, http, pending));
                 pending = [];
-                writes.Add(duck.WriteAsync(batch, CancellationToken.None));
-                writes.Add(vm.WriteAsync(batch, CancellationToken.None));
-                if (writes.Count > 16)
+                if (writes.Count > 4)
                 {
                     await Task.WhenAll(writes);
                     writes.Clear();
@@ -166,32 +169,66 @@ internal static class Compare
             }
         }
 
-        writes.Add(duck.WriteAsync(pending, CancellationToken.None));
-        writes.Add(vm.WriteAsync(pending, CancellationToken.None));
+        writes.Add(WriteBothAsync(duck, http, pending));
         await Task.WhenAll(writes);
         Console.WriteLine(FormattableString.Invariant($"loaded {points:N0} points ({duck.Series.Count:N0} series) into both in {load.Elapsed.TotalSeconds:F0} s"));
-
-        // Sizes: the embedded store compacted and checkpointed; victoria-metrics flushed and given time to merge.
+        var seal = Stopwatch.StartNew();
         await duck.CompactAsync(CancellationToken.None);
+        Console.WriteLine(FormattableString.Invariant($"final compaction {seal.Elapsed.TotalSeconds:F1} s; {duck.Compactions} compactions in all"));
+
+        // The file as a running hub has it (checkpointed; blocks freed by sealing still counted), then as closing leaves it.
         await duck.CheckpointAsync(CancellationToken.None);
+        var running = DirectoryBytes(directory);
+        await duck.DisposeAsync();
+        Console.WriteLine(FormattableString.Invariant($"store file: {running:N0} B checkpointed while open ({running / (double)points:F3} B/point), {DirectoryBytes(directory):N0} B after close ({DirectoryBytes(directory) / (double)points:F3} B/point)"));
+        await File.WriteAllTextAsync(Path.Combine(directory, "points.txt"), points.ToString(CultureInfo.InvariantCulture));
+        return 0;
+    }
+
+    public static async Task<int> MeasureAsync(string[] args)
+    {
+        var vmUrl = new Uri(args[1]);
+        var vmData = args[2];
+        var directory = args[3];
+        var days = Ingest.Arg(args, 4, 30);
+        var points = long.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "points.txt")), CultureInfo.InvariantCulture);
+        var (_, end) = Range(days);
+        var endNs = TimeUnits.FromDateTimeOffset(end);
         using var http = new HttpClient { BaseAddress = vmUrl };
+
+        // Sizes: the embedded store as closed (checkpointed) by the load; victoria-metrics flushed and given time to merge.
         (await http.GetAsync(new Uri("/internal/force_flush", UriKind.Relative))).EnsureSuccessStatusCode();
         (await http.GetAsync(new Uri("/internal/force_merge", UriKind.Relative))).EnsureSuccessStatusCode();
         await Task.Delay(TimeSpan.FromSeconds(20));
-        var duckBytes = DirectoryBytes(directory);
+        var duckBytes = DirectoryBytes(directory) - new FileInfo(Path.Combine(directory, "points.txt")).Length;
         var vmBytes = DirectoryBytes(vmData);
         Console.WriteLine(FormattableString.Invariant($"bytes/point: iothub {duckBytes / (double)points:F3} ({duckBytes:N0} B), victoria-metrics {vmBytes / (double)points:F3} ({vmBytes:N0} B), ratio {duckBytes / (double)vmBytes:F3}"));
 
-        // Query 1: last value of 10,000 series (or every series when the city has fewer).
-        var all = duck.GetLatest().Select(l => l.Series).OrderBy(s => s.Id).Take(10_000).ToList();
-        var measurements = all.Select(s => s.Measurement).Distinct().ToList();
-        var vmSelector = "{__name__=~\"(" + string.Join("|", measurements) + ")_.*\"}";
-        var endNs = TimeUnits.FromDateTimeOffset(end);
-        var duckLatest = await TimeAsync(() => Task.FromResult(measurements.Sum(m => duck.GetLatest(m, null, new Dictionary<string, string>()).Count)));
-        var vmLatest = await TimeAsync(() => vm.CountLatestAsync(vmSelector, TimeSpan.FromDays(2), CancellationToken.None));
-        Report($"last value of {duckLatest.Count:N0} series (vm: {vmLatest.Count:N0})", duckLatest.Median, vmLatest.Median);
+        var open = Stopwatch.StartNew();
+        var duck = await DuckDbStore.OpenAsync(new StorageOptions { DataDirectory = directory }, NullLogger.Instance, CancellationToken.None);
+        Console.WriteLine(FormattableString.Invariant($"store opened (latest values of {duck.GetLatest().Count:N0} series rebuilt) in {open.Elapsed.TotalSeconds:F2} s"));
+        var vm = new VictoriaMetricsStore(new RemoteStoreOptions { WriteUrl = vmUrl, QueryUrl = vmUrl }, NullLogger.Instance);
+
+        // Query 1: the last value of 10,000 series: a fleet of meters, ten readings each in the last ten minutes, written to both.
+        var fleet = new List<Point>();
+        for (var s = 0; s < FleetSeries; s++)
+        {
+            for (var m = 0; m < 10; m++)
+            {
+                fleet.Add(new Point("meter", [new("device", "meter-" + s.ToString("D5", CultureInfo.InvariantCulture))], [new("power", FieldValue.FromFloat(Math.Round((s % 97) + (m * 0.1), 1)))], endNs - ((10 - m) * 60_000_000_000L)));
+            }
+        }
+
+        await WriteBothAsync(duck, http, fleet);
+        (await http.GetAsync(new Uri("/internal/force_flush", UriKind.Relative))).EnsureSuccessStatusCode();
+        var duckLatest = await TimeAsync(() => Task.FromResult(duck.GetLatest("meter", "power", new Dictionary<string, string>()).Count));
+        // The fleet's readings end at midnight; the instant query runs now, so it looks back from now to before them.
+        var lookback = DateTimeOffset.UtcNow - end + TimeSpan.FromHours(1);
+        var vmLatest = await TimeAsync(() => vm.CountLatestAsync("{__name__=\"meter_power\"}", lookback, CancellationToken.None));
+        Report($"last value of {FleetSeries:N0} series ({duckLatest.Count:N0} / {vmLatest.Count:N0} series)", duckLatest.Median, vmLatest.Median);
 
         // Query 2: one river gauge, one day in 1-minute buckets.
+        var scenario = CityScenario.Default;
         var gauge = scenario.Devices.First(d => d.Thresholds is not null);
         var river = gauge.Kind.Measurement;
         var oneDay = new SeriesQuery(river, "level", new Dictionary<string, string> { ["device"] = gauge.Id }, endNs - (24 * 3_600_000_000_000L), endNs, 60_000_000_000L, Aggregate.Mean, 100_000);
@@ -207,8 +244,48 @@ internal static class Compare
 
         await vm.DisposeAsync();
         await duck.DisposeAsync();
-        Directory.Delete(directory, recursive: true);
         return 0;
+    }
+
+    /// <summary>The same points into the embedded store and, as line protocol, into victoria-metrics.</summary>
+    private static async Task WriteBothAsync(DuckDbStore duck, HttpClient vm, List<Point> points)
+    {
+        var duckWrite = duck.WriteAsync(points, CancellationToken.None);
+        var lines = new System.Text.StringBuilder(points.Count * 96);
+        foreach (var point in points)
+        {
+            lines.Append(point.Measurement);
+            foreach (var (key, value) in point.Tags)
+            {
+                lines.Append(',').Append(key).Append('=').Append(value);
+            }
+
+            var first = true;
+            foreach (var (name, value) in point.Fields)
+            {
+                lines.Append(first ? ' ' : ',').Append(name).Append('=');
+                first = false;
+                _ = value.Kind switch
+                {
+                    FieldKind.Integer => lines.Append(value.AsInteger.ToString(CultureInfo.InvariantCulture)).Append('i'),
+                    FieldKind.Boolean => lines.Append(value.AsBoolean ? "true" : "false"),
+                    _ => lines.Append(value.AsFloat.ToString("R", CultureInfo.InvariantCulture)),
+                };
+            }
+
+            lines.Append(' ').Append((point.TimestampNs / 1_000_000).ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        using var content = new StringContent(lines.ToString());
+        using var response = await vm.PostAsync(new Uri("/write?precision=ms", UriKind.Relative), content);
+        response.EnsureSuccessStatusCode();
+        await duckWrite;
+    }
+
+    private static (DateTimeOffset Start, DateTimeOffset End) Range(int days)
+    {
+        var end = new DateTimeOffset(DateTimeOffset.UtcNow.Year, DateTimeOffset.UtcNow.Month, DateTimeOffset.UtcNow.Day, 0, 0, 0, TimeSpan.Zero);
+        return (end.AddDays(-days), end);
     }
 
     private static void Report(string name, TimeSpan duck, TimeSpan vm) =>

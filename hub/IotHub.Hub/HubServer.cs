@@ -48,6 +48,17 @@ internal static partial class HubServer
         var registry = DeviceRegistry.Load(dataDirectory);
         using var certificate = settings.Tls?.LoadCertificate();
 
+        // MQTT runs on Kestrel's transport (System.IO.Pipelines) unless Mqtt:Transport is "sockets",
+        // MQTTnet's own socket server, kept so the two can be measured against each other (benchmarks/compare.sh).
+        var mqttTransport = builder.Configuration["Mqtt:Transport"] ?? "kestrel";
+        if (mqttTransport is not ("kestrel" or "sockets"))
+        {
+            await output.WriteLineAsync($"error: Mqtt:Transport must be 'kestrel' or 'sockets', was '{mqttTransport}'");
+            return 2;
+        }
+
+        var mqttOnSockets = mqttTransport == "sockets";
+        var mqttSocketsPort = mqttOnSockets && settings.MqttPort == 0 ? FreeLoopbackPort() : settings.MqttPort;
         ListenOptions? httpListen = null;
         ListenOptions? mqttsListen = null;
         ListenOptions? grpcsListen = null;
@@ -63,11 +74,15 @@ internal static partial class HubServer
                 listen.Protocols = HttpProtocols.Http1;
                 httpListen = listen;
             });
-            kestrel.Listen(IPAddress.Loopback, settings.MqttPort, listen =>
+            if (!mqttOnSockets)
             {
-                listen.UseMqtt();
-                mqttListen = listen;
-            });
+                kestrel.Listen(IPAddress.Loopback, settings.MqttPort, listen =>
+                {
+                    listen.UseMqtt();
+                    mqttListen = listen;
+                });
+            }
+
             if (settings.Tls is { } tls)
             {
                 kestrel.Listen(IPAddress.Loopback, tls.MqttPort, listen =>
@@ -113,12 +128,31 @@ internal static partial class HubServer
                 });
             }
         });
-        builder.Services.AddHostedMqttServer(mqtt => mqtt
-                .WithoutDefaultEndpoint()
-                .WithMaxPendingMessagesPerClient(ingestOptions.MaxPendingMessagesPerClient)
-                .WithPendingMessagesOverflowStrategy(MqttPendingMessagesOverflowStrategy.DropOldestQueuedMessage))
-            .AddMqttConnectionHandler()
-            .AddConnections();
+        var mqttServices = builder.Services.AddHostedMqttServer(mqtt =>
+        {
+            mqtt.WithMaxPendingMessagesPerClient(ingestOptions.MaxPendingMessagesPerClient)
+                .WithPendingMessagesOverflowStrategy(MqttPendingMessagesOverflowStrategy.DropOldestQueuedMessage);
+            if (mqttOnSockets)
+            {
+                mqtt.WithDefaultEndpoint()
+                    .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
+                    .WithDefaultEndpointBoundIPV6Address(IPAddress.IPv6Loopback)
+                    .WithDefaultEndpointPort(mqttSocketsPort)
+                    .WithConnectionBacklog(1024);
+            }
+            else
+            {
+                mqtt.WithoutDefaultEndpoint();
+            }
+        });
+        if (mqttOnSockets)
+        {
+            mqttServices.AddMqttTcpServerAdapter();
+        }
+        else
+        {
+            mqttServices.AddMqttConnectionHandler().AddConnections();
+        }
 
         var time = TimeProvider.System;
         using var loggerFactory = LoggerFactory.Create(l => l
@@ -147,6 +181,7 @@ internal static partial class HubServer
             builder.Services.AddSingleton(admin);
             builder.Services.AddSingleton(ingestOptions);
             builder.Services.AddSingleton<IngestMetrics>();
+            builder.Services.AddSingleton<DeviceRateLimiter>();
             builder.Services.AddSingleton<LatestImages>();
             builder.Services.AddSingleton<TelemetryMapper>();
             builder.Services.AddSingleton<MqttIngest>();
@@ -172,7 +207,7 @@ internal static partial class HubServer
 
             var endpoints = new HubEndpoints(
                 $"http://127.0.0.1:{httpListen!.IPEndPoint!.Port}",
-                $"mqtt://127.0.0.1:{mqttListen!.IPEndPoint!.Port}",
+                $"mqtt://127.0.0.1:{mqttListen?.IPEndPoint!.Port ?? mqttSocketsPort}",
                 $"http://127.0.0.1:{httpListen.IPEndPoint.Port}/",
                 tcpListen is null ? null : $"tcp://127.0.0.1:{tcpListen.IPEndPoint!.Port}",
                 grpcListen is null ? null : $"http://127.0.0.1:{grpcListen.IPEndPoint!.Port}",
@@ -192,7 +227,7 @@ internal static partial class HubServer
             {
                 var city = new DemoRunner(registry, dataDirectory, settings.Seed, time, app.Services.GetRequiredService<ILoggerFactory>());
                 await city.RegisterDevicesAsync();
-                demo = city.RunAsync(mqttListen.IPEndPoint.Port, demoStop.Token);
+                demo = city.RunAsync(mqttListen?.IPEndPoint!.Port ?? mqttSocketsPort, demoStop.Token);
             }
 
             await output.WriteLineAsync($"IotHub {(settings.Demo ? "demo" : "hub")} running; data in {dataDirectory}");
@@ -235,6 +270,14 @@ internal static partial class HubServer
 
         await output.WriteLineAsync("Stopped.");
         return 0;
+    }
+
+    // MQTTnet's socket server cannot report the port it bound to 0, so one is picked here.
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private static Task WaitForStopAsync(CancellationToken stopping)

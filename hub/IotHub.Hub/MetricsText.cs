@@ -39,6 +39,9 @@ internal static class MetricsText
             text.AppendLine(ApiRoutes.Invariant($"iothub_ack_latency_seconds_count{{listener=\"{listener}\"}} {histogram.Count}"));
         }
 
+        text.AppendLine("# HELP iothub_rate_limit_delays_total Device writes held back (acks delayed) because the device was over its rate.");
+        text.AppendLine("# TYPE iothub_rate_limit_delays_total counter");
+        text.AppendLine(ApiRoutes.Invariant($"iothub_rate_limit_delays_total {metrics.RateLimitDelays}"));
         text.AppendLine("# HELP iothub_duplicate_batches_total Resent batches acknowledged without writing (exactly-once).");
         text.AppendLine("# TYPE iothub_duplicate_batches_total counter");
         text.AppendLine(ApiRoutes.Invariant($"iothub_duplicate_batches_total {metrics.DuplicateBatches}"));

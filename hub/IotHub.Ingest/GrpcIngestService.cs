@@ -18,6 +18,7 @@ public sealed partial class GrpcIngestService(
     LineProtocolIngest ingest,
     IngestOptions options,
     IngestMetrics metrics,
+    DeviceRateLimiter rateLimiter,
     AdminCredentials admin,
     ILogger<GrpcIngestService> logger) : TelemetryIngest.TelemetryIngestBase
 {
@@ -75,6 +76,21 @@ public sealed partial class GrpcIngestService(
             ack.Status = BatchAck.Types.Status.Partial;
             ack.Errors.Add($"precision '{batch.Precision}' is not one of ns, us, ms, s");
             return ack;
+        }
+
+        if (device is not null)
+        {
+            // Over its rate the device's ack is held, which slows its stream; further over, the batch
+            // is answered UNAVAILABLE and the device resends it later.
+            var points = DeviceRateLimiter.CountLines(batch.LineProtocol.Span);
+            var rate = await rateLimiter.AdmitAsync(device.Id, points, cancellationToken);
+            if (!rate.Admitted)
+            {
+                metrics.Rejected(RejectReason.RateLimited);
+                ack.Status = BatchAck.Types.Status.Unavailable;
+                ack.Errors.Add(rateLimiter.Describe(points, rate));
+                return ack;
+            }
         }
 
         UplinkBatch? uplink = device is not null && batch.Sequence > 0 ? new UplinkBatch(device.Id, batch.Sequence) : null;

@@ -19,6 +19,7 @@ public sealed class InfluxWriteHandler(
     LineProtocolIngest ingest,
     IngestOptions options,
     IngestMetrics metrics,
+    DeviceRateLimiter rateLimiter,
     AdminCredentials admin)
 {
     private const string Listener = "http";
@@ -79,6 +80,18 @@ public sealed class InfluxWriteHandler(
 
         try
         {
+            if (device is not null)
+            {
+                var points = DeviceRateLimiter.CountLines(body.AsSpan(0, length));
+                var rate = await rateLimiter.AdmitAsync(device.Id, points, context.RequestAborted);
+                if (!rate.Admitted)
+                {
+                    metrics.Rejected(RejectReason.RateLimited);
+                    context.Response.Headers.RetryAfter = DeviceRateLimiter.RetryAfterSeconds(rate).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    return Error(429, "too many requests", rateLimiter.Describe(points, rate));
+                }
+            }
+
             LineProtocolWriteResult result;
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
             wait.CancelAfter(QueueWait);

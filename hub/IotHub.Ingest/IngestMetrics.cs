@@ -11,6 +11,7 @@ public sealed class IngestMetrics
     private long _messages;
     private long _duplicateBatches;
     private long _duplicatePoints;
+    private long _rateLimitDelays;
 
     /// <summary>Messages (payloads) accepted.</summary>
     public long MessagesAccepted => Interlocked.Read(ref _messages);
@@ -40,6 +41,12 @@ public sealed class IngestMetrics
 
     /// <summary>Points in resent batches acknowledged without writing.</summary>
     public long DuplicatePoints => Interlocked.Read(ref _duplicatePoints);
+
+    /// <summary>Counts a write held back because its device was over its rate (slowed, not refused).</summary>
+    public void RateLimitDelayed() => Interlocked.Increment(ref _rateLimitDelays);
+
+    /// <summary>Writes held back because their device was over its rate.</summary>
+    public long RateLimitDelays => Interlocked.Read(ref _rateLimitDelays);
 
     /// <summary>Counts a rejection.</summary>
     public void Rejected(RejectReason reason) => Interlocked.Increment(ref _rejections[(int)reason]);

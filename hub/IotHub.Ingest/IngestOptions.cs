@@ -33,6 +33,22 @@ public sealed class IngestOptions
     /// </summary>
     public int MaxPendingMessagesPerClient { get; set; } = 100_000;
 
+    /// <summary>
+    /// Points per second one device may write, sustained (0 turns the limit off). Writes made with
+    /// the admin token are not limited. Default 1,000: a city sensor sends a few points a minute, and
+    /// an edge agent replaying its queue after an outage drains it at a few hundred points a second.
+    /// </summary>
+    public int MaxPointsPerSecondPerDevice { get; set; } = 1_000;
+
+    /// <summary>Points a device may write at once above its rate, e.g. a queue replayed after an outage. Default 100,000.</summary>
+    public int DeviceBurstPoints { get; set; } = 100_000;
+
+    /// <summary>
+    /// How long a write of a device over its rate is held (its ack delayed) before it is refused
+    /// instead: HTTP 429 with Retry-After, MQTT QuotaExceeded, gRPC UNAVAILABLE. Default 2 s.
+    /// </summary>
+    public TimeSpan MaxRateLimitDelay { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Throws when an option is out of range, naming it.</summary>
     public void Validate()
     {
@@ -44,6 +60,9 @@ public sealed class IngestOptions
         Check(MaxReadingsPerPayload is >= 1 and <= 1_000_000, nameof(MaxReadingsPerPayload), "1..1000000", MaxReadingsPerPayload);
         Check(MaxFutureSkew >= TimeSpan.Zero && MaxFutureSkew <= TimeSpan.FromDays(1), nameof(MaxFutureSkew), "0..1 day", MaxFutureSkew);
         Check(MaxPastAge > TimeSpan.Zero && MaxPastAge <= TimeSpan.FromDays(36500), nameof(MaxPastAge), "0..36500 days", MaxPastAge);
+        Check(MaxPointsPerSecondPerDevice is >= 0 and <= 100_000_000, nameof(MaxPointsPerSecondPerDevice), "0 (off)..100000000", MaxPointsPerSecondPerDevice);
+        Check(DeviceBurstPoints is >= 1 and <= 100_000_000, nameof(DeviceBurstPoints), "1..100000000", DeviceBurstPoints);
+        Check(MaxRateLimitDelay >= TimeSpan.Zero && MaxRateLimitDelay <= TimeSpan.FromMinutes(1), nameof(MaxRateLimitDelay), "0..1 minute", MaxRateLimitDelay);
         Check(MaxPendingMessagesPerClient is >= 100 and <= 10_000_000, nameof(MaxPendingMessagesPerClient), "100..10000000", MaxPendingMessagesPerClient);
     }
 

@@ -23,6 +23,7 @@ public sealed partial class MqttIngest(
     LatestImages images,
     IngestOptions options,
     IngestMetrics metrics,
+    DeviceRateLimiter rateLimiter,
     AdminCredentials admin,
     TimeProvider time,
     ILogger<MqttIngest> logger)
@@ -336,6 +337,15 @@ public sealed partial class MqttIngest(
             batch = new UplinkBatch(device.Id, sequence);
         }
 
+        // Over its rate, the device's PUBACK is held (its in-flight window then slows it); further
+        // over, the message is refused with QuotaExceeded, which a device resends later.
+        var rate = await rateLimiter.AdmitAsync(device.Id, points, e.CancellationToken);
+        if (!rate.Admitted)
+        {
+            Reject(e, device.Id, RejectReason.RateLimited, MqttPubAckReasonCode.QuotaExceeded, rateLimiter.Describe(points, rate));
+            return;
+        }
+
         WriteOutcome outcome;
         var started = time.GetTimestamp();
         try
@@ -345,8 +355,9 @@ public sealed partial class MqttIngest(
         }
         catch (WriteRefusedException ex)
         {
-            // A field's type against its series, or the device's series limit: a resend cannot help.
-            Reject(e, device.Id, RefusalReason.Of(ex), ex.Refusal == WriteRefusal.TooManySeries ? MqttPubAckReasonCode.QuotaExceeded : MqttPubAckReasonCode.PayloadFormatInvalid, RefusalReason.Describe(ex));
+            // A field's type against its series, or the device's series limit: a resend cannot help, so
+            // not QuotaExceeded, which devices (our edge agent among them) take as "resend later".
+            Reject(e, device.Id, RefusalReason.Of(ex), MqttPubAckReasonCode.PayloadFormatInvalid, RefusalReason.Describe(ex));
             return;
         }
         catch (StorageException ex)

@@ -47,4 +47,7 @@ public enum RejectReason
 
     /// <summary>The write would give a device more series than the store allows (cardinality limit).</summary>
     TooManySeries,
+
+    /// <summary>The device writes faster than its rate allows, beyond the time a write may be held: retry later.</summary>
+    RateLimited,
 }

@@ -11,13 +11,13 @@ namespace IotHub.Storage;
 /// <list type="number">
 /// <item>Classify: per series, a value later than everything stored and seen so far is
 /// <em>in order</em>; any other value is <em>late</em> (out of order, or a repeat of a stored
-/// timestamp). Late values are collected by (series, time), the last write winning, and their
-/// rollup buckets are marked for recomputation.</item>
+/// timestamp). Late values are collected by (series, time), the last write winning.</item>
 /// <item>Write, in one transaction: delete stored rows that late values replace; append in-order
 /// values (skipping those a later value of the same commit replaces) and the late values;
-/// append one rollup partial per series and bucket from in-order values; recompute the marked
-/// buckets from raw rows; record uplink batch sequences; commit.</item>
+/// record uplink batch sequences; commit.</item>
 /// </list>
+/// Rollups are not written here: they are computed from the raw points when asked for, and
+/// stored only when raw points expire (see DuckDbStore.Blocks.cs).
 /// The common case (every value in order) costs one comparison per value in the first pass and
 /// no SQL besides the appenders.
 /// </summary>
@@ -30,8 +30,6 @@ public sealed partial class DuckDbStore
     private readonly Dictionary<int, SeriesState> _states = [];
     private readonly Stack<SeriesState> _statePool = new();
     private readonly Dictionary<(int SeriesId, long Ts), (SeriesState State, FieldValue Value)> _late = [];
-    private readonly HashSet<(int SeriesId, long Bucket)> _recomputeMinute = [];
-    private readonly HashSet<(int SeriesId, long Bucket)> _recomputeHour = [];
 
     // Kept open across commits (see SampleAppenders); null after a failure.
     private SampleAppenders? _appenders;
@@ -112,12 +110,6 @@ public sealed partial class DuckDbStore
                     appenders.Append(seriesId, ts, value);
                 }
 
-                foreach (var state in _states.Values)
-                {
-                    FlushPartial(appenders, state, hour: false);
-                    FlushPartial(appenders, state, hour: true);
-                }
-
                 var newSeries = new List<SeriesInfo>();
                 foreach (var request in requests)
                 {
@@ -130,9 +122,6 @@ public sealed partial class DuckDbStore
                 }
 
                 appended = appenders.FlushToTransaction();
-
-                RecomputeRollups(_recomputeMinute, "rollup_1m", Schema.MinuteNs);
-                RecomputeRollups(_recomputeHour, "rollup_1h", Schema.HourNs);
 
                 var sequences = LatestSequences(requests);
                 if (sequences.Count > 0)
@@ -167,6 +156,8 @@ public sealed partial class DuckDbStore
         Interlocked.Add(ref _pointsExpired, expired);
         foreach (var state in _states.Values)
         {
+            // In-order values are all after the newest stored before; a late one may be anywhere.
+            NoteRawRows(state.Series.Id, state.HasLate ? long.MinValue : state.InitialTs);
             if (state.LatestChanged)
             {
                 ApplyLatest(new LatestValue(state.Series, state.LatestTs, state.LatestValue));
@@ -198,8 +189,6 @@ public sealed partial class DuckDbStore
 
         _states.Clear();
         _late.Clear();
-        _recomputeMinute.Clear();
-        _recomputeHour.Clear();
     }
 
     private SeriesState StateOf(SeriesInfo series, long nowNs)
@@ -242,12 +231,6 @@ public sealed partial class DuckDbStore
 
         state.HasLate = true;
         _late[(state.Series.Id, ts)] = (state, value);
-        if (state.Numeric)
-        {
-            _recomputeMinute.Add((state.Series.Id, Schema.FloorTo(ts, Schema.MinuteNs)));
-            _recomputeHour.Add((state.Series.Id, Schema.FloorTo(ts, Schema.HourNs)));
-        }
-
         return true;
     }
 
@@ -312,10 +295,6 @@ public sealed partial class DuckDbStore
         }
 
         appenders.Append(seriesId, ts, value);
-        if (state.Numeric)
-        {
-            AddToRollups(appenders, state, ts, ToDouble(value));
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -342,82 +321,22 @@ public sealed partial class DuckDbStore
                 continue;
             }
 
-            double number;
             if (floats is not null)
             {
-                number = floats[i];
-                appenders.AppendFloat(seriesId, ts, number);
+                appenders.AppendFloat(seriesId, ts, floats[i]);
             }
             else if (integers is not null)
             {
-                var integer = integers[i];
-                number = integer;
-                appenders.AppendInteger(seriesId, ts, integer);
+                appenders.AppendInteger(seriesId, ts, integers[i]);
             }
             else
             {
                 // Unsigned, boolean and string columns: the general path.
-                var value = column.ValueAt(i);
-                appenders.Append(seriesId, ts, value);
-                if (!state.Numeric)
-                {
-                    continue;
-                }
-
-                number = ToDouble(value);
+                appenders.Append(seriesId, ts, column.ValueAt(i));
             }
-
-            AddToRollups(appenders, state, ts, number);
         }
 
         state.RunningTs = running;
-    }
-
-    // In-order values of a series arrive with growing timestamps, so each series has one open
-    // partial per level; it is written when a value falls into a later bucket, or at the end.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AddToRollups(SampleAppenders appenders, SeriesState state, long ts, double value)
-    {
-        ref var minute = ref state.Minute;
-        if (minute.Active && ts < minute.Bucket + Schema.MinuteNs)
-        {
-            minute.AddLater(ts, value);
-        }
-        else
-        {
-            FlushPartial(appenders, state, hour: false);
-            minute.Start(Schema.FloorTo(ts, Schema.MinuteNs), ts, value);
-        }
-
-        ref var hour = ref state.Hour;
-        if (hour.Active && ts < hour.Bucket + Schema.HourNs)
-        {
-            hour.AddLater(ts, value);
-        }
-        else
-        {
-            FlushPartial(appenders, state, hour: true);
-            hour.Start(Schema.FloorTo(ts, Schema.HourNs), ts, value);
-        }
-    }
-
-    private void FlushPartial(SampleAppenders appenders, SeriesState state, bool hour)
-    {
-        ref var partial = ref hour ? ref state.Hour : ref state.Minute;
-        if (!partial.Active)
-        {
-            return;
-        }
-
-        partial.Active = false;
-
-        // A bucket touched by a late value is recomputed from raw rows instead.
-        if (state.HasLate && (hour ? _recomputeHour : _recomputeMinute).Contains((state.Series.Id, partial.Bucket)))
-        {
-            return;
-        }
-
-        appenders.AppendRollup(hour, state.Series.Id, partial);
     }
 
     private void DeleteReplacedRows()
@@ -444,32 +363,6 @@ public sealed partial class DuckDbStore
                     Execute(Invariant($"DELETE FROM {name} USING (VALUES {values}) k(sid, kts) WHERE {name}.series_id IN ({ids}) AND {name}.ts BETWEEN {low} AND {high} AND {name}.series_id = k.sid AND {name}.ts = k.kts"));
                 }
             }
-        }
-    }
-
-    private void RecomputeRollups(HashSet<(int SeriesId, long Bucket)> buckets, string table, long width)
-    {
-        if (buckets.Count == 0)
-        {
-            return;
-        }
-
-        foreach (var chunk in buckets.Chunk(KeysPerStatement))
-        {
-            var (values, ids, low, high) = KeyList(chunk);
-            var level = Schema.RollupLevel(table);
-            foreach (var (name, only) in new[] { (table, ""), (Schema.RollupRecent, Invariant($"{Schema.RollupRecent}.level = {level} AND ")) })
-            {
-                Execute(Invariant($"DELETE FROM {name} USING (VALUES {values}) k(sid, b) WHERE {only}{name}.series_id IN ({ids}) AND {name}.bucket BETWEEN {low} AND {high} AND {name}.series_id = k.sid AND {name}.bucket = k.b"));
-            }
-
-            var rows = Schema.NumericRows(Invariant($"series_id IN ({ids}) AND ts >= {low} AND ts < {high + width}"));
-            Execute(Invariant($"""
-                INSERT INTO {Schema.RollupRecent}
-                SELECT {level}, r.series_id, k.b, min(r.v), max(r.v), sum(r.v), count(*), max(r.ts), arg_max(r.v, r.ts)
-                FROM ({rows}) r JOIN (VALUES {values}) k(sid, b) ON r.series_id = k.sid AND {Schema.Floor("r.ts", width)} = k.b
-                GROUP BY r.series_id, k.b
-                """));
         }
     }
 
@@ -536,26 +429,12 @@ public sealed partial class DuckDbStore
         command.ExecuteNonQuery();
     }
 
-    private static double ToDouble(in FieldValue value) => value.Kind switch
-    {
-        FieldKind.Float => value.AsFloat,
-        FieldKind.Integer => value.AsInteger,
-        FieldKind.UInteger => value.AsUInteger,
-        FieldKind.Boolean => value.AsBoolean ? 1 : 0,
-        _ => double.NaN,
-    };
-
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>What one commit knows about one series.</summary>
     private sealed class SeriesState
     {
-        public RollupPartial Minute;
-        public RollupPartial Hour;
-
         public SeriesInfo Series { get; private set; } = null!;
-
-        public bool Numeric { get; private set; }
 
         /// <summary>Values before this are expired (older than the raw retention).</summary>
         public long CutoffNs { get; private set; }
@@ -577,7 +456,6 @@ public sealed partial class DuckDbStore
         public void Reset(SeriesInfo series, long cutoffNs, long storedTs)
         {
             Series = series;
-            Numeric = series.Kind != FieldKind.String;
             CutoffNs = cutoffNs;
             InitialTs = storedTs;
             RunningTs = storedTs;
@@ -585,8 +463,6 @@ public sealed partial class DuckDbStore
             LatestChanged = false;
             LatestTs = long.MinValue;
             LatestValue = default;
-            Minute = default;
-            Hour = default;
         }
 
         public void SetLatest(long ts, in FieldValue value)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using DuckDB.NET.Data;
+using IotHub.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace IotHub.Storage;
@@ -7,15 +8,17 @@ namespace IotHub.Storage;
 /// <summary>
 /// Compaction, retention and Parquet export. Compaction and retention change rows the commit
 /// loop also changes (a late write deletes the row it replaces), so they run on the commit loop,
-/// between commits, never concurrently with a write transaction.
+/// between commits, never concurrently with a write transaction. Export reads blocks and raw
+/// rows as queries do.
 /// </summary>
 public sealed partial class DuckDbStore
 {
     /// <summary>
-    /// Rewrites the arrival-order tier sorted by series and time and merges rollup partials.
-    /// Returns the number of raw rows moved. Runs between commits.
+    /// Seals every raw row into compressed blocks (one per series and UTC day, merged with the
+    /// block already there), the days in progress too. Returns the number of raw rows moved.
+    /// Runs between commits. (Automatic compaction seals only the days before each series' newest.)
     /// </summary>
-    public Task<long> CompactAsync(CancellationToken cancellationToken) => RunOnCommitLoopAsync(Compact, cancellationToken);
+    public Task<long> CompactAsync(CancellationToken cancellationToken) => RunOnCommitLoopAsync(() => Compact(all: true), cancellationToken);
 
     /// <summary>Deletes data older than its measurement's retention now. Returns the rows deleted.</summary>
     public Task<long> ApplyRetentionAsync(CancellationToken cancellationToken) => RunOnCommitLoopAsync(ApplyRetention, cancellationToken);
@@ -44,25 +47,40 @@ public sealed partial class DuckDbStore
         }
 
         await WaitForAppliedAsync(cancellationToken);
-        var where = Invariant($"ts >= {fromNs} AND ts < {toNs}");
-        var parts = new List<string>();
-        foreach (var table in SampleTables.All)
+        var series = _seriesByKey.Values.Where(s => measurement is null || string.Equals(s.Measurement, measurement, StringComparison.Ordinal)).OrderBy(s => s.Id).ToList();
+        await using var connection = new DuckDBConnection(_connection.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using (var command = connection.CreateCommand())
         {
-            foreach (var name in new[] { table.Name, table.RecentName })
+            command.CommandText = "CREATE TEMP TABLE export_rows (series_id INTEGER NOT NULL, ts BIGINT NOT NULL, value DOUBLE, text VARCHAR)";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // Blocks and raw rows merged per series (as queries see them), a slice of series at a time.
+        foreach (var slice in series.Chunk(SeriesPerSealPass))
+        {
+            var points = await ReadPointsAsync(connection, slice, fromNs, toNs, cancellationToken);
+            using var appender = connection.CreateAppender("export_rows");
+            foreach (var (seriesId, values) in points)
             {
-                parts.Add(table.Numeric
-                    ? $"SELECT series_id, ts, CAST(value AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS text FROM {name} WHERE {where}"
-                    : $"SELECT series_id, ts, CAST(NULL AS DOUBLE) AS value, value AS text FROM {name} WHERE {where}");
+                for (var i = 0; i < values.Count; i++)
+                {
+                    var row = appender.CreateRow().AppendValue(seriesId).AppendValue(values.Timestamps[i]);
+                    if (values.Kind == FieldKind.String)
+                    {
+                        row.AppendNullValue().AppendValue(values.Strings![i]).EndRow();
+                    }
+                    else
+                    {
+                        row.AppendValue(values.NumberAt(i)).AppendNullValue().EndRow();
+                    }
+                }
             }
         }
 
-        var filter = measurement is null ? "" : " WHERE s.measurement = " + SqlString(measurement);
-        var sql = $"COPY (SELECT s.measurement, s.tags, s.field, x.ts, x.value, x.text FROM ({string.Join(" UNION ALL ", parts)}) x JOIN series s ON s.id = x.series_id{filter} ORDER BY s.measurement, s.tags, s.field, x.ts) TO {SqlString(Path.GetFullPath(path))} (FORMAT parquet, COMPRESSION zstd)";
-        await using var connection = new DuckDBConnection(_connection.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var copy = connection.CreateCommand();
+        copy.CommandText = $"COPY (SELECT s.measurement, s.tags, s.field, x.ts, x.value, x.text FROM export_rows x JOIN series s ON s.id = x.series_id ORDER BY s.measurement, s.tags, s.field, x.ts) TO {SqlString(Path.GetFullPath(path))} (FORMAT parquet, COMPRESSION zstd)";
+        return await copy.ExecuteNonQueryAsync(cancellationToken);
     }
 
     internal async Task<long> RunOnCommitLoopAsync(Func<long> action, CancellationToken cancellationToken)
@@ -93,9 +111,9 @@ public sealed partial class DuckDbStore
     {
         try
         {
-            if (_recentRows >= _options.CompactionRowThreshold)
+            if (_recentRows >= _nextCompactionRows)
             {
-                Compact();
+                Compact(all: false);
             }
 
             var now = _time.GetUtcNow();
@@ -113,36 +131,14 @@ public sealed partial class DuckDbStore
         }
     }
 
-    private long Compact()
+    private long Compact(bool all)
     {
-        long moved = 0;
-        using (var transaction = _connection.BeginTransaction())
-        {
-            foreach (var table in SampleTables.All)
-            {
-                moved += ExecuteCount($"INSERT INTO {table.Name} SELECT series_id, ts, value FROM {table.RecentName} ORDER BY series_id, ts");
-                Execute($"DELETE FROM {table.RecentName}");
-            }
+        var moved = SealRawRows(all);
+        _recentRows = ScalarLong(Schema.CountRecent);
+        LoadRawBounds();
 
-            foreach (var rollup in new[] { "rollup_1m", "rollup_1h" })
-            {
-                var level = Schema.RollupLevel(rollup);
-                var recent = Schema.RecentPartials(rollup);
-
-                // Compacted rows of buckets that got new partials join them, so each bucket ends as one row.
-                var low = ScalarLong($"SELECT coalesce(min(bucket), 0) FROM {recent}");
-                var touched = $"(SELECT DISTINCT series_id, bucket FROM {recent}) k";
-                Execute(Invariant($"INSERT INTO {Schema.RollupRecent} SELECT {level}, r.* FROM {rollup} r SEMI JOIN {touched} ON r.series_id = k.series_id AND r.bucket = k.bucket WHERE r.bucket >= {low}"));
-                Execute(Invariant($"DELETE FROM {rollup} USING {touched} WHERE {rollup}.bucket >= {low} AND {rollup}.series_id = k.series_id AND {rollup}.bucket = k.bucket"));
-                Execute($"INSERT INTO {rollup} SELECT series_id, bucket, min(min), max(max), sum(sum), sum(count), max(last_ts), arg_max(last, last_ts) FROM {recent} GROUP BY series_id, bucket ORDER BY series_id, bucket");
-            }
-
-            Execute($"DELETE FROM {Schema.RollupRecent}");
-
-            transaction.Commit();
-        }
-
-        _recentRows = 0;
+        // Rows of days in progress stay raw; the next compaction waits for a threshold more.
+        _nextCompactionRows = _recentRows + _options.CompactionRowThreshold;
         Interlocked.Increment(ref _compactions);
         LogCompacted(_logger, moved);
         return moved;
@@ -169,28 +165,33 @@ public sealed partial class DuckDbStore
             list.Add(measurement);
         }
 
-        long deleted = 0;
-        using var transaction = _connection.BeginTransaction();
-        foreach (var ((raw, minute, hour), names) in groups)
+        // Expiring raw rows are sealed first, so they become rollup rows with the blocks' points.
+        var byId = _seriesByKey.Values.ToDictionary(s => s.Id);
+        if (_recentRows > 0 && groups.Any(g => ScalarLong(RawRowsBefore(RawCutoff(g.Key.Item1, nowNs), SeriesIdsOf(g.Value))) > 0))
         {
-            var inList = string.Join(',', names.Select(SqlString));
-            var ids = $"series_id IN (SELECT id FROM series WHERE measurement IN ({inList}))";
-            var rawCutoff = Schema.FloorTo(nowNs - (raw.Ticks * 100), Schema.HourNs);
-            foreach (var table in SampleTables.All)
-            {
-                deleted += ExecuteCount(Invariant($"DELETE FROM {table.Name} WHERE ts < {rawCutoff} AND {ids}"));
-                deleted += ExecuteCount(Invariant($"DELETE FROM {table.RecentName} WHERE ts < {rawCutoff} AND {ids}"));
-            }
-
-            foreach (var (rollup, keep) in new[] { ("rollup_1m", minute), ("rollup_1h", hour) })
-            {
-                var cutoff = Schema.FloorTo(nowNs - (keep.Ticks * 100), Schema.HourNs);
-                deleted += ExecuteCount(Invariant($"DELETE FROM {rollup} WHERE bucket < {cutoff} AND {ids}"));
-                deleted += ExecuteCount(Invariant($"DELETE FROM {Schema.RollupRecent} WHERE level = {Schema.RollupLevel(rollup)} AND bucket < {cutoff} AND {ids}"));
-            }
+            Compact(all: true);
         }
 
-        transaction.Commit();
+        if (_options.HotBlockDays > 0)
+        {
+            _hot.Advance(DayOf(nowNs) - _options.HotBlockDays);
+        }
+
+        long deleted;
+        try
+        {
+            using var transaction = _connection.BeginTransaction();
+            deleted = ExpireAll(groups, nowNs, byId);
+            transaction.Commit();
+        }
+        catch
+        {
+            // The transaction was rolled back (disposed): memory follows the database again.
+            RollbackQuietly();
+            ReloadHotBlocks();
+            throw;
+        }
+
         if (deleted > 0)
         {
             LogRetention(_logger, deleted);
@@ -198,6 +199,34 @@ public sealed partial class DuckDbStore
 
         return deleted;
     }
+
+    private long ExpireAll(Dictionary<(TimeSpan, TimeSpan, TimeSpan), List<string>> groups, long nowNs, Dictionary<int, SeriesInfo> byId)
+    {
+        long deleted = 0;
+        foreach (var ((raw, minute, hour), names) in groups)
+        {
+            var seriesIds = SeriesIdsOf(names);
+            var ids = $"series_id IN ({seriesIds})";
+            deleted += ExpireBlocks(seriesIds, RawCutoff(raw, nowNs), byId);
+            foreach (var (rollup, keep) in new[] { ("rollup_1m", minute), ("rollup_1h", hour) })
+            {
+                var cutoff = Schema.FloorTo(nowNs - (keep.Ticks * 100), Schema.HourNs);
+                deleted += ExecuteCount(Invariant($"DELETE FROM {rollup} WHERE bucket < {cutoff} AND {ids}"));
+            }
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Raw points before this are expired: now minus the raw retention, hour-aligned.</summary>
+    private static long RawCutoff(TimeSpan raw, long nowNs) => Schema.FloorTo(nowNs - (raw.Ticks * 100), Schema.HourNs);
+
+    private static string SeriesIdsOf(List<string> measurements) =>
+        $"SELECT id FROM series WHERE measurement IN ({string.Join(',', measurements.Select(SqlString))})";
+
+    private static string RawRowsBefore(long cutoffNs, string seriesIds) =>
+        "SELECT " + string.Join(" + ", SampleTables.All.SelectMany(t => new[] { t.Name, t.RecentName })
+            .Select(name => Invariant($"(SELECT count(*) FROM {name} WHERE ts < {cutoffNs} AND series_id IN ({seriesIds}))")));
 
     private long ExecuteCount(string sql)
     {
@@ -216,7 +245,7 @@ public sealed partial class DuckDbStore
     // A SQL string literal: single quotes doubled. Used for names and paths where DuckDB takes no parameters (COPY).
     private static string SqlString(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Compacted {Rows} rows into sorted runs")]
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Sealed {Rows} raw rows into blocks")]
     private static partial void LogCompacted(ILogger logger, long rows);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Retention deleted {Rows} rows")]

@@ -1,11 +1,16 @@
 using System.Globalization;
-using System.Text;
 using DuckDB.NET.Data;
 using IotHub.Telemetry;
 
 namespace IotHub.Storage;
 
-/// <summary>Range queries, raw or in time buckets, on a connection of their own so they never wait for commits.</summary>
+/// <summary>
+/// Range queries, raw or in time buckets, on connections of their own so they never wait for
+/// commits. Points come from blocks decoded in C# with raw rows laid over them; buckets are
+/// aggregated in C# (rollups of points still kept raw are these same sums, so the answer of a
+/// rollup resolution equals a recomputation from raw points by construction); buckets whose raw
+/// points expired come from the stored rollup rows.
+/// </summary>
 public sealed partial class DuckDbStore
 {
     /// <summary>Most buckets one aggregated query may ask for per series.</summary>
@@ -22,35 +27,215 @@ public sealed partial class DuckDbStore
             return [];
         }
 
-        var byId = series.ToDictionary(s => s.Id);
-        var answer = series.ToDictionary(s => s.Id, _ => new List<(long, double)>());
-        var total = 0;
-        // A second connection to the same database (DuckDB.NET shares the open database by path):
-        // reads see committed data and run beside the commit loop's connection.
-        await using var connection = new DuckDBConnection(_connection.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        _ = PickRollup(query);
-        foreach (var group in series.GroupBy(s => SampleTables.For(s.Kind)))
+        // A rollup answer covers whole rollup buckets from the bucket holding the start.
+        var rollup = PickRollup(query);
+        var (fromNs, toNs) = rollup is { } level
+            ? (Schema.FloorTo(query.FromNs, level.Width), Schema.FloorTo(query.ToNs - 1, level.Width) + level.Width)
+            : (query.FromNs, query.ToNs);
+        var connection = await RentReaderAsync(cancellationToken);
+        try
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = BuildSql(query, group.Key, group.Select(s => s.Id));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            var points = await ReadPointsAsync(connection, series, fromNs, toNs, cancellationToken);
+            Dictionary<int, List<RollupPartial>>? stored = null;
+            var rawCutoff = RawCutoff(_options.RetentionOf(query.Measurement).Raw, TimeUnits.FromDateTimeOffset(_time.GetUtcNow()));
+            if (rollup is { } table && fromNs < rawCutoff)
             {
-                if (++total > query.RowLimit)
+                // Buckets whose raw points expired are answered by the rollup rows written then.
+                stored = await ReadRollupRowsAsync(connection, table.Table, series, fromNs, query.ToNs, cancellationToken);
+            }
+
+            var total = 0;
+            var answer = new List<SeriesPoints>(series.Count);
+            var empty = new BlockPoints();
+            foreach (var s in series)
+            {
+                var values = points.GetValueOrDefault(s.Id) ?? empty;
+                var result = query.StepNs is { } step
+                    ? Bucketed(values, stored?.GetValueOrDefault(s.Id), fromNs, step, query.Aggregate)
+                    : RawPoints(values);
+                total += result.Count;
+                if (total > query.RowLimit)
                 {
                     throw new QueryException(
                         $"the answer has more than {query.RowLimit} points; narrow the range, add tag filters, or use a larger step");
                 }
 
-                if (!reader.IsDBNull(2))
-                {
-                    answer[reader.GetInt32(0)].Add((reader.GetInt64(1), Convert.ToDouble(reader.GetValue(2), CultureInfo.InvariantCulture)));
-                }
+                answer.Add(new SeriesPoints(s, result));
+            }
+
+            return answer;
+        }
+        finally
+        {
+            _readers.Add(connection);
+        }
+    }
+
+    /// <summary>A connection for reads: kept open between queries (opening one costs a catalog round).</summary>
+    private async Task<DuckDBConnection> RentReaderAsync(CancellationToken cancellationToken)
+    {
+        if (_readers.TryTake(out var connection))
+        {
+            return connection;
+        }
+
+        // A second connection to the same database (DuckDB.NET shares the open database by path):
+        // reads see committed data and run beside the commit loop's connection.
+        connection = new DuckDBConnection(_connection.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    private static List<(long, double)> RawPoints(BlockPoints values)
+    {
+        var result = new List<(long, double)>(values.Count);
+        for (var i = 0; i < values.Count; i++)
+        {
+            result.Add((values.Timestamps[i], values.NumberAt(i)));
+        }
+
+        return result;
+    }
+
+    /// <summary>Points (and stored rollup rows) folded into buckets of <paramref name="step"/> from <paramref name="origin"/>.</summary>
+    private static List<(long, double)> Bucketed(BlockPoints values, List<RollupPartial>? stored, long origin, long step, Aggregate aggregate)
+    {
+        var buckets = new List<RollupPartial>();
+        var percentiles = aggregate == Aggregate.P95 ? new List<double>() : null;
+        var window = new List<double>();
+        var current = default(RollupPartial);
+        for (var i = 0; i < values.Count; i++)
+        {
+            var ts = values.Timestamps[i];
+            var value = values.NumberAt(i);
+            if (current.Active && ts < current.Bucket + step)
+            {
+                current.AddLater(ts, value);
+            }
+            else
+            {
+                Close(ref current);
+                current.Start(origin + (Schema.FloorTo(ts - origin, step)), ts, value);
+            }
+
+            if (percentiles is not null)
+            {
+                window.Add(value);
             }
         }
 
-        return [.. series.Select(s => new SeriesPoints(byId[s.Id], answer[s.Id]))];
+        Close(ref current);
+        if (stored is { Count: > 0 })
+        {
+            buckets = MergeStored(buckets, stored, origin, step);
+        }
+
+        var result = new List<(long, double)>(buckets.Count);
+        for (var b = 0; b < buckets.Count; b++)
+        {
+            var bucket = buckets[b];
+            result.Add((bucket.Bucket, aggregate switch
+            {
+                Aggregate.Mean => bucket.Sum / bucket.Count,
+                Aggregate.Min => bucket.Min,
+                Aggregate.Max => bucket.Max,
+                Aggregate.Sum => bucket.Sum,
+                Aggregate.Count => bucket.Count,
+                Aggregate.Last => bucket.Last,
+                _ => percentiles![b],
+            }));
+        }
+
+        return result;
+
+        void Close(ref RollupPartial partial)
+        {
+            if (!partial.Active)
+            {
+                return;
+            }
+
+            buckets.Add(partial);
+            partial.Active = false;
+            if (percentiles is not null)
+            {
+                percentiles.Add(Percentile(window, 0.95));
+            }
+
+            window.Clear();
+        }
+    }
+
+    /// <summary>Interpolated quantile as DuckDB's <c>quantile_cont</c>; sorts <paramref name="values"/>.</summary>
+    private static double Percentile(List<double> values, double quantile)
+    {
+        values.Sort();
+        var position = (values.Count - 1) * quantile;
+        var low = (int)Math.Floor(position);
+        var high = (int)Math.Ceiling(position);
+        return values[low] + ((values[high] - values[low]) * (position - low));
+    }
+
+    /// <summary>Buckets from points and from stored rollup rows merged in time order (a bucket can hold both).</summary>
+    private static List<RollupPartial> MergeStored(List<RollupPartial> fromPoints, List<RollupPartial> stored, long origin, long step)
+    {
+        var all = new List<RollupPartial>(fromPoints.Count + stored.Count);
+        foreach (var row in stored)
+        {
+            var moved = row;
+            moved.Bucket = origin + Schema.FloorTo(row.Bucket - origin, step);
+            all.Add(moved);
+        }
+
+        all.AddRange(fromPoints);
+        all.Sort(static (a, b) => a.Bucket.CompareTo(b.Bucket));
+        var merged = new List<RollupPartial>(all.Count);
+        foreach (var partial in all)
+        {
+            if (merged.Count > 0 && merged[^1].Bucket == partial.Bucket)
+            {
+                var last = merged[^1];
+                last.Merge(partial);
+                merged[^1] = last;
+            }
+            else
+            {
+                merged.Add(partial);
+            }
+        }
+
+        return merged;
+    }
+
+    private static async Task<Dictionary<int, List<RollupPartial>>> ReadRollupRowsAsync(DuckDBConnection connection, string table, IReadOnlyList<SeriesInfo> series, long fromNs, long toNs, CancellationToken cancellationToken)
+    {
+        var rows = new Dictionary<int, List<RollupPartial>>();
+        var ids = string.Join(',', series.Select(s => s.Id.ToString(CultureInfo.InvariantCulture)));
+        await using var command = connection.CreateCommand();
+        command.CommandText = Invariant($"SELECT series_id, bucket, min, max, sum, count, last_ts, last FROM {table} WHERE series_id IN ({ids}) AND bucket >= {fromNs} AND bucket < {toNs} ORDER BY series_id, bucket");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var seriesId = reader.GetInt32(0);
+            if (!rows.TryGetValue(seriesId, out var list))
+            {
+                rows[seriesId] = list = [];
+            }
+
+            list.Add(new RollupPartial
+            {
+                Active = true,
+                Bucket = reader.GetInt64(1),
+                Min = reader.GetDouble(2),
+                Max = reader.GetDouble(3),
+                Sum = reader.GetDouble(4),
+                Count = reader.GetInt64(5),
+                LastTs = reader.GetInt64(6),
+                Last = reader.GetDouble(7),
+            });
+        }
+
+        return rows;
     }
 
     private List<SeriesInfo> MatchSeries(SeriesQuery query)
@@ -82,13 +267,8 @@ public sealed partial class DuckDbStore
         var measurementKnown = false;
         var fieldKnown = false;
         var matched = new List<SeriesInfo>();
-        foreach (var series in _seriesByKey.Values)
+        foreach (var series in SeriesOfMeasurement(query.Measurement))
         {
-            if (!string.Equals(series.Measurement, query.Measurement, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
             measurementKnown = true;
             if (!string.Equals(series.Field, query.Field, StringComparison.Ordinal))
             {
@@ -117,7 +297,6 @@ public sealed partial class DuckDbStore
             throw new QueryException($"field '{query.Field}' holds strings; only numeric and boolean fields can be queried as series");
         }
 
-        matched.Sort(static (a, b) => a.Id.CompareTo(b.Id));
         return matched;
     }
 
@@ -178,53 +357,5 @@ public sealed partial class DuckDbStore
         return resolution == QueryResolution.Auto
             ? null
             : throw new QueryException($"a step of {TimeSpan.FromTicks(step / 100)} is not a whole number of {(resolution == QueryResolution.Hour ? "hours" : "minutes")}, so the {resolution.ToString().ToLowerInvariant()} rollup cannot answer it");
-    }
-
-    private static string BuildSql(SeriesQuery query, SampleTable table, IEnumerable<int> ids)
-    {
-        // Only integers are interpolated (ids, times, step): nothing a caller typed reaches the SQL text.
-        var idList = string.Join(",", ids.Select(i => i.ToString(CultureInfo.InvariantCulture)));
-        var limit = (query.RowLimit + 1L).ToString(CultureInfo.InvariantCulture);
-        var sql = new StringBuilder(256);
-        if (PickRollup(query) is { } rollup && table.Numeric)
-        {
-            var stepNs = query.StepNs!.Value;
-            var alignedFrom = Schema.FloorTo(query.FromNs, rollup.Width);
-            var aggregate = query.Aggregate switch
-            {
-                Aggregate.Mean => "sum(sum) / sum(count)",
-                Aggregate.Min => "min(min)",
-                Aggregate.Max => "max(max)",
-                Aggregate.Sum => "sum(sum)",
-                Aggregate.Count => "CAST(sum(count) AS DOUBLE)",
-                _ => "arg_max(last, last_ts)",
-            };
-            var where = Invariant($"series_id IN ({idList}) AND bucket >= {alignedFrom} AND bucket < {query.ToNs}");
-            sql.Append(Invariant($"SELECT series_id, {alignedFrom} + ((bucket - {alignedFrom}) // {stepNs}) * {stepNs} AS b, {aggregate} FROM (SELECT * FROM {rollup.Table} WHERE {where} UNION ALL SELECT * FROM {Schema.RecentPartials(rollup.Table)} WHERE {where}) GROUP BY series_id, b ORDER BY series_id, b LIMIT {limit}"));
-            return sql.ToString();
-        }
-
-        var from = query.FromNs.ToString(CultureInfo.InvariantCulture);
-        var to = query.ToNs.ToString(CultureInfo.InvariantCulture);
-        var rows = Invariant($"SELECT series_id, ts, CAST(value AS DOUBLE) AS v FROM {table.Name} WHERE series_id IN ({idList}) AND ts >= {from} AND ts < {to} UNION ALL SELECT series_id, ts, CAST(value AS DOUBLE) AS v FROM {table.RecentName} WHERE series_id IN ({idList}) AND ts >= {from} AND ts < {to}");
-        if (query.StepNs is not { } rawStep)
-        {
-            sql.Append(CultureInfo.InvariantCulture, $"SELECT series_id, ts, v FROM ({rows}) ORDER BY series_id, ts LIMIT {limit}");
-            return sql.ToString();
-        }
-
-        var step = rawStep.ToString(CultureInfo.InvariantCulture);
-        var rawAggregate = query.Aggregate switch
-        {
-            Aggregate.Mean => "avg(v)",
-            Aggregate.Min => "min(v)",
-            Aggregate.Max => "max(v)",
-            Aggregate.Sum => "sum(v)",
-            Aggregate.Count => "count(v)",
-            Aggregate.Last => "arg_max(v, ts)",
-            _ => "quantile_cont(v, 0.95)",
-        };
-        sql.Append(CultureInfo.InvariantCulture, $"SELECT series_id, {from} + ((ts - {from}) // {step}) * {step} AS bucket, {rawAggregate} FROM ({rows}) GROUP BY series_id, bucket ORDER BY series_id, bucket LIMIT {limit}");
-        return sql.ToString();
     }
 }

@@ -18,10 +18,23 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
 {
     private const string DatabaseFileName = "iothub.duckdb";
 
+    // Free share of the file (and least free 256 KiB blocks) that makes closing copy the database to a fresh file.
+    private const double ReclaimFreeFraction = 0.2;
+    private const long ReclaimMinimumFreeBlocks = 8;
+
     private readonly StorageOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly DuckDBConnection _connection;
+
+    // Sealed blocks of the recent days, in memory (see HotBlocks).
+    private readonly HotBlocks _hot;
+
+    // Series by measurement, for queries and latest values (see SeriesOfMeasurement).
+    private volatile MeasurementIndex? _byMeasurement;
+
+    // Open read connections between queries (see RentReaderAsync); closed with the store.
+    private readonly ConcurrentBag<DuckDBConnection> _readers = [];
 
     // Bounded: when full, WriteAsync waits for room, which slows the listeners that call it.
     private readonly Channel<WriteRequest> _queue;
@@ -45,6 +58,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
 
     // Commit loop only: rows in the recent tier since the last compaction, and when retention last ran.
     private long _recentRows;
+    private long _nextCompactionRows;
     private DateTimeOffset _lastRetentionSweep;
 
     private DuckDbStore(StorageOptions options, ILogger logger, TimeProvider time, DuckDBConnection connection)
@@ -59,6 +73,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             SingleReader = true,
         });
         _lastRetentionSweep = time.GetUtcNow();
+        _hot = new HotBlocks(options.HotBlockDays > 0 ? DayOf(TimeUnits.FromDateTimeOffset(_lastRetentionSweep)) - options.HotBlockDays : int.MaxValue);
         _commitLoop = Task.Run(CommitLoopAsync);
     }
 
@@ -110,12 +125,15 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         options.Validate();
         Directory.CreateDirectory(options.DataDirectory);
         var path = Path.Combine(options.DataDirectory, DatabaseFileName);
+
+        // A copy left by a close that stopped before replacing the file: the file is whole, the copy is not needed.
+        File.Delete(path + ".reclaim");
         var connection = new DuckDBConnection($"Data Source={path}");
         try
         {
             await connection.OpenAsync(cancellationToken);
             await ExecuteAsync(connection, Schema.Create, cancellationToken);
-            await MigrateAsync(connection, cancellationToken);
+            await MigrateAsync(connection, options, time, cancellationToken);
             await ExecuteAsync(connection, FormattableString.Invariant($"SET checkpoint_threshold = '{options.CheckpointWalMegabytes}MB'"), cancellationToken);
             await ExecuteAsync(connection, FormattableString.Invariant($"SET memory_limit = '{options.MemoryLimitMegabytes}MB'"), cancellationToken);
             var store = new DuckDbStore(options, logger, time, connection);
@@ -248,19 +266,34 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         ArgumentNullException.ThrowIfNull(tags);
         WaitForApplied();
         var result = new List<LatestValue>();
-        foreach (var latest in _latest.Values)
+        foreach (var series in SeriesOfMeasurement(measurement))
         {
-            var series = latest.Series;
-            if (string.Equals(series.Measurement, measurement, StringComparison.Ordinal)
-                && (field is null || string.Equals(series.Field, field, StringComparison.Ordinal))
-                && HasTags(series, tags))
+            if ((field is null || string.Equals(series.Field, field, StringComparison.Ordinal))
+                && HasTags(series, tags)
+                && _latest.TryGetValue(series.Id, out var latest))
             {
                 result.Add(latest);
             }
         }
 
-        result.Sort(static (a, b) => a.Series.Id.CompareTo(b.Series.Id));
         return result;
+    }
+
+    /// <summary>The series of one measurement, by id; the index is rebuilt when series were added or forgotten.</summary>
+    private SeriesInfo[] SeriesOfMeasurement(string measurement)
+    {
+        var index = _byMeasurement;
+        var version = Volatile.Read(ref _nextSeriesId);
+        var count = _seriesByKey.Count;
+        if (index is null || index.Version != version || index.Count != count)
+        {
+            var groups = _seriesByKey.Values.GroupBy(s => s.Measurement, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.OrderBy(s => s.Id).ToArray(), StringComparer.Ordinal);
+            index = new MeasurementIndex(version, count, groups);
+            _byMeasurement = index;
+        }
+
+        return index.Series.GetValueOrDefault(measurement) ?? [];
     }
 
     /// <summary>When a device's newest stored point was taken (ns since the epoch), if any.</summary>
@@ -294,11 +327,17 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         finally
         {
             DisposeAppenders();
+            while (_readers.TryTake(out var reader))
+            {
+                await reader.DisposeAsync();
+            }
 
             // A checkpoint on close folds the WAL into the database file, so the next open is fast.
+            var reclaim = false;
             try
             {
                 await ExecuteAsync(_connection, "CHECKPOINT", CancellationToken.None);
+                reclaim = await CopyIfMostlyFreeAsync();
             }
             catch (DuckDBException ex)
             {
@@ -306,7 +345,58 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             }
 
             await _connection.DisposeAsync();
+            if (reclaim)
+            {
+                // Atomic: a crash before this leaves the old file whole (the copy is deleted at open).
+                File.Move(ReclaimPath, DatabasePath, overwrite: true);
+            }
         }
+    }
+
+    private string ReclaimPath => DatabasePath + ".reclaim";
+
+    /// <summary>
+    /// DuckDB reuses the blocks that deleted rows free (sealed raw rows, replaced blocks) but never
+    /// returns them to the file system. When at least <see cref="ReclaimFreeFraction"/> of the file
+    /// is free on close, the database is copied into a fresh file (live data only), which replaces
+    /// the old one once every connection is closed. Returns whether the copy was made.
+    /// </summary>
+    private async Task<bool> CopyIfMostlyFreeAsync()
+    {
+        long total, free;
+        await using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = "SELECT total_blocks, free_blocks FROM pragma_database_size() WHERE database_name = current_database()";
+            await using var reader = await command.ExecuteReaderAsync();
+            if (!await reader.ReadAsync())
+            {
+                return false;
+            }
+
+            total = reader.GetInt64(0);
+            free = reader.GetInt64(1);
+        }
+
+        var wal = new FileInfo(DatabasePath + ".wal");
+        if (free < ReclaimMinimumFreeBlocks || free < total * ReclaimFreeFraction || (wal.Exists && wal.Length > 0))
+        {
+            return false;
+        }
+
+        File.Delete(ReclaimPath);
+        await ExecuteAsync(_connection, $"ATTACH {SqlString(ReclaimPath)} AS reclaimed", CancellationToken.None);
+        await ExecuteAsync(_connection, "COPY FROM DATABASE " + await CurrentDatabaseAsync() + " TO reclaimed", CancellationToken.None);
+        await ExecuteAsync(_connection, "DETACH reclaimed", CancellationToken.None);
+        LogReclaimed(_logger, free, total);
+        return true;
+    }
+
+    private async Task<string> CurrentDatabaseAsync()
+    {
+        await using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT current_database()";
+        var name = (string)(await command.ExecuteScalarAsync())!;
+        return "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
     }
 
     private async Task EnqueueAsync(WriteRequest request, CancellationToken cancellationToken)
@@ -564,6 +654,10 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             }
         }
 
+        // Raw rows are newer than block points of the same time, so they are applied last.
+        await LoadLatestFromBlocksAsync(byId, cancellationToken);
+        ReloadHotBlocks();
+        LoadRawBounds();
         foreach (var table in SampleTables.All)
         {
             await using var command = _connection.CreateCommand();
@@ -582,23 +676,67 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         {
             command.CommandText = Schema.CountRecent;
             _recentRows = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            _nextCompactionRows = _options.CompactionRowThreshold;
         }
     }
 
-    private static async Task MigrateAsync(DuckDBConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores made before blocks kept rollup partials of every commit: they are moved into the
+    /// rollup tables, rollup rows of buckets whose raw points are still kept are dropped (those are
+    /// computed from raw points now), and the rest merged to one row per bucket. Their raw rows are
+    /// sealed into blocks by the next compaction. Runs at open, in one transaction; a no-op once done.
+    /// </summary>
+    private static async Task MigrateAsync(DuckDBConnection connection, StorageOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
+        var perLevel = await ScalarLongAsync(connection, Schema.TableExists("rollup_1m_recent"), cancellationToken) > 0;
+        var shared = await ScalarLongAsync(connection, Schema.TableExists("rollup_recent"), cancellationToken) > 0;
+        if (!perLevel && !shared)
+        {
+            return;
+        }
+
+        var measurements = new List<string>();
         await using (var command = connection.CreateCommand())
         {
-            command.CommandText = Schema.HasPerLevelRollupRecent;
-            if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            command.CommandText = "SELECT DISTINCT measurement FROM series";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                return;
+                measurements.Add(reader.GetString(0));
             }
         }
 
+        var nowNs = TimeUnits.FromDateTimeOffset(time.GetUtcNow());
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(connection, Schema.MigrateRollupRecent, cancellationToken);
+        if (perLevel)
+        {
+            await ExecuteAsync(connection, Schema.MovePartials(perLevel: true), cancellationToken);
+        }
+
+        if (shared)
+        {
+            await ExecuteAsync(connection, Schema.MovePartials(perLevel: false), cancellationToken);
+        }
+
+        foreach (var measurement in measurements)
+        {
+            var cutoff = RawCutoff(options.RetentionOf(measurement).Raw, nowNs);
+            foreach (var table in new[] { "rollup_1m", "rollup_1h" })
+            {
+                await ExecuteAsync(connection, Invariant($"DELETE FROM {table} WHERE bucket >= {cutoff} AND series_id IN (SELECT id FROM series WHERE measurement = {SqlString(measurement)})"), cancellationToken);
+            }
+        }
+
+        await ExecuteAsync(connection, Schema.MergeRollupRows("rollup_1m"), cancellationToken);
+        await ExecuteAsync(connection, Schema.MergeRollupRows("rollup_1h"), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task<long> ScalarLongAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
@@ -621,8 +759,13 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Commit of {Requests} requests ({Points} points) failed; none acknowledged")]
     private static partial void LogCommitFailed(ILogger logger, int requests, int points, Exception exception);
 
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Database copied to a fresh file on close: {Free} of {Total} blocks were free")]
+    private static partial void LogReclaimed(ILogger logger, long free, long total);
+
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Checkpoint on close failed; the WAL will be replayed on next open")]
     private static partial void LogCheckpointFailed(ILogger logger, Exception exception);
+
+    private sealed record MeasurementIndex(int Version, int Count, Dictionary<string, SeriesInfo[]> Series);
 
     private enum RequestKind
     {

@@ -2,9 +2,9 @@ namespace IotHub.Storage;
 
 /// <summary>
 /// A mergeable aggregate of some points of one series in one rollup bucket: min, max, sum and
-/// count merge by min/max/sum/sum, and "last" by the latest timestamp. Merging is exact only for
-/// points that never replace each other, so the commit path builds partials from in-order points
-/// only and recomputes a bucket from raw points when a late or repeated point touches it.
+/// count merge by min/max/sum/sum, and "last" by the latest timestamp. Built from points in time
+/// order (queries, and retention when it turns expiring points into rollup rows); merged with
+/// stored rollup rows of the same output bucket.
 /// </summary>
 internal struct RollupPartial
 {
@@ -46,5 +46,19 @@ internal struct RollupPartial
         Count++;
         LastTs = timestampNs;
         Last = value;
+    }
+
+    /// <summary>Adds another partial of the same bucket (of points that do not replace these).</summary>
+    public void Merge(in RollupPartial other)
+    {
+        Min = Math.Min(Min, other.Min);
+        Max = Math.Max(Max, other.Max);
+        Sum += other.Sum;
+        Count += other.Count;
+        if (other.LastTs >= LastTs)
+        {
+            LastTs = other.LastTs;
+            Last = other.Last;
+        }
     }
 }

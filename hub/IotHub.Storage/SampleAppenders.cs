@@ -4,8 +4,7 @@ using IotHub.Telemetry;
 namespace IotHub.Storage;
 
 /// <summary>
-/// The commit loop's appenders, opened on first use: one per recent-tier samples table and one
-/// for the rollup partials of both levels. <see cref="FlushToTransaction"/> hands a commit's rows
+/// The commit loop's appenders, opened on first use: one per recent-tier samples table. <see cref="FlushToTransaction"/> hands a commit's rows
 /// to the connection's open transaction (the caller commits); the float and integer appenders,
 /// which every commit uses, stay open for the next commit, the others are closed. After a failed
 /// commit the caller disposes the instance and starts a new one.
@@ -16,7 +15,6 @@ internal sealed class SampleAppenders(DuckDBConnection connection) : IDisposable
     private ChunkAppender? _integer;
     private DuckDBAppender? _unsigned;
     private DuckDBAppender? _text;
-    private DuckDBAppender? _rollups;
 
     /// <summary>Rows appended since the last <see cref="FlushToTransaction"/>.</summary>
     public long Rows { get; private set; }
@@ -28,7 +26,6 @@ internal sealed class SampleAppenders(DuckDBConnection connection) : IDisposable
         _integer?.FlushToTransaction();
         CloseAndForget(ref _unsigned);
         CloseAndForget(ref _text);
-        CloseAndForget(ref _rollups);
         var rows = Rows;
         Rows = 0;
         return rows;
@@ -72,21 +69,6 @@ internal sealed class SampleAppenders(DuckDBConnection connection) : IDisposable
         (_integer ??= new ChunkAppender(connection, SampleTables.Integer.RecentName, floatValues: false)).Append(seriesId, timestampNs, value);
     }
 
-    public void AppendRollup(bool hour, int seriesId, in RollupPartial partial)
-    {
-        (_rollups ??= connection.CreateAppender(Schema.RollupRecent)).CreateRow()
-            .AppendValue((byte)(hour ? 1 : 0))
-            .AppendValue(seriesId)
-            .AppendValue(partial.Bucket)
-            .AppendValue(partial.Min)
-            .AppendValue(partial.Max)
-            .AppendValue(partial.Sum)
-            .AppendValue(partial.Count)
-            .AppendValue(partial.LastTs)
-            .AppendValue(partial.Last)
-            .EndRow();
-    }
-
     public void AppendSeries(IReadOnlyList<SeriesInfo> series)
     {
         using var appender = connection.CreateAppender("series");
@@ -118,6 +100,5 @@ internal sealed class SampleAppenders(DuckDBConnection connection) : IDisposable
         _integer?.Dispose();
         _unsigned?.Dispose();
         _text?.Dispose();
-        _rollups?.Dispose();
     }
 }

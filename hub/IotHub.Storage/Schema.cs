@@ -1,21 +1,23 @@
 namespace IotHub.Storage;
 
 /// <summary>
-/// The store's tables. Samples are split by value type so each column stays typed and compresses
-/// well, and into two tiers: <c>recent_*</c> in arrival order (cheap appends) and <c>samples_*</c>
-/// sorted by (series, time) in runs written by compaction (dense compression, cheap series scans).
-/// A (series, time) pair is in at most one row of the two tiers: a write of an existing pair
-/// deletes the old row in the same transaction (last write wins).
-/// Rollups hold mergeable partial aggregates per (series, bucket): <c>rollup_recent</c> gets a
-/// partial per commit and level (both levels in one table: every table a commit appends to costs
-/// DuckDB about 2 ms per commit, see benchmarks/RESULTS-store.md), compaction merges them into
-/// one row per bucket in <c>rollup_1m</c> and <c>rollup_1h</c>; readers merge both, so a
-/// bucket's answer never depends on whether it was compacted yet.
+/// The store's tables. Raw samples arrive in <c>recent_*</c> (split by value type so each column
+/// stays typed, in arrival order: cheap appends); compaction seals them into <c>blocks</c>: one
+/// row per series and span of <c>days</c> UTC days from <c>day</c> (days since the epoch),
+/// holding those points compressed by <see cref="BlockCodec"/> (well under a byte per point for
+/// the city's data instead of ~30 in rows, see benchmarks/RESULTS-store.md). <c>samples_*</c> is the sorted tier of stores made before blocks;
+/// compaction seals what it holds too. A (series, time) pair is in at most one raw row; a raw row
+/// is always newer than a block point of the same pair (it was written after the block was
+/// sealed) and wins over it, and compaction merges it into the block.
+/// Rollups (1 minute, 1 hour) are computed from raw points while those are kept; when raw points
+/// expire, their rollup rows are written to <c>rollup_1m</c> and <c>rollup_1h</c> in the same
+/// transaction, so a bucket is answered either from raw points or from its rollup row.
 /// </summary>
 internal static class Schema
 {
     public const long MinuteNs = 60_000_000_000L;
     public const long HourNs = 3_600_000_000_000L;
+    public const long DayNs = 86_400_000_000_000L;
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS series (
@@ -34,60 +36,54 @@ internal static class Schema
         CREATE TABLE IF NOT EXISTS recent_str (series_id INTEGER NOT NULL, ts BIGINT NOT NULL, value VARCHAR NOT NULL);
         CREATE TABLE IF NOT EXISTS rollup_1m (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
         CREATE TABLE IF NOT EXISTS rollup_1h (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
-        CREATE TABLE IF NOT EXISTS rollup_recent (level UTINYINT NOT NULL, series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
+        CREATE TABLE IF NOT EXISTS blocks (series_id INTEGER NOT NULL, day INTEGER NOT NULL, days INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL);
         CREATE TABLE IF NOT EXISTS uplink_batches (device VARCHAR PRIMARY KEY, sequence UBIGINT NOT NULL);
         """;
 
-    /// <summary>The table of rollup partials not yet compacted, both levels.</summary>
-    public const string RollupRecent = "rollup_recent";
-
     /// <summary>
-    /// Moves the partials of stores made before <see cref="RollupRecent"/> existed (one table per
-    /// level) into it. Runs at open, in one transaction; a no-op once done.
+    /// Moves the uncompacted rollup partials of a store made before blocks (one table for both
+    /// levels, or older, one per level) into the rollup tables. Runs at open, in one transaction,
+    /// before <see cref="MergeRollupRows"/>.
     /// </summary>
-    public const string MigrateRollupRecent = """
-        INSERT INTO rollup_recent SELECT 0, * FROM rollup_1m_recent;
-        INSERT INTO rollup_recent SELECT 1, * FROM rollup_1h_recent;
-        DROP TABLE rollup_1m_recent;
-        DROP TABLE rollup_1h_recent;
+    public static string MovePartials(bool perLevel) => perLevel
+        ? """
+          INSERT INTO rollup_1m SELECT * FROM rollup_1m_recent;
+          INSERT INTO rollup_1h SELECT * FROM rollup_1h_recent;
+          DROP TABLE rollup_1m_recent;
+          DROP TABLE rollup_1h_recent;
+          """
+        : """
+          INSERT INTO rollup_1m SELECT series_id, bucket, min, max, sum, count, last_ts, last FROM rollup_recent WHERE level = 0;
+          INSERT INTO rollup_1h SELECT series_id, bucket, min, max, sum, count, last_ts, last FROM rollup_recent WHERE level = 1;
+          DROP TABLE rollup_recent;
+          """;
+
+    /// <summary>Merges rows of the same (series, bucket) of a rollup table into one.</summary>
+    public static string MergeRollupRows(string table) => $"""
+        CREATE TEMP TABLE merged AS SELECT series_id, bucket, min(min) AS min, max(max) AS max, sum(sum) AS sum, sum(count) AS count, max(last_ts) AS last_ts, arg_max(last, last_ts) AS last FROM {table} GROUP BY series_id, bucket;
+        DELETE FROM {table};
+        INSERT INTO {table} SELECT * FROM merged ORDER BY series_id, bucket;
+        DROP TABLE merged;
         """;
 
-    /// <summary>Whether a store still has the per-level recent rollup tables.</summary>
-    public const string HasPerLevelRollupRecent = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'rollup_1m_recent'";
+    /// <summary>Whether a table exists.</summary>
+    public static string TableExists(string table) => $"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{table}'";
 
     public const string CountAll = """
         SELECT (SELECT count(*) FROM samples_f64) + (SELECT count(*) FROM samples_i64)
              + (SELECT count(*) FROM samples_u64) + (SELECT count(*) FROM samples_str)
              + (SELECT count(*) FROM recent_f64) + (SELECT count(*) FROM recent_i64)
              + (SELECT count(*) FROM recent_u64) + (SELECT count(*) FROM recent_str)
+             + (SELECT CAST(coalesce(sum(count), 0) AS BIGINT) FROM blocks)
         """;
 
+    /// <summary>Raw rows not sealed into blocks yet (both tiers).</summary>
     public const string CountRecent = """
-        SELECT (SELECT count(*) FROM recent_f64) + (SELECT count(*) FROM recent_i64)
+        SELECT (SELECT count(*) FROM samples_f64) + (SELECT count(*) FROM samples_i64)
+             + (SELECT count(*) FROM samples_u64) + (SELECT count(*) FROM samples_str)
+             + (SELECT count(*) FROM recent_f64) + (SELECT count(*) FROM recent_i64)
              + (SELECT count(*) FROM recent_u64) + (SELECT count(*) FROM recent_str)
         """;
-
-    /// <summary>Rows of every numeric table of both tiers as (series_id, ts, v DOUBLE), each filtered by <paramref name="where"/>.</summary>
-    public static string NumericRows(string where)
-    {
-        var sql = new System.Text.StringBuilder(512);
-        var first = true;
-        foreach (var table in SampleTables.Numeric)
-        {
-            foreach (var name in new[] { table.Name, table.RecentName })
-            {
-                if (!first)
-                {
-                    sql.Append(" UNION ALL ");
-                }
-
-                first = false;
-                sql.Append("SELECT series_id, ts, CAST(value AS DOUBLE) AS v FROM ").Append(name).Append(" WHERE ").Append(where);
-            }
-        }
-
-        return sql.ToString();
-    }
 
     /// <summary>SQL for floor(ts / width) * width on integers, also for negative times.</summary>
     public static string Floor(string column, long width)
@@ -95,13 +91,6 @@ internal static class Schema
         var w = width.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return $"({column} - ((({column} % {w}) + {w}) % {w}))";
     }
-
-    /// <summary>The level code of a rollup table in <see cref="RollupRecent"/>: 0 for <c>rollup_1m</c>, 1 for <c>rollup_1h</c>.</summary>
-    public static int RollupLevel(string rollupTable) => rollupTable == "rollup_1h" ? 1 : 0;
-
-    /// <summary>The uncompacted partials of one rollup table, as a relation with that table's columns.</summary>
-    public static string RecentPartials(string rollupTable) =>
-        $"(SELECT series_id, bucket, min, max, sum, count, last_ts, last FROM {RollupRecent} WHERE level = {RollupLevel(rollupTable)})";
 
     public static long FloorTo(long value, long width)
     {

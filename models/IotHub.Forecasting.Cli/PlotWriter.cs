@@ -49,19 +49,24 @@ internal static class PlotWriter
             baseline.LegendText = series.BaselineName;
         }
 
+        // Threshold lines are labelled where they start, just above the line; the legend sits outside the data area so it hides none of them.
+        double left = series.X.Length > 0 ? series.X.Min() : 0;
         foreach (var line in series.Lines)
         {
             var h = plot.Add.HorizontalLine(line.Value);
             h.Color = Colors.Gray;
             h.LinePattern = LinePattern.Dotted;
             h.LineWidth = 1;
-            h.LegendText = line.Key + " " + line.Value.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+            var label = plot.Add.Text(line.Key + " " + line.Value.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), left, line.Value);
+            label.LabelFontSize = 11;
+            label.LabelFontColor = Colors.DimGray;
+            label.LabelAlignment = Alignment.LowerLeft;
         }
 
         plot.Title(series.Title, size: 12);
         plot.XLabel(series.XLabel);
         plot.YLabel(series.YLabel);
-        plot.ShowLegend(Alignment.UpperRight);
-        plot.SavePng(path, 900, 420);
+        plot.ShowLegend(Edge.Right);
+        plot.SavePng(path, 1000, 420);
     }
 }

@@ -86,6 +86,8 @@ internal sealed class CityTraining
         _report.Paragraph("One LightGbm model per horizon, pooled over every gauge (gauge size enters as features), predicting the change from now. Features include a rain nowcast from the rain gauges: the field observed now moved along the cells' motion, which is estimated at each origin by matching the field now with the field 20 minutes earlier moved by 8, 16 or 24 km/h eastward, accumulated over the local and upstream catchments until the horizon. Storm periods: catchment rain in the last 3 h >= 1 mm, or the level at the origin or at the target time >= 0.2 m above the gauge's dry level (5th percentile).");
         _report.Scores(backtest.Scores, "m");
         _report.Paragraph("Threshold crossings (all four thresholds, every gauge, re-armed after falling 0.1 m below). A warning is raised while the level is below a threshold and the probability of reaching it at some horizon up to 120 min is at least the warning probability; warnings less than 30 min apart form one alert; an alert is true if the crossing comes before it ends or within 120 min of its last warning.");
+        var levelWarned = backtest.LevelCrossings;
+        _report.Paragraph(MarkdownReport.Invariant($"The probabilities in this table come from the warning models: a second regression per horizon without the rainfall-runoff features (the level forecasts above keep them); the hub warns at {RiverForecaster.WarningProbability:F2}. For comparison, the level models' own probabilities at {RiverForecaster.WarningProbability:F2}: {levelWarned.WarnedAtLeast30Minutes}/{levelWarned.Crossings} ({levelWarned.HitRate30:P0}) warned >= 30 min ahead, {levelWarned.Warned} warned at all, {levelWarned.FalseAlerts}/{levelWarned.Alerts} ({levelWarned.FalseAlarmRatio:P0}) false alerts."));
         _report.Table(
             ["warning probability", "crossings", "warned >= 30 min ahead", "warned at all", "alerts", "false alerts", "median lead (min)"],
             backtest.Crossings.Select(x => (IReadOnlyList<string>)
@@ -101,9 +103,10 @@ internal sealed class CityTraining
 
         var s60 = backtest.Scores.First(s => s.HorizonMinutes == 60 && s.Subset == "storm");
         _results.Add(MarkdownReport.Invariant($"rivers, storm periods, 60 min: RMSE {s60.Model.Rmse:F3} m vs persistence {s60.Persistence.Rmse:F3} m (ratio {s60.Model.Rmse / s60.Persistence.Rmse:F2}, need <= 0.5); NSE {s60.Model.Nse:F3} (need >= 0.9)"));
+        _results.Add(MarkdownReport.Invariant($"rivers, level models' own probabilities (rainfall-runoff features) at {RiverForecaster.WarningProbability:F2}: crossings warned >= 30 min ahead {levelWarned.WarnedAtLeast30Minutes}/{levelWarned.Crossings} = {levelWarned.HitRate30:P0}; false alerts {levelWarned.FalseAlerts}/{levelWarned.Alerts} = {levelWarned.FalseAlarmRatio:P0}"));
         foreach (var x in backtest.Crossings)
         {
-            _results.Add(MarkdownReport.Invariant($"rivers, warning probability {x.WarningProbability:F2}: crossings warned >= 30 min ahead {x.WarnedAtLeast30Minutes}/{x.Crossings} = {x.HitRate30:P0} (need >= 80%); false alerts {x.FalseAlerts}/{x.Alerts} = {x.FalseAlarmRatio:P0} (need <= 20%)"));
+            _results.Add(MarkdownReport.Invariant($"rivers, warning models, warning probability {x.WarningProbability:F2}: crossings warned >= 30 min ahead {x.WarnedAtLeast30Minutes}/{x.Crossings} = {x.HitRate30:P0} (need >= 80%); false alerts {x.FalseAlerts}/{x.Alerts} = {x.FalseAlarmRatio:P0} (need <= 20%)"));
         }
     }
 
@@ -148,7 +151,7 @@ internal sealed class CityTraining
         }
 
         _report.Heading("Traffic: detector volume, speed and queue, 15-60 minutes ahead");
-        _report.Paragraph("Targets are 15-minute means per lane (volume in vehicles per minute). One model per target and horizon, pooled over every detector, predicting the change from the last 15-minute mean. Historical average: the time-of-week mean of the training window.");
+        _report.Paragraph("Targets are 15-minute means per lane (volume in vehicles per minute). One model per target and horizon, pooled over every detector, predicting the change from the last 15-minute mean. Features include the last 15-minute means and the hour before, the same slot last week, the time-of-week average, a day profile pooled over every weekday (or weekend day) of the window, and today's demand level against that profile so far (this lane, and pooled over the approach's lanes), with the target the profile and today's level expect. Historical average: the time-of-week mean of the training window.");
         _report.Scores(backtest.Scores, "see target");
         foreach (string target in TrafficFeatures.Targets)
         {

@@ -115,6 +115,24 @@ internal sealed class CrowdingForecaster
         return HorizonModel.Train(new MLContext(seed: 1), card, rows, _trainer, _options, bins: 1);
     }
 
+    /// <summary>
+    /// The day-ahead forecast of the next weekday after <paramref name="days"/>: its timetable (the last weekday's departures,
+    /// whose loads are not read) with the load of every slot from the weekdays before it.
+    /// </summary>
+    public (CarStop[] Timetable, double[] Forecast) DayAhead(HorizonModel model, List<CarStop[]> days)
+    {
+        var withNext = new List<CarStop[]>(days) { days[^1] };
+        int day = withNext.Count - 1;
+        var batch = new List<float[]>(days[^1].Length);
+        for (int slot = 0; slot < days[^1].Length; slot++)
+        {
+            batch.Add(Features(withNext, day, slot, 0));
+        }
+
+        var delta = model.PredictBatch(batch);
+        return (days[^1], [.. delta.Select((d, slot) => Math.Max(0, batch[slot][8] + d))]);
+    }
+
     /// <summary>Backtest over weekday folds: day ahead and the nowcast, with the busiest train's plot.</summary>
     public CrowdingBacktest Backtest(List<CarStop[]> days, Fold[] folds, IProgress<string>? progress)
     {

@@ -20,7 +20,7 @@ public sealed class ForecastService
 
     private readonly CityScenario _city;
     private readonly RiverNetwork _network;
-    private Snapshot _current = new(new Dictionary<string, HorizonModel>(StringComparer.Ordinal), "");
+    private Snapshot _current = new(new Dictionary<string, HorizonModel>(StringComparer.Ordinal), "", null);
 
     /// <summary>Creates a service for <paramref name="city"/> with no models loaded.</summary>
     public ForecastService(CityScenario city)
@@ -35,6 +35,17 @@ public sealed class ForecastService
 
     /// <summary>The cards of the loaded models (training window, metrics).</summary>
     public IReadOnlyList<ModelCard> Models => [.. Volatile.Read(ref _current).Models.Values.Select(m => m.Card)];
+
+    /// <summary>The warning probability on the loaded river models' cards, or 0.5 when they carry none.</summary>
+    public double ChosenWarningProbability
+    {
+        get
+        {
+            var models = Volatile.Read(ref _current).Models.Values;
+            var card = (models.FirstOrDefault(m => m.Card.Target == RiverForecaster.WarningTarget) ?? models.FirstOrDefault(m => m.Card.Target == RiverForecaster.LevelTarget))?.Card;
+            return card?.WarningProbability ?? RiverForecaster.WarningProbability;
+        }
+    }
 
     /// <summary>The folder the loaded models came from.</summary>
     public string Folder => Volatile.Read(ref _current).Folder;
@@ -52,11 +63,15 @@ public sealed class ForecastService
             }
         }
 
-        Volatile.Write(ref _current, new Snapshot(models, folder));
+        Volatile.Write(ref _current, new Snapshot(models, folder, CrowdingTable.Load(folder)));
         return models.Count;
     }
 
-    /// <summary>The level forecast of <paramref name="gaugeId"/> from the last row of <paramref name="recent"/>, or null when no river model is loaded or the data is missing.</summary>
+    /// <summary>
+    /// The level forecast of <paramref name="gaugeId"/> from the last row of <paramref name="recent"/>, or null when no river model is
+    /// loaded or the data is missing. Level and interval come from the level models; the threshold probabilities from the warning
+    /// models (<see cref="RiverForecaster.WarningTarget"/>) when they are loaded, else from the level models.
+    /// </summary>
     public RiverForecast? ForecastRiver(string gaugeId, SeriesFrame recent)
     {
         ArgumentNullException.ThrowIfNull(recent);
@@ -71,23 +86,33 @@ public sealed class ForecastService
         var thresholds = _network.Gauges[g].Thresholds;
         double[] levels = [thresholds.Standby, thresholds.FloodCaution, thresholds.EvacuationJudgement, thresholds.FloodDanger];
         var horizons = new List<RiverHorizonForecast>();
+        RiverFeatures? plain = null;
         foreach (int minutes in RiverForecaster.HorizonMinutes)
         {
-            string name = string.Create(CultureInfo.InvariantCulture, $"river-level-{minutes:000}min");
-            if (!snapshot.Models.TryGetValue(name, out var model) || features.Build(g, origin, minutes / 10) is not { } f)
+            if (!snapshot.Models.TryGetValue(RiverForecaster.LevelName(minutes), out var model) || features.Build(g, origin, minutes / 10) is not { } f)
             {
                 continue;
             }
 
             int bin = features.Bin(g, origin);
             double level = features.Level(g, origin) + model.Predict(f);
+            var (warning, warningLevel) = (model, level);
+            if (snapshot.Models.TryGetValue(RiverForecaster.WarningName(minutes), out var w))
+            {
+                var wf = RiverFeatures.UsesPhysics(w.Card.Features) ? f : (plain ??= new RiverFeatures(_network, recent, physics: false)).Build(g, origin, minutes / 10);
+                if (wf is not null)
+                {
+                    (warning, warningLevel) = (w, features.Level(g, origin) + w.Predict(wf));
+                }
+            }
+
             horizons.Add(new RiverHorizonForecast(
                 minutes,
                 recent.TimeAt(origin).AddMinutes(minutes),
                 level,
                 level + model.ResidualQuantile(bin, 0.1),
                 level + model.ResidualQuantile(bin, 0.9),
-                [.. levels.Select(t => model.ProbabilityAtLeast(bin, level, t))]));
+                [.. levels.Select(t => warning.ProbabilityAtLeast(bin, warningLevel, t))]));
         }
 
         return horizons.Count == 0 ? null : new RiverForecast(gaugeId, recent.TimeAt(origin), features.Level(g, origin), horizons);
@@ -95,10 +120,12 @@ public sealed class ForecastService
 
     /// <summary>
     /// Forecast alerts for every gauge: each threshold a gauge is below now and will reach with at least
-    /// <paramref name="probability"/> within 120 minutes (the probability the backtest's hit and false-alarm rates are for is 0.5).
+    /// <paramref name="probability"/> (from the warning models when loaded) within 120 minutes; null uses the probability on the
+    /// river models' cards (<see cref="ModelCard.WarningProbability"/>), or 0.5 when they carry none.
     /// </summary>
-    public IReadOnlyList<ThresholdWarning> RiverWarnings(SeriesFrame recent, double probability = RiverForecaster.WarningProbability)
+    public IReadOnlyList<ThresholdWarning> RiverWarnings(SeriesFrame recent, double? probability = null)
     {
+        double warnAt = probability ?? ChosenWarningProbability;
         var warnings = new List<ThresholdWarning>();
         foreach (var gauge in _network.Gauges)
         {
@@ -119,7 +146,7 @@ public sealed class ForecastService
                 int first = -1;
                 for (int h = 0; h < forecast.Horizons.Count && first < 0; h++)
                 {
-                    first = forecast.Horizons[h].ThresholdProbabilities[k] >= probability ? h : -1;
+                    first = forecast.Horizons[h].ThresholdProbabilities[k] >= warnAt ? h : -1;
                 }
 
                 if (first < 0)
@@ -241,5 +268,69 @@ public sealed class ForecastService
     public static SignalTiming RecommendTiming(double mainCriticalFlowPerLane, double crossFlowRatio) =>
         Webster.Plan(mainCriticalFlowPerLane / Webster.SaturationFlow, crossFlowRatio);
 
-    private sealed record Snapshot(Dictionary<string, HorizonModel> Models, string Folder);
+    /// <summary>The loaded day-ahead crowding table, or null when the models hold none.</summary>
+    public CrowdingTable? Crowding => Volatile.Read(ref _current).Crowding;
+
+    /// <summary>
+    /// Per-car load of <paramref name="line"/> train <paramref name="train"/> at every departure of the weekday timetable on
+    /// <paramref name="serviceDate"/>: the day-ahead forecast, and for the trip running at <paramref name="at"/> the nowcast
+    /// of its remaining departures (the day-ahead load scaled by the loads the train reported today so far against their
+    /// day-ahead forecast). Null when no crowding table is loaded or it has no such train.
+    /// </summary>
+    /// <param name="line">Line id (the <c>line</c> tag).</param>
+    /// <param name="train">Train number.</param>
+    /// <param name="serviceDate">The service day (it starts at 05:00 JST).</param>
+    /// <param name="observed">The train's readings so far: time, car, load factor (later ones than <paramref name="at"/> are ignored).</param>
+    /// <param name="at">The nowcast's origin.</param>
+    public CrowdingForecast? ForecastCrowding(string line, int train, DateOnly serviceDate, IReadOnlyList<(DateTimeOffset Time, int Car, double LoadFactor)> observed, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(observed);
+        if (Crowding?.Train(line, train) is not { } rows)
+        {
+            return null;
+        }
+
+        var tokyo = TimeSpan.FromHours(9);
+        var dayStart = new DateTimeOffset(serviceDate.ToDateTime(TimeOnly.MinValue), tokyo);
+        DateTimeOffset When(CrowdingDeparture d) => dayStart + d.TimeOfDay + (d.TimeOfDay < TimeSpan.FromHours(5) ? TimeSpan.FromDays(1) : TimeSpan.Zero);
+
+        // Each reading is the departure of its car nearest in time (a car reports as it leaves a station).
+        double seen = 0, expected = 0;
+        CrowdingDeparture? last = null;
+        foreach (var (time, car, load) in observed)
+        {
+            if (time > at)
+            {
+                continue;
+            }
+
+            var match = rows.Where(r => r.Car == car).MinBy(r => Math.Abs((When(r) - time).TotalMinutes));
+            if (match is null || Math.Abs((When(match) - time).TotalMinutes) > 3)
+            {
+                continue;
+            }
+
+            seen += load;
+            expected += match.LoadFactor;
+            if (last is null || When(match) > When(last))
+            {
+                last = match;
+            }
+        }
+
+        double scale = CrowdingForecaster.Scale(seen, expected);
+        bool running = last is not null && rows.Any(r => r.Trip == last.Trip && When(r) > at);
+        var departures = rows.Select(r => new CrowdingStopForecast(
+            r.Car,
+            r.Departure,
+            r.Station,
+            r.Forward,
+            r.Trip,
+            When(r),
+            r.LoadFactor,
+            running && r.Trip == last!.Trip && When(r) > at ? r.LoadFactor * scale : null)).ToList();
+        return new CrowdingForecast(line, train, serviceDate, Crowding!.MadeFrom, running ? last!.Trip : null, running ? scale : null, departures);
+    }
+
+    private sealed record Snapshot(Dictionary<string, HorizonModel> Models, string Folder, CrowdingTable? Crowding);
 }

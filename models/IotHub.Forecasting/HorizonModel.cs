@@ -33,10 +33,24 @@ public sealed class HorizonModel
 
     internal ITransformer Transformer => _model;
 
+    // Fewest rows a model is fitted and calibrated on.
+    private const int MinRows = 50;
+
+    // Share of the training window's time span the model is fitted on; the rest calibrates its intervals.
+    internal const double CalibrationCut = 0.85;
+
+    /// <summary>The same model with another card (metrics or settings measured after fitting).</summary>
+    internal HorizonModel WithCard(ModelCard card) => new(_ml, _model, card);
+
     /// <summary>Fits a model on rows before the calibration cut and measures residual percentiles on the rows after it.</summary>
     internal static HorizonModel Train(MLContext ml, ModelCard card, TrainingRows rows, TrainerKind kind, GbmOptions options, int bins)
     {
-        var (fitX, fitY, calX, calY, calBin) = rows.SplitForCalibration(0.85);
+        if (rows.Count < MinRows)
+        {
+            throw new InvalidDataException($"{card.Name}: only {rows.Count} complete training rows (at least {MinRows} are needed); the history has too few rows with both the features and the value {card.HorizonMinutes} minutes later.");
+        }
+
+        var (fitX, fitY, calX, calY, calBin) = rows.SplitForCalibration(CalibrationCut);
         var resolved = Gbm.Resolve(kind);
         var model = Gbm.Fit(ml, fitX, fitY, resolved, options);
         var predicted = Gbm.Predict(ml, model, calX, card.Features.Count);

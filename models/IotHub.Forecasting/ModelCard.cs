@@ -46,6 +46,12 @@ public sealed record ModelCard
     /// </summary>
     public required IReadOnlyList<double[]> ResidualPercentiles { get; init; }
 
+    /// <summary>
+    /// For threshold-crossing warnings (river models): the probability of the warning models at which training says to warn,
+    /// or null when it set none.
+    /// </summary>
+    public double? WarningProbability { get; init; }
+
     /// <summary>How rows are put into uncertainty bins (documentation for readers of the file).</summary>
     public string BinRule { get; init; } = "one bin";
 }

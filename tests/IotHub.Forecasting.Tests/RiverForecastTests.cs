@@ -33,15 +33,26 @@ public sealed class RiverForecastTests : IDisposable
 
         var service = new ForecastService(city);
         int loaded = service.Load(_folder);
-        var forecast = service.ForecastRiver("gauge-kanda-2", frame.Slice(frame.Length - 30, 30));
+        var recent = frame.Slice(frame.Length - 30, 30);
+        var forecast = service.ForecastRiver("gauge-kanda-2", recent);
+
+        // The probabilities the warnings use: the warning model's forecast (no rainfall-runoff features) and its residuals.
+        var warning60 = backtest.Models.Single(m => m.Card.Name == RiverForecaster.WarningName(60));
+        var plain = new RiverFeatures(forecaster.Network, recent, physics: false);
+        int g = forecaster.Network.Index["gauge-kanda-2"];
+        double warningLevel = plain.Level(g, 29) + warning60.Predict(plain.Build(g, 29, 6)!);
+        double expected = warning60.ProbabilityAtLeast(plain.Bin(g, 29), warningLevel, city.Rivers.SelectMany(r => r.Gauges).Single(x => x.DeviceId == "gauge-kanda-2").Thresholds.Standby);
 
         // Assert
         var s30 = backtest.Scores.Single(s => s.HorizonMinutes == 30 && s.Subset == "all");
         Assert.True(s30.Model.Rmse < s30.Persistence.Rmse, $"model {s30.Model.Rmse} vs persistence {s30.Persistence.Rmse}");
         Assert.NotNull(backtest.WorstStorm);
-        Assert.Equal(5, loaded);
+        Assert.Equal(10, loaded);
+        Assert.All(backtest.Models.Where(m => m.Card.Target == RiverForecaster.LevelTarget), m => Assert.Equal(RiverFeatures.Names, m.Card.Features));
+        Assert.All(backtest.Models.Where(m => m.Card.Target == RiverForecaster.WarningTarget), m => Assert.Equal(RiverFeatures.BaseNames, m.Card.Features));
         Assert.NotNull(forecast);
         Assert.Equal(5, forecast.Horizons.Count);
+        Assert.Equal(expected, forecast.Horizons.Single(h => h.HorizonMinutes == 60).ThresholdProbabilities[0], 9);
         Assert.All(forecast.Horizons, h => Assert.True(h.Lower < h.Upper));
         Assert.All(forecast.Horizons, h => Assert.True(h.ThresholdProbabilities[0] >= h.ThresholdProbabilities[3]));
     }

@@ -26,11 +26,14 @@ public sealed class ServingAndSewerTests : IDisposable
         int loaded = service.Load(_folder);
         var forecast = service.ForecastRiver("gauge-kanda-1", frame.Slice(frame.Length - ServingTraining.RiverHistoryRows, ServingTraining.RiverHistoryRows));
 
-        Assert.Equal([10, 30, 60, 90, 120], cards.Select(c => c.HorizonMinutes));
-        Assert.Equal(5, loaded);
+        // A level and a warning model per horizon; warnings at the probability on the cards.
+        Assert.Equal([10, 30, 60, 90, 120, 10, 30, 60, 90, 120], cards.Select(c => c.HorizonMinutes));
+        Assert.Equal(5, cards.Count(c => c.Target == RiverForecaster.WarningTarget));
+        Assert.Equal(10, loaded);
+        Assert.Equal(RiverForecaster.WarningProbability, service.ChosenWarningProbability);
         Assert.NotNull(forecast);
         Assert.Equal(frame[RiverColumns.Level("gauge-kanda-1")][^1], forecast.Level);
-        Assert.Equal(6, steps.Count);
+        Assert.Equal(11, steps.Count);
         Assert.Equal(100, steps[^1].Percent);
         Assert.True(steps.Zip(steps.Skip(1)).All(p => p.First.Percent < p.Second.Percent));
     }

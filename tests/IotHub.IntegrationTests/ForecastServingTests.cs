@@ -43,8 +43,8 @@ public sealed class ForecastServingTests
             TimeSpan.FromSeconds(120),
             () => "models never loaded:\n" + hub.Output);
         var status = await api.GetJsonAsync("/api/v1/forecast/status");
-        // 5 river level models, sewer level 10 and 30 minutes ahead, and volume, speed and queue 15, 30 and 60 minutes ahead for the detectors.
-        Assert.Equal(16, status.GetProperty("models").GetArrayLength());
+        // 5 river level and 5 river warning models, sewer level 10 and 30 minutes ahead, volume, speed and queue 15, 30 and 60 minutes ahead for the detectors, and day-ahead crowding.
+        Assert.Equal(22, status.GetProperty("models").GetArrayLength());
         Assert.Contains("the simulated city", status.GetProperty("source").GetString(), StringComparison.Ordinal);
         Assert.Contains("Forecasts: training", hub.Output, StringComparison.Ordinal);
 
@@ -53,7 +53,7 @@ public sealed class ForecastServingTests
         var city = CityScenario.Demo.WithWeather([storm], randomStormsPerDay: 0);
         var history = ServingTraining.SimulateRivers(city, seed: 3, new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero), days: 1);
         var service = new ForecastService(CityScenario.Demo);
-        Assert.Equal(16, service.Load(Directory.GetDirectories(Path.Combine(hub.DataDirectory, "models"), "v-*").Single()));
+        Assert.Equal(22, service.Load(Directory.GetDirectories(Path.Combine(hub.DataDirectory, "models"), "v-*").Single()));
         int rows = ServingTraining.RiverHistoryRows;
         var (origin, expected) = Enumerable.Range(rows - 1, 60)
             .Select(i => (Origin: i, Warning: service.RiverWarnings(history.Slice(i - rows + 1, rows)).Where(w => w.Probability >= 0.7).MaxBy(w => w.Probability)))

@@ -182,31 +182,44 @@ public sealed class DuckDbStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task OpenAsync_StoreWithPerLevelRecentRollups_PartialsMovedAndStillAnswered()
+    public async Task OpenAsync_StoreMadeBeforeBlocks_RawSealedAndExpiredRollupsKept()
     {
-        // A store written before both rollup levels shared one recent table.
+        // A store written before blocks: raw rows in both tiers, rollup partials in rollup_recent,
+        // for a bucket whose raw points are kept and for one whose raw points expired long ago.
         const long Minute = 60_000_000_000;
         var bucket = Schema.FloorTo(Base, Schema.HourNs);
+        var expired = bucket - (400 * 24 * Schema.HourNs);
         await using (var old = new DuckDB.NET.Data.DuckDBConnection($"Data Source={Path.Combine(_directory, "iothub.duckdb")}"))
         {
             await old.OpenAsync();
             await using var command = old.CreateCommand();
-            command.CommandText = Schema.Create.Replace("CREATE TABLE IF NOT EXISTS rollup_recent", "CREATE TABLE IF NOT EXISTS unused", StringComparison.Ordinal) + $"""
-                CREATE TABLE rollup_1m_recent (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
-                CREATE TABLE rollup_1h_recent (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
+            command.CommandText = Schema.Create.Replace("CREATE TABLE IF NOT EXISTS blocks", "CREATE TABLE IF NOT EXISTS unused", StringComparison.Ordinal) + $"""
+                CREATE TABLE rollup_recent (level UTINYINT NOT NULL, series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
                 INSERT INTO series VALUES (0, 'river', 'device=dev-m', 'level', 0);
-                INSERT INTO rollup_1m_recent VALUES (0, {bucket}, 1, 3, 4, 2, {bucket + 1}, 3);
-                INSERT INTO rollup_1h_recent VALUES (0, {bucket}, 1, 3, 4, 2, {bucket + 1}, 3);
+                INSERT INTO samples_f64 VALUES (0, {bucket}, 1), (0, {bucket + 1}, 3);
+                INSERT INTO recent_f64 VALUES (0, {bucket + Minute}, 5);
+                INSERT INTO rollup_recent VALUES (0, 0, {bucket}, 1, 3, 4, 2, {bucket + 1}, 3), (1, 0, {bucket}, 1, 3, 4, 2, {bucket + 1}, 3);
+                INSERT INTO rollup_recent VALUES (0, 0, {bucket + Minute}, 5, 5, 5, 1, {bucket + Minute}, 5), (1, 0, {bucket}, 5, 5, 5, 1, {bucket + Minute}, 5);
+                INSERT INTO rollup_1h VALUES (0, {expired}, 2, 2, 2, 1, {expired}, 2);
+                INSERT INTO rollup_recent VALUES (1, 0, {expired}, 4, 4, 4, 1, {expired + 1}, 4);
                 """;
             await command.ExecuteNonQueryAsync();
         }
 
         await using var store = await OpenAsync();
+        var minutes = new SeriesQuery("river", "level", new Dictionary<string, string>(), bucket, bucket + Schema.HourNs, Minute, Aggregate.Sum, 100) { Resolution = QueryResolution.Minute };
+        var hourly = minutes with { StepNs = Schema.HourNs, Resolution = QueryResolution.Hour };
+        var longAgo = hourly with { FromNs = expired, ToNs = expired + Schema.HourNs, Aggregate = Aggregate.Mean };
 
-        var query = new SeriesQuery("river", "level", new Dictionary<string, string>(), bucket, bucket + Schema.HourNs, Minute, Aggregate.Sum, 100) { Resolution = QueryResolution.Minute };
-        Assert.Equal(4, Assert.Single(Assert.Single(await store.QueryAsync(query, CancellationToken.None)).Points).Value);
-        var hourly = query with { StepNs = Schema.HourNs, Resolution = QueryResolution.Hour };
-        Assert.Equal(4, Assert.Single(Assert.Single(await store.QueryAsync(hourly, CancellationToken.None)).Points).Value);
+        for (var pass = 0; pass < 2; pass++)
+        {
+            Assert.Equal([(bucket, 4.0), (bucket + Minute, 5.0)], Assert.Single(await store.QueryAsync(minutes, CancellationToken.None)).Points);
+            Assert.Equal([(bucket, 9.0)], Assert.Single(await store.QueryAsync(hourly, CancellationToken.None)).Points);
+            Assert.Equal([(expired, 3.0)], Assert.Single(await store.QueryAsync(longAgo, CancellationToken.None)).Points);
+            Assert.Equal(pass == 0 ? 3 : 0, await store.CompactAsync(CancellationToken.None));
+        }
+
+        Assert.Equal(5.0, Assert.Single(store.GetLatest()).Value.AsFloat);
     }
 
     private Task<DuckDbStore> OpenAsync() =>

@@ -60,8 +60,11 @@ public sealed class SemanticsTests : IDisposable
         var random = new Random(7);
         var devices = new[] { "g1", "g2", "g3" };
 
+        // What the store must hold: the last write of every (device, time).
+        var expected = new Dictionary<(string Device, long Ts), double>();
+
         // Five rounds: in-order data, then late points, repeats of stored timestamps and
-        // repeats inside one request, with a compaction between some rounds.
+        // repeats inside one request, with a compaction (sealing into blocks) between some rounds.
         for (var round = 0; round < 5; round++)
         {
             var points = new List<Point>();
@@ -76,12 +79,28 @@ public sealed class SemanticsTests : IDisposable
                 }
             }
 
+            foreach (var point in points)
+            {
+                expected[(point.Tags[0].Value, point.TimestampNs)] = point.Fields[0].Value.AsFloat;
+            }
+
             points.Add(new Point("river", [new("device", "g1")], [new("count", FieldValue.FromInteger(random.Next(100)))], T0 + (round * Minute)));
             await store.WriteAsync(points, CancellationToken.None);
             if (round % 2 == 1)
             {
                 await store.CompactAsync(CancellationToken.None);
             }
+        }
+
+        // Against a recomputation here, from the expected raw points: sum and count per 5-minute bucket.
+        foreach (var device in devices)
+        {
+            var query = new SeriesQuery("river", "level", new Dictionary<string, string> { ["device"] = device }, T0, T0 + (7 * Hour), 5 * Minute, Aggregate.Sum, 100_000) { Resolution = QueryResolution.Minute };
+            var buckets = expected.Where(kv => kv.Key.Device == device).GroupBy(kv => T0 + ((kv.Key.Ts - T0) / (5 * Minute) * 5 * Minute)).OrderBy(g => g.Key).ToList();
+            var sums = Assert.Single(await store.QueryAsync(query, CancellationToken.None)).Points;
+            var counts = Assert.Single(await store.QueryAsync(query with { Aggregate = Aggregate.Count }, CancellationToken.None)).Points;
+            Assert.Equal(buckets.Select(b => (b.Key, Math.Round(b.Sum(kv => kv.Value), 6))), sums.Select(p => (p.TimestampNs, Math.Round(p.Value, 6))));
+            Assert.Equal(buckets.Select(b => (double)b.Count()), counts.Select(p => p.Value));
         }
 
         foreach (var (step, resolution) in new[] { (Minute, QueryResolution.Minute), (5 * Minute, QueryResolution.Minute), (Hour, QueryResolution.Hour), (3 * Hour, QueryResolution.Hour) })

@@ -259,6 +259,7 @@ internal sealed partial class ForecastHost : BackgroundService
             var cards = (await Task.Run(() => ServingTraining.TrainRivers(City, frame, tmp, options, progress, cancellationToken), cancellationToken)).ToList();
             source += "; " + await TrainSewersAsync(started, tmp, options, cards, cancellationToken);
             source += "; " + await TrainTrafficAsync(started, tmp, options, cards, cancellationToken);
+            source += "; " + await TrainCrowdingAsync(started, tmp, options, cards, cancellationToken);
             await File.WriteAllTextAsync(Path.Combine(tmp, TrainedFile), JsonSerializer.Serialize(new TrainedFileContent(started, source)), cancellationToken);
             Directory.Move(tmp, version);
             tmp = null;
@@ -361,6 +362,34 @@ internal sealed partial class ForecastHost : BackgroundService
         cards.AddRange(await Task.Run(() => ServingTraining.TrainTraffic(City, frame, folder, options, cancellationToken), cancellationToken));
         return source;
     }
+
+    /// <summary>The day-ahead crowding model and table into <paramref name="folder"/> (simulated weekdays); returns what it was trained on.</summary>
+    private async Task<string> TrainCrowdingAsync(DateTimeOffset started, string folder, GbmOptions options, List<ModelCard> cards, CancellationToken cancellationToken)
+    {
+        if (City.SubwayLines.Count == 0)
+        {
+            return "no subway lines";
+        }
+
+        // Rebuilding each weekday's departures from the store's car readings is not built: the timetable comes from the simulated city.
+        if (!_simulate)
+        {
+            return "crowding not trained: it learns from the simulated city's weekdays (Forecast:SimulateWhenNoHistory)";
+        }
+
+        int simulatedDays = _options.SimulatedDays;
+        Progress(string.Create(CultureInfo.InvariantCulture, $"simulating {simulatedDays} days of the city's subway cars"), 92);
+        var localEnd = started.ToOffset(TimeSpan.FromHours(9));
+        var end = new DateTimeOffset(localEnd.Date, TimeSpan.FromHours(9));
+        var weekdays = await Task.Run(() => ServingTraining.SimulateWeekdays(City, _seed + 1, end - TimeSpan.FromDays(simulatedDays), simulatedDays), cancellationToken);
+        Progress(string.Create(CultureInfo.InvariantCulture, $"crowding: fitting the day-ahead model on {weekdays.Count} weekdays"), 96);
+        cards.Add(await Task.Run(() => ServingTraining.TrainCrowding(City, weekdays, folder, options, cancellationToken), cancellationToken));
+        return string.Create(CultureInfo.InvariantCulture, $"crowding from the simulated city ({weekdays.Count} weekdays)");
+    }
+
+    /// <summary>Load factors train <paramref name="train"/> of <paramref name="line"/> reported from <paramref name="from"/> to <paramref name="to"/>: (time, car, load factor).</summary>
+    public Task<IReadOnlyList<(DateTimeOffset Time, int Car, double LoadFactor)>> CarLoadsAsync(SubwayLine line, int train, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        StoreHistory.CarLoadsAsync(_store, [.. Enumerable.Range(1, line.CarsPerTrain).Select(c => (line.CarDeviceId(train, c), c))], from, to, cancellationToken);
 
     private void Progress(string task, double percent)
     {

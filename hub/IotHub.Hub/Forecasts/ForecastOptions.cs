@@ -39,8 +39,11 @@ public sealed class ForecastOptions
     /// <summary>How often forecast alerts are re-evaluated. Default 30 s.</summary>
     public TimeSpan AlertInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Raise an alert when a threshold is reached with at least this probability within 120 minutes. Default 0.5.</summary>
-    public double WarningProbability { get; set; } = 0.5;
+    /// <summary>
+    /// Raise an alert when a threshold is reached with at least this probability (of the river warning models) within 120
+    /// minutes. Default: unset, the probability on the river models' cards (0.5 when they carry none).
+    /// </summary>
+    public double? WarningProbability { get; set; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
@@ -75,7 +78,7 @@ public sealed class ForecastOptions
             throw new ArgumentException($"Forecast:AlertInterval must be at least 200 ms, was {AlertInterval}.");
         }
 
-        if (WarningProbability is <= 0 or >= 1)
+        if (WarningProbability is { } p && (p <= 0 || p >= 1))
         {
             throw new ArgumentException($"Forecast:WarningProbability must be between 0 and 1 (exclusive), was {WarningProbability}.");
         }

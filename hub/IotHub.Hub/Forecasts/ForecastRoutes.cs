@@ -3,7 +3,8 @@ using IotHub.City;
 namespace IotHub.Hub.Forecasts;
 
 /// <summary>
-/// <c>/api/v1/forecast/status</c>, <c>/api/v1/forecast/river?gauge=ID</c>, <c>POST /api/v1/forecast/train</c> and <c>/api/v1/alerts</c>:
+/// <c>/api/v1/forecast/status</c>, <c>/api/v1/forecast/river?gauge=ID</c>, <c>/api/v1/forecast/detector</c>, <c>/api/v1/forecast/sewer</c>,
+/// <c>/api/v1/forecast/crowding?line=ID&amp;train=N[&amp;date=][&amp;at=]</c>, <c>POST /api/v1/forecast/train</c> and <c>/api/v1/alerts</c>:
 /// 400 names a bad parameter, 503 says why no forecast can be made yet.
 /// </summary>
 internal static class ForecastRoutes
@@ -21,6 +22,7 @@ internal static class ForecastRoutes
         api.MapGet("/forecast/river", RiverAsync);
         api.MapGet("/forecast/detector", DetectorAsync);
         api.MapGet("/forecast/sewer", SewerAsync);
+        api.MapGet("/forecast/crowding", CrowdingAsync);
         api.MapPost("/forecast/train", Train);
         api.MapGet("/alerts", Alerts);
     }
@@ -211,6 +213,117 @@ internal static class ForecastRoutes
             pipeDiameter = manhole.PipeDiameter,
             horizons = forecast.Select(h => new { minutes = h.HorizonMinutes, validAt = origin.AddMinutes(h.HorizonMinutes), level = h.Value, lower = h.Lower, upper = h.Upper }),
             meaning = "level in the pipe, metres (the diameter when full); lower and upper are the 10th and 90th percentiles",
+        });
+    }
+
+    private static async Task<IResult> CrowdingAsync(HttpContext context, ForecastHost host)
+    {
+        var lines = host.City.SubwayLines;
+        if (Device(context, "line", "subway line", host.City.Name, [.. lines.Select(l => l.Id)]) is { } problem)
+        {
+            return problem;
+        }
+
+        var query = context.Request.Query;
+        var line = lines.First(l => string.Equals(l.Id, query["line"].ToString(), StringComparison.Ordinal));
+        string trainText = query["train"].ToString();
+        if (!int.TryParse(trainText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int train) || train < 1 || train > line.TrainCount)
+        {
+            return Results.Problem(statusCode: 400, title: "Bad train", detail: $"the parameter 'train' must be a train number of line {line.Id}, 1 to {line.TrainCount}; got '{Truncate(trainText)}'");
+        }
+
+        var tokyo = TimeSpan.FromHours(9);
+        static DateOnly ServiceDate(DateTimeOffset time, TimeSpan tokyo) => DateOnly.FromDateTime(time.ToOffset(tokyo).AddHours(-5).DateTime);
+        DateTimeOffset? at = null;
+        if (query.TryGetValue("at", out var atText))
+        {
+            if (!DateTimeOffset.TryParse(atText.ToString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var parsed))
+            {
+                return Results.Problem(statusCode: 400, title: "Bad at", detail: $"the parameter 'at' must be an ISO 8601 time with its offset (the nowcast's origin), e.g. 2026-11-27T08:30:00+09:00; got '{Truncate(atText.ToString())}'");
+            }
+
+            at = parsed;
+        }
+
+        var now = TimeProvider.System.GetUtcNow();
+        DateOnly date = ServiceDate(at ?? now, tokyo);
+        if (query.TryGetValue("date", out var dateText))
+        {
+            if (!DateOnly.TryParseExact(dateText.ToString(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out date))
+            {
+                return Results.Problem(statusCode: 400, title: "Bad date", detail: $"the parameter 'date' must be a service date as yyyy-MM-dd (JST); got '{Truncate(dateText.ToString())}'");
+            }
+
+            if (at is { } origin && ServiceDate(origin, tokyo) != date)
+            {
+                return Results.Problem(statusCode: 400, title: "Bad at", detail: $"the parameter 'at' ({origin:O}) is not in the service day {date:yyyy-MM-dd} (05:00 JST to 05:00 the next day)");
+            }
+        }
+
+        if (date.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday)
+        {
+            return Results.Problem(statusCode: 400, title: "Bad date", detail: $"the parameter 'date' ({date:yyyy-MM-dd}) is a {date.DayOfWeek}: crowding is forecast for the weekday timetable");
+        }
+
+        if (host.Status.State == "disabled")
+        {
+            return Results.Problem(statusCode: 503, title: "Forecasts off", detail: host.Status.Detail);
+        }
+
+        if (host.Service.Crowding is null)
+        {
+            var status = host.Status;
+            return Results.Problem(statusCode: 503, title: "No model loaded", detail: $"no crowding model is loaded yet ({status.State}: {status.Source ?? status.Detail})");
+        }
+
+        // The nowcast: the running trip of the service day the origin is in, from the loads the train reported since 05:00.
+        var nowcastAt = at ?? (ServiceDate(now, tokyo) == date ? now : (DateTimeOffset?)null);
+        IReadOnlyList<(DateTimeOffset, int, double)> observed = [];
+        var dayStart = new DateTimeOffset(date.ToDateTime(new TimeOnly(5, 0)), tokyo);
+        if (nowcastAt is { } o)
+        {
+            observed = await host.CarLoadsAsync(line, train, dayStart, o, context.RequestAborted);
+        }
+
+        var forecast = host.Service.ForecastCrowding(line.Id, train, date, observed, nowcastAt ?? dayStart);
+        if (forecast is null)
+        {
+            return Results.Problem(statusCode: 503, title: "No forecast for this train", detail: $"the loaded crowding table has no departures of {line.Id} train {train} (trained on another timetable?)");
+        }
+
+        static object Load(double loadFactor)
+        {
+            var (code, name) = Forecasting.Occupancy.Status(loadFactor);
+            return new { loadFactor = Math.Round(loadFactor, 1), occupancyStatus = name, occupancyStatusCode = code };
+        }
+
+        return Results.Ok(new
+        {
+            line = line.Id,
+            name = line.Name,
+            train,
+            serviceDate = forecast.ServiceDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            madeFrom = forecast.MadeFrom,
+            nowcastOrigin = nowcastAt,
+            runningTrip = forecast.RunningTrip,
+            scale = forecast.Scale,
+            readingsToday = observed.Count,
+            cars = forecast.Departures.GroupBy(d => d.Car).OrderBy(g => g.Key).Select(g => new
+            {
+                car = g.Key,
+                device = line.CarDeviceId(train, g.Key),
+                capacity = line.CarCapacity(g.Key),
+                departures = g.Select(d => new
+                {
+                    station = d.Station,
+                    time = d.Time,
+                    trip = d.Trip,
+                    forward = d.Forward,
+                    dayAhead = Load(d.DayAhead),
+                    nowcast = d.Nowcast is { } n ? Load(n) : null,
+                }),
+            }),
+            meaning = "per car, per departure of the weekday timetable: the load factor (乗車率, % of the car's capacity) and its GTFS-Realtime OccupancyStatus; dayAhead is forecast from the weekdays before the model's training, nowcast (the rest of the running trip only) scales it by the loads the train reported today so far",
         });
     }
 

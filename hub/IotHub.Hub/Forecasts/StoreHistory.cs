@@ -16,6 +16,7 @@ internal static class StoreHistory
     private const string RiverMeasurement = "river";
     private const string TrafficMeasurement = "traffic";
     private const string SewerMeasurement = "sewer";
+    private const string CarMeasurement = "car_load";
     private static readonly long Minute = TimeSpan.FromMinutes(1).Ticks * 100;
 
     /// <summary>
@@ -78,6 +79,36 @@ internal static class StoreHistory
         }
 
         return frame;
+    }
+
+    /// <summary>
+    /// The <c>car_load</c> load factors of <paramref name="cars"/> (device id, car number) in [<paramref name="from"/>, <paramref name="to"/>],
+    /// the last of each minute (a car reports once per departure, about every two minutes): (time, car, load factor) in time order.
+    /// </summary>
+    public static async Task<IReadOnlyList<(DateTimeOffset Time, int Car, double LoadFactor)>> CarLoadsAsync(ITimeSeriesStore store, IReadOnlyList<(string Id, int Car)> cars, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        long start = TimeUnits.FromDateTimeOffset(from);
+        long end = TimeUnits.FromDateTimeOffset(to) + 1;
+        var result = new List<(DateTimeOffset, int, double)>();
+        foreach (var (id, car) in cars)
+        {
+            var query = new SeriesQuery(
+                CarMeasurement,
+                "load_factor",
+                new Dictionary<string, string>(StringComparer.Ordinal) { ["device"] = id },
+                start,
+                end,
+                Minute,
+                Aggregate.Last,
+                (int)Math.Min(int.MaxValue, ((end - start) / Minute) + 2));
+            foreach (var (time, value) in await QueryOrEmptyAsync(store, query, cancellationToken))
+            {
+                result.Add((TimeUnits.ToDateTimeOffset(time), car, value));
+            }
+        }
+
+        result.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        return result;
     }
 
     private static async Task<IEnumerable<(long TimestampNs, double Value)>> QueryOrEmptyAsync(ITimeSeriesStore store, SeriesQuery query, CancellationToken cancellationToken)

@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+
+namespace IotHub.Storage;
+
+/// <summary>
+/// The sealed blocks of the recent days (<see cref="StorageOptions.HotBlockDays"/>) kept in
+/// memory, compressed as on disk, so range queries over them need no SQL. The commit loop
+/// changes it before it commits the same change to the database, and reloads it after a failed
+/// transaction; a query reads raw rows first and these blocks second, so a seal running between
+/// the two reads can only show it a point twice (raw and sealed, the same value), never lose one.
+/// </summary>
+internal sealed class HotBlocks
+{
+    // Per series: day -> block bytes. Replaced whole per change (copy on write), read without locks.
+    private readonly ConcurrentDictionary<int, SortedList<int, byte[]>> _bySeries = new();
+    private volatile int _fromDay;
+
+    public HotBlocks(int fromDay) => _fromDay = fromDay;
+
+    /// <summary>The first day held; days before it are read from the database.</summary>
+    public int FromDay => _fromDay;
+
+    /// <summary>Whether [<paramref name="fromDay"/>, ...) is all in memory.</summary>
+    public bool Covers(int fromDay) => fromDay >= _fromDay;
+
+    /// <summary>Sets or (with null) removes the block of a series and day; days before <see cref="FromDay"/> are ignored.</summary>
+    public void Set(int seriesId, int day, byte[]? block)
+    {
+        if (day < _fromDay)
+        {
+            return;
+        }
+
+        _bySeries.AddOrUpdate(
+            seriesId,
+            static (_, state) =>
+            {
+                var list = new SortedList<int, byte[]>();
+                if (state.block is not null)
+                {
+                    list[state.day] = state.block;
+                }
+
+                return list;
+            },
+            static (_, existing, state) =>
+            {
+                var list = new SortedList<int, byte[]>(existing);
+                if (state.block is null)
+                {
+                    list.Remove(state.day);
+                }
+                else
+                {
+                    list[state.day] = state.block;
+                }
+
+                return list;
+            },
+            (day, block));
+    }
+
+    /// <summary>The blocks of a series starting in [<paramref name="fromDay"/>, <paramref name="toDay"/>], by first day.</summary>
+    public IEnumerable<(int Day, byte[] Block)> Range(int seriesId, int fromDay, int toDay)
+    {
+        if (!_bySeries.TryGetValue(seriesId, out var list))
+        {
+            yield break;
+        }
+
+        foreach (var (day, block) in list)
+        {
+            if (day > toDay)
+            {
+                yield break;
+            }
+
+            if (day >= fromDay)
+            {
+                yield return (day, block);
+            }
+        }
+    }
+
+    /// <summary>Moves the window to start at <paramref name="fromDay"/> and drops older blocks.</summary>
+    public void Advance(int fromDay)
+    {
+        if (fromDay <= _fromDay)
+        {
+            return;
+        }
+
+        _fromDay = fromDay;
+        foreach (var (seriesId, list) in _bySeries)
+        {
+            if (list.Count > 0 && list.Keys[0] < fromDay)
+            {
+                _bySeries[seriesId] = new SortedList<int, byte[]>(list.Where(kv => kv.Key >= fromDay).ToDictionary(kv => kv.Key, kv => kv.Value));
+            }
+        }
+    }
+
+    /// <summary>Forgets everything (before a reload).</summary>
+    public void Clear() => _bySeries.Clear();
+
+    /// <summary>Holds nothing from now on: every range is read from the database.</summary>
+    public void SwitchOff()
+    {
+        _fromDay = int.MaxValue;
+        _bySeries.Clear();
+    }
+}

@@ -1,0 +1,196 @@
+using DuckDB.NET.Data;
+using IotHub.Telemetry;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace IotHub.Storage.Tests;
+
+/// <summary>Sealed blocks through the store: late writes over them, spans, retention into rollups, export, reclaiming free space.</summary>
+public sealed class BlockStoreTests : IDisposable
+{
+    private const long Second = 1_000_000_000;
+    private const long Minute = 60 * Second;
+    private const long Hour = 60 * Minute;
+    private const long Day = 24 * Hour;
+    private static readonly DateTimeOffset Now = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+    private static readonly long Today = TimeUnits.FromDateTimeOffset(new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero));
+    private readonly string _directory = Directory.CreateTempSubdirectory("iothub-blocks-").FullName;
+    private readonly FakeTimeProvider _time = new(Now);
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task LateWritesIntoSealedDays_RawWinsThenCompactionMergesThenReopen()
+    {
+        var start = Today - (3 * Day);
+        var expected = new SortedDictionary<long, double>();
+        await using (var store = await OpenAsync())
+        {
+            var points = Enumerable.Range(0, 3 * 1440).Select(i => Level("g1", start + (i * Minute), Math.Round(1 + (i % 97 * 0.01), 2))).ToList();
+            await store.WriteAsync(points, CancellationToken.None);
+            foreach (var point in points)
+            {
+                expected[point.TimestampNs] = point.Fields[0].Value.AsFloat;
+            }
+
+            Assert.Equal(3 * 1440, await store.CompactAsync(CancellationToken.None));
+
+            // Into the sealed days: a repeat of a sealed time, a new time between two minutes, one before them all.
+            await store.WriteAsync([Level("g1", start + Day, -7.5), Level("g1", start + Day + (30 * Second), 3.25), Level("g1", start - Hour, 0.5)], CancellationToken.None);
+            expected[start + Day] = -7.5;
+            expected[start + Day + (30 * Second)] = 3.25;
+            expected[start - Hour] = 0.5;
+
+            Assert.Equal(expected.Select(kv => (kv.Key, kv.Value)), await RawAsync(store, start - Day, Today));
+            Assert.Equal(3, await store.CompactAsync(CancellationToken.None));
+            Assert.Equal(expected.Select(kv => (kv.Key, kv.Value)), await RawAsync(store, start - Day, Today));
+            Assert.Equal(expected.Count, await store.CountRowsAsync(CancellationToken.None));
+        }
+
+        await using var reopened = await OpenAsync();
+        Assert.Equal(expected.Select(kv => (kv.Key, kv.Value)), await RawAsync(reopened, start - Day, Today));
+        var latest = Assert.Single(reopened.GetLatestForDevice("g1"));
+        Assert.Equal((expected.Keys.Last(), expected.Values.Last()), (latest.TimestampNs, latest.Value.AsFloat));
+
+        // A range starting inside a day and the same series from the database (not the hot days in memory).
+        var middle = start + Day + (5 * Hour);
+        Assert.Equal(expected.Where(kv => kv.Key >= middle && kv.Key < middle + Hour).Select(kv => (kv.Key, kv.Value)), await RawAsync(reopened, middle, middle + Hour));
+    }
+
+    [Fact]
+    public async Task SparseSeries_MultiDaySpans_EveryRangeAnswersExactly()
+    {
+        // A reading every 10 minutes for 20 days: blocks span several days each.
+        var start = Today - (20 * Day);
+        var points = Enumerable.Range(0, 20 * 144).Select(i => Level("g2", start + (i * 10 * Minute), i)).ToList();
+        await using var store = await OpenAsync(new StorageOptions { DataDirectory = _directory, RetentionSweepInterval = TimeSpan.FromDays(1000), HotBlockDays = 5 });
+        await store.WriteAsync(points, CancellationToken.None);
+        await store.CompactAsync(CancellationToken.None);
+
+        var random = new Random(5);
+        for (var i = 0; i < 30; i++)
+        {
+            var from = start - Day + random.NextInt64(0, 22 * Day);
+            var to = from + random.NextInt64(1, 9 * Day);
+            var want = points.Where(p => p.TimestampNs >= from && p.TimestampNs < to).Select(p => (p.TimestampNs, p.Fields[0].Value.AsFloat));
+            Assert.Equal(want, await RawAsync(store, from, to, "g2"));
+        }
+
+        Assert.Equal(points.Count, await store.CountRowsAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Retention_SealedPointsExpire_AnswersFromRollupRowsAndRawUnchanged()
+    {
+        var options = new StorageOptions { DataDirectory = _directory, RetentionSweepInterval = TimeSpan.FromDays(1000) };
+        options.Retention["river"] = new MeasurementRetention { Raw = TimeSpan.FromDays(1) };
+        await using var store = await OpenAsync(options);
+        var start = TimeUnits.FromDateTimeOffset(Now) - (20 * Hour);
+        var random = new Random(9);
+        var points = Enumerable.Range(0, 20 * 60).Select(i => Level("g1", start + (i * Minute) + (i % 3 * Second), Math.Round(random.NextDouble() * 5, 2))).ToList();
+        await store.WriteAsync(points, CancellationToken.None);
+        await store.CompactAsync(CancellationToken.None);
+        var queries = new List<SeriesQuery>();
+        foreach (var (step, resolution) in new[] { (Minute, QueryResolution.Minute), (Hour, QueryResolution.Hour), (3 * Hour, QueryResolution.Auto) })
+        {
+            foreach (var aggregate in new[] { Aggregate.Mean, Aggregate.Min, Aggregate.Max, Aggregate.Sum, Aggregate.Count, Aggregate.Last })
+            {
+                queries.Add(new SeriesQuery("river", "level", new Dictionary<string, string>(), start - Hour, start + Day, step, aggregate, 100_000) { Resolution = resolution });
+            }
+        }
+
+        var before = new List<IReadOnlyList<(long, double)>>();
+        foreach (var query in queries)
+        {
+            before.Add(Assert.Single(await store.QueryAsync(query, CancellationToken.None)).Points);
+        }
+
+        // Ten hours later, the raw points older than (now - 1 day), hour-aligned, are expired.
+        _time.Advance(TimeSpan.FromHours(10));
+        var cutoff = Schema.FloorTo(TimeUnits.FromDateTimeOffset(_time.GetUtcNow()) - Day, Hour);
+        var expiring = points.Count(p => p.TimestampNs < cutoff);
+        Assert.True(expiring > 0 && expiring < points.Count);
+
+        Assert.Equal(expiring, await store.ApplyRetentionAsync(CancellationToken.None));
+
+        for (var q = 0; q < queries.Count; q++)
+        {
+            var after = Assert.Single(await store.QueryAsync(queries[q], CancellationToken.None)).Points;
+            Assert.Equal(before[q].Select(p => p.Item1), after.Select(p => p.TimestampNs));
+            Assert.Equal(before[q].Select(p => Math.Round(p.Item2, 6)), after.Select(p => Math.Round(p.Value, 6)));
+        }
+
+        var kept = points.Where(p => p.TimestampNs >= cutoff).Select(p => (p.TimestampNs, p.Fields[0].Value.AsFloat));
+        Assert.Equal(kept, await RawAsync(store, start - Hour, start + Day));
+        Assert.Equal(points.Count - expiring, await store.CountRowsAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ExportParquetAsync_SealedAndLateRawRows_ExportsWhatQueriesSee()
+    {
+        var start = Today - (2 * Day);
+        await using var store = await OpenAsync();
+        await store.WriteAsync([.. Enumerable.Range(0, 100).Select(i => Level("g1", start + (i * Minute), i))], CancellationToken.None);
+        await store.WriteAsync([new Point("pole", [new("device", "p1")], [new("signage", FieldValue.FromString("normal"))], start)], CancellationToken.None);
+        await store.CompactAsync(CancellationToken.None);
+        await store.WriteAsync([Level("g1", start + (10 * Minute), 1000), Level("g1", start + (200 * Minute), 5)], CancellationToken.None);
+        var file = Path.Combine(_directory, "export.parquet");
+
+        var rows = await store.ExportParquetAsync(file, start, start + Day, null, CancellationToken.None);
+
+        Assert.Equal(102, rows);
+        await using var connection = new DuckDBConnection("Data Source=:memory:");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*), sum(value), max(text), max(value) FROM read_parquet('{file}')";
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(102L, Convert.ToInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(4950.0 - 10 + 1000 + 5, reader.GetDouble(1));
+        Assert.Equal("normal", reader.GetString(2));
+        Assert.Equal(1000.0, reader.GetDouble(3));
+    }
+
+    [Fact]
+    public async Task DisposeAsync_MostlyFreeFile_CopiedToASmallerFileWithEverything()
+    {
+        var path = Path.Combine(_directory, "iothub.duckdb");
+        var start = Today - Day;
+        long sizeBefore;
+        await using (var store = await OpenAsync())
+        {
+            // 400,000 raw rows, then sealed: the blocks their rows filled are free afterwards.
+            var columns = Enumerable.Range(0, 100).Select(s => new SeriesColumns(
+                "river",
+                [new("device", "g" + s.ToString(System.Globalization.CultureInfo.InvariantCulture))],
+                "level",
+                [.. Enumerable.Range(0, 4000).Select(i => start + (i * 15 * Second))],
+                [.. Enumerable.Range(0, 4000).Select(i => Math.Round(Math.Sin((i + s) / 50.0), 3))],
+                4000)).ToList();
+            await store.WriteColumnsAsync(columns, new UplinkBatch("g1", 41), CancellationToken.None);
+            await store.CompactAsync(CancellationToken.None);
+            await store.CheckpointAsync(CancellationToken.None);
+            sizeBefore = new FileInfo(path).Length;
+        }
+
+        Assert.True(new FileInfo(path).Length < sizeBefore / 2, $"{new FileInfo(path).Length} B after close, {sizeBefore} B before");
+        Assert.False(File.Exists(path + ".reclaim"));
+        await using var reopened = await OpenAsync();
+        Assert.Equal(400_000, await reopened.CountRowsAsync(CancellationToken.None));
+        Assert.Equal(41UL, reopened.LastBatchSequence("g1"));
+        Assert.Equal(4000, (await RawAsync(reopened, start, Today, "g7")).Count);
+        Assert.Equal(WriteOutcome.Duplicate, await reopened.WriteAsync([Level("g1", start, 1)], new UplinkBatch("g1", 41), CancellationToken.None));
+    }
+
+    private static async Task<List<(long, double)>> RawAsync(DuckDbStore store, long from, long to, string device = "g1")
+    {
+        var answer = await store.QueryAsync(new SeriesQuery("river", "level", new Dictionary<string, string> { ["device"] = device }, from, to, null, Aggregate.Mean, 1_000_000), CancellationToken.None);
+        return answer.Count == 0 ? [] : [.. answer[0].Points];
+    }
+
+    private Task<DuckDbStore> OpenAsync(StorageOptions? options = null) =>
+        DuckDbStore.OpenAsync(options ?? new StorageOptions { DataDirectory = _directory, RetentionSweepInterval = TimeSpan.FromDays(1000) }, NullLogger.Instance, _time, CancellationToken.None);
+
+    private static Point Level(string device, long ts, double level) =>
+        new("river", [new("device", device)], [new("level", FieldValue.FromFloat(level))], ts);
+}
