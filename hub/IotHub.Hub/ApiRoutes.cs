@@ -53,16 +53,17 @@ internal static class ApiRoutes
 
     private static IResult ListDevices(DeviceRegistry registry, DuckDbStore store)
     {
+        // One snapshot (one read barrier) for every device, not one per device.
+        var lastSeenByDevice = store.GetDevicesLastSeen();
         var devices = registry.Devices
             .OrderBy(d => d.Id, StringComparer.Ordinal)
-            .Select(d => DeviceJson(d, registry, store))
+            .Select(d => DeviceJson(d, registry, lastSeenByDevice.TryGetValue(d.Id, out var ns) ? ns : null))
             .ToList();
         return Results.Ok(devices);
     }
 
-    private static object DeviceJson(DeviceRecord device, DeviceRegistry registry, DuckDbStore store)
+    private static object DeviceJson(DeviceRecord device, DeviceRegistry registry, long? lastData)
     {
-        var lastData = store.GetDeviceLastSeen(device.Id);
         var lastMessage = registry.LastMessage(device.Id);
         DateTimeOffset? lastSeen = lastMessage;
         if (lastData is { } ns && (lastSeen is null || TimeUnits.ToDateTimeOffset(ns) > lastSeen))
@@ -144,7 +145,7 @@ internal static class ApiRoutes
         {
             return Results.Ok(new
             {
-                devices = registry.Devices.OrderBy(d => d.Id, StringComparer.Ordinal).Select(d => LatestJson(d, store)).ToList(),
+                devices = LatestOfAll(registry, store),
             });
         }
 
@@ -153,15 +154,30 @@ internal static class ApiRoutes
             return Results.Problem(statusCode: 404, title: "Unknown device", detail: $"No device '{device}' is registered.");
         }
 
-        return Results.Ok(LatestJson(record, store));
+        return Results.Ok(LatestJson(record, store.GetLatestForDevice(record.Id)));
     }
 
-    private static object LatestJson(DeviceRecord device, DuckDbStore store)
+    private static List<object> LatestOfAll(DeviceRegistry registry, DuckDbStore store)
+    {
+        // One snapshot (one read barrier) for every device, not one per device.
+        var byDevice = new Dictionary<string, List<LatestValue>>(StringComparer.Ordinal);
+        foreach (var latest in store.GetLatest())
+        {
+            if (latest.Series.Device is { } id)
+            {
+                (byDevice.TryGetValue(id, out var list) ? list : byDevice[id] = []).Add(latest);
+            }
+        }
+
+        return registry.Devices.OrderBy(d => d.Id, StringComparer.Ordinal).Select(d => LatestJson(d, byDevice.GetValueOrDefault(d.Id) ?? [])).ToList();
+    }
+
+    private static object LatestJson(DeviceRecord device, IReadOnlyList<LatestValue> latestValues)
     {
         DeviceKinds.TryGet(device.Kind, out var kind);
         var fields = new SortedDictionary<string, object>(StringComparer.Ordinal);
         long newest = long.MinValue;
-        foreach (var latest in store.GetLatestForDevice(device.Id))
+        foreach (var latest in latestValues)
         {
             newest = Math.Max(newest, latest.TimestampNs);
             fields[latest.Series.Field] = new

@@ -45,7 +45,7 @@ internal static class MetricsText
         text.AppendLine("# HELP iothub_duplicate_batches_total Resent batches acknowledged without writing (exactly-once).");
         text.AppendLine("# TYPE iothub_duplicate_batches_total counter");
         text.AppendLine(ApiRoutes.Invariant($"iothub_duplicate_batches_total {metrics.DuplicateBatches}"));
-        text.AppendLine("# HELP iothub_store_points_written_total Points committed to the store since start.");
+        text.AppendLine("# HELP iothub_store_points_written_total Points acknowledged durable (in the ingest log, or committed without it) since start.");
         text.AppendLine("# TYPE iothub_store_points_written_total counter");
         text.AppendLine(ApiRoutes.Invariant($"iothub_store_points_written_total {store.PointsWritten}"));
         text.AppendLine("# HELP iothub_store_commits_total Store transactions committed since start.");
@@ -54,6 +54,12 @@ internal static class MetricsText
         text.AppendLine("# HELP iothub_store_write_queue_depth Write requests waiting for a commit.");
         text.AppendLine("# TYPE iothub_store_write_queue_depth gauge");
         text.AppendLine(ApiRoutes.Invariant($"iothub_store_write_queue_depth {store.QueueDepth}"));
+        text.AppendLine("# HELP iothub_ingest_log_backlog_bytes Bytes of the ingest log acknowledged and not yet applied to the database.");
+        text.AppendLine("# TYPE iothub_ingest_log_backlog_bytes gauge");
+        text.AppendLine(ApiRoutes.Invariant($"iothub_ingest_log_backlog_bytes {store.IngestLogBacklogBytes}"));
+        text.AppendLine("# HELP iothub_ingest_log_syncs_total Group writes of the ingest log (one fsync each) since start.");
+        text.AppendLine("# TYPE iothub_ingest_log_syncs_total counter");
+        text.AppendLine(ApiRoutes.Invariant($"iothub_ingest_log_syncs_total {store.IngestLogSyncs}"));
         text.AppendLine("# HELP iothub_devices_connected Devices with an open MQTT connection.");
         text.AppendLine("# TYPE iothub_devices_connected gauge");
         text.AppendLine(ApiRoutes.Invariant($"iothub_devices_connected {registry.ConnectedCount}"));

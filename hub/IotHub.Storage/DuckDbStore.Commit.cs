@@ -37,7 +37,7 @@ public sealed partial class DuckDbStore
     private void Commit(List<WriteRequest> requests)
     {
         ResetCommitState();
-        var nowNs = TimeUnits.FromDateTimeOffset(_time.GetUtcNow());
+        var nowNs = requests[0].NowNs ?? TimeUnits.FromDateTimeOffset(_time.GetUtcNow());
         long expired = 0;
 
         // Pass 1: classify.
@@ -128,6 +128,8 @@ public sealed partial class DuckDbStore
                 {
                     UpsertSequences(sequences);
                 }
+
+                RecordLogPosition(requests);
 
                 transaction.Commit();
                 foreach (var (device, sequence) in sequences)
@@ -394,6 +396,11 @@ public sealed partial class DuckDbStore
             if (request.Batch is { } uplink && uplink.Sequence > sequences.GetValueOrDefault(uplink.Device))
             {
                 sequences[uplink.Device] = uplink.Sequence;
+            }
+
+            foreach (var (device, sequence) in request.Sequences ?? [])
+            {
+                sequences[device] = Math.Max(sequence, sequences.GetValueOrDefault(device));
             }
         }
 

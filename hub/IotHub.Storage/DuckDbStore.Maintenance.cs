@@ -46,6 +46,7 @@ public sealed partial class DuckDbStore
             throw new QueryException($"the range is empty or inverted: from {fromNs} is not before to {toNs}");
         }
 
+        await WaitForAppliedAsync(cancellationToken);
         var series = _seriesByKey.Values.Where(s => measurement is null || string.Equals(s.Measurement, measurement, StringComparison.Ordinal)).OrderBy(s => s.Id).ToList();
         await using var connection = new DuckDBConnection(_connection.ConnectionString);
         await connection.OpenAsync(cancellationToken);
@@ -82,8 +83,9 @@ public sealed partial class DuckDbStore
         return await copy.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private async Task<long> RunOnCommitLoopAsync(Func<long> action, CancellationToken cancellationToken)
+    internal async Task<long> RunOnCommitLoopAsync(Func<long> action, CancellationToken cancellationToken)
     {
+        await WaitForAppliedAsync(cancellationToken);
         var request = new WriteRequest(RequestKind.Maintenance, null, null, null, 0) { Maintenance = action };
         await EnqueueAsync(request, cancellationToken);
         await request.Completion.Task;

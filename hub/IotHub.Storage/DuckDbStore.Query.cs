@@ -20,6 +20,7 @@ public sealed partial class DuckDbStore
     public async Task<IReadOnlyList<SeriesPoints>> QueryAsync(SeriesQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
+        await WaitForAppliedAsync(cancellationToken);
         var series = MatchSeries(query);
         if (series.Count == 0)
         {

@@ -81,7 +81,14 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     public long PointsWritten => Interlocked.Read(ref _pointsWritten);
 
     /// <summary>Points acknowledged but discarded since open because they were older than their measurement's raw retention.</summary>
-    public long PointsExpired => Interlocked.Read(ref _pointsExpired);
+    public long PointsExpired
+    {
+        get
+        {
+            WaitForApplied();
+            return Interlocked.Read(ref _pointsExpired);
+        }
+    }
 
     /// <summary>Transactions committed since open.</summary>
     public long Commits => Interlocked.Read(ref _commits);
@@ -93,7 +100,14 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     public int QueueDepth => _queue.Reader.CanCount ? _queue.Reader.Count : -1;
 
     /// <summary>Every series known to the store.</summary>
-    public IReadOnlyCollection<SeriesInfo> Series => (IReadOnlyCollection<SeriesInfo>)_seriesByKey.Values;
+    public IReadOnlyCollection<SeriesInfo> Series
+    {
+        get
+        {
+            WaitForApplied();
+            return (IReadOnlyCollection<SeriesInfo>)_seriesByKey.Values;
+        }
+    }
 
     /// <summary>The database file.</summary>
     public string DatabasePath => Path.Combine(_options.DataDirectory, DatabaseFileName);
@@ -124,6 +138,11 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             await ExecuteAsync(connection, FormattableString.Invariant($"SET memory_limit = '{options.MemoryLimitMegabytes}MB'"), cancellationToken);
             var store = new DuckDbStore(options, logger, time, connection);
             await store.LoadStateAsync(cancellationToken);
+            if (options.IngestLog)
+            {
+                await store.OpenIngestLogAsync(cancellationToken);
+            }
+
             LogOpened(logger, path, store._seriesByKey.Count);
             return store;
         }
@@ -162,6 +181,11 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             count += point.Fields.Count;
         }
 
+        if (_log is not null)
+        {
+            return await WriteLoggedAsync(points, batch, count, cancellationToken);
+        }
+
         var request = new WriteRequest(RequestKind.Points, points, null, batch, count);
         await EnqueueAsync(request, cancellationToken);
         await request.Completion.Task;
@@ -196,6 +220,11 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             return WriteOutcome.Committed;
         }
 
+        if (_log is not null)
+        {
+            return await WriteLoggedAsync(columns, batch, count, cancellationToken);
+        }
+
         var request = new WriteRequest(RequestKind.Columns, null, columns, batch, count);
         await EnqueueAsync(request, cancellationToken);
         await request.Completion.Task;
@@ -203,11 +232,13 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     }
 
     /// <summary>The highest committed batch sequence of a device, or 0.</summary>
-    public ulong LastBatchSequence(string device) => _batchSequences.TryGetValue(device, out var sequence) ? sequence : 0;
+    public ulong LastBatchSequence(string device) =>
+        _log is not null ? LastLoggedBatchSequence(device) : _batchSequences.GetValueOrDefault(device);
 
     /// <summary>The newest value of every series of a device (series tagged <c>device=ID</c>).</summary>
     public IReadOnlyList<LatestValue> GetLatestForDevice(string deviceId)
     {
+        WaitForApplied();
         var result = new List<LatestValue>();
         foreach (var latest in _latest.Values)
         {
@@ -222,13 +253,18 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     }
 
     /// <summary>The newest value of every series.</summary>
-    public IReadOnlyCollection<LatestValue> GetLatest() => (IReadOnlyCollection<LatestValue>)_latest.Values;
+    public IReadOnlyCollection<LatestValue> GetLatest()
+    {
+        WaitForApplied();
+        return (IReadOnlyCollection<LatestValue>)_latest.Values;
+    }
 
     /// <inheritdoc/>
     public IReadOnlyList<LatestValue> GetLatest(string measurement, string? field, IReadOnlyDictionary<string, string> tags)
     {
         ArgumentNullException.ThrowIfNull(measurement);
         ArgumentNullException.ThrowIfNull(tags);
+        WaitForApplied();
         var result = new List<LatestValue>();
         foreach (var series in SeriesOfMeasurement(measurement))
         {
@@ -261,12 +297,16 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     }
 
     /// <summary>When a device's newest stored point was taken (ns since the epoch), if any.</summary>
-    public long? GetDeviceLastSeen(string deviceId) =>
-        _deviceLastSeen.TryGetValue(deviceId, out var ns) ? ns : null;
+    public long? GetDeviceLastSeen(string deviceId)
+    {
+        WaitForApplied();
+        return _deviceLastSeen.TryGetValue(deviceId, out var ns) ? ns : null;
+    }
 
     /// <summary>Number of stored rows of every type (a full count; for tests and diagnostics).</summary>
     public async Task<long> CountRowsAsync(CancellationToken cancellationToken)
     {
+        await WaitForAppliedAsync(cancellationToken);
         await using var connection = new DuckDBConnection(_connection.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -278,6 +318,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     /// <summary>Stops taking writes, commits what is queued, and closes the database.</summary>
     public async ValueTask DisposeAsync()
     {
+        await CloseIngestLogAsync();
         _queue.Writer.TryComplete();
         try
         {
@@ -540,9 +581,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         {
             if (series.Kind != kind)
             {
-                throw new WriteRefusedException(
-                    WriteRefusal.FieldTypeConflict,
-                    $"Field '{field}' of measurement '{measurement}' is {series.Kind}, not {kind}. A series keeps the type of its first write; nothing of this write was stored.");
+                throw SeriesAdmission.TypeConflict(measurement, field, series.Kind, kind);
             }
 
             return series;
@@ -555,9 +594,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             var count = _seriesPerDevice.GetValueOrDefault(device);
             if (count >= _options.MaxSeriesPerDevice)
             {
-                throw new WriteRefusedException(
-                    WriteRefusal.TooManySeries,
-                    $"Device '{device}' has {count} series, the limit (Storage:MaxSeriesPerDevice); the series of field '{field}' of measurement '{measurement}' with these tags would be one more. Nothing of this write was stored.");
+                throw SeriesAdmission.TooManySeries(device, count, measurement, field);
             }
 
             _seriesPerDevice[device] = count + 1;
@@ -763,5 +800,14 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         public Func<long>? Maintenance { get; init; }
 
         public long MaintenanceResult { get; set; }
+
+        /// <summary>Ingest log position this request applies up to (recorded in its transaction), or -1.</summary>
+        public long LogPosition { get; init; } = -1;
+
+        /// <summary>Uplink batch sequences the request's logged records carried, recorded in its transaction.</summary>
+        public Dictionary<string, ulong>? Sequences { get; init; }
+
+        /// <summary>For logged records: when the earliest was acknowledged (retention counts from it).</summary>
+        public long? NowNs { get; init; }
     }
 }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Overload (issue 3, acceptance 4): measure the hub's sustainable HTTP write rate (closed loop),
+# then offer 3x that rate open loop for 60 s, and check that clients were slowed (503 + Retry-After,
+# ack latency) rather than failed, that memory stayed bounded (peak RSS, sampled every second),
+# and that every acknowledged point is in the store (count per series read back from the hub).
+# Usage: flock -x /tmp/iothub-cpu.lock benchmarks/overload.sh [factor] [seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+factor=${1:-3}
+seconds=${2:-60}
+work=$(mktemp -d /tmp/iothub-overload-XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+dotnet build -c Release hub/IotHub.Hub -v q -nologo >/dev/null
+dotnet build -c Release benchmarks/IotHub.LoadTest -v q -nologo >/dev/null
+hub_dll=$(ls hub/IotHub.Hub/bin/Release/net10.0/*/IotHub.Hub.dll | head -1)
+load_dll=$(ls benchmarks/IotHub.LoadTest/bin/Release/net10.0/*/IotHub.LoadTest.dll | head -1)
+
+dotnet "$hub_dll" serve --data "$work/hub" --http 0 --mqtt 0 --tcp -1 --grpc -1 >"$work/hub.log" 2>&1 & pids+=($!)
+hub_pid=${pids[0]}
+for _ in $(seq 600); do [ -f "$work/hub/endpoints.json" ] && break; sleep 0.1; done
+[ -f "$work/hub/endpoints.json" ] || { echo "hub did not start:"; cat "$work/hub.log"; exit 1; }
+hub_http=$(python3 -c "import json;print(json.load(open('$work/hub/endpoints.json'))['http'])")
+token=$(python3 -c "import json;print(json.load(open('$work/hub/admin.json'))['adminToken'])")
+run() { dotnet "$load_dll" "$@"; }
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+# Warm-up (not measured), then the sustainable rate: closed loop, 1,000 points a request as below.
+run http --url "$hub_http/api/v2/write?bucket=b" --token "$token" --clients 4 --batches 10 --lines 1000 --first-detector 5000 >/dev/null
+closed=$(run http --url "$hub_http/api/v2/write?bucket=b" --token "$token" --clients 8 --batches 150 --lines 1000 --first-detector 6000); echo "sustainable: $closed"
+sustainable=$(sed -E 's/.*points_per_s=([0-9]+).*/\1/' <<<"$closed")
+rate=$((sustainable * factor))
+
+# RSS and ingest log backlog every second while the overload runs.
+( while kill -0 "$hub_pid" 2>/dev/null; do
+    rss=$(awk '/VmRSS/{print $2}' /proc/$hub_pid/status 2>/dev/null || echo 0)
+    backlog=$(curl -sf "$hub_http/metrics" | awk '/^iothub_ingest_log_backlog_bytes/{print $2}')
+    echo "$(date +%s) rss_kb=$rss backlog_bytes=${backlog:-?}"; sleep 1
+  done ) >"$work/samples.log" 2>/dev/null & pids+=($!)
+
+hwm_before=$(awk '/VmHWM/{print $2}' /proc/$hub_pid/status)
+echo "offering ${factor}x = $rate points/s for $seconds s"
+status=0
+run http-open --url "$hub_http/api/v2/write?bucket=b" --token "$token" --rate "$rate" --seconds "$seconds" --lines 1000 --max-in-flight 256 --verify-api "$hub_http" || status=$?
+echo "hub peak rss_kb (VmHWM, whole run)=$(awk '/VmHWM/{print $2}' /proc/$hub_pid/status) before overload=$hwm_before; sampled max rss_kb=$(sed -E 's/.*rss_kb=([0-9]+).*/\1/' "$work/samples.log" | sort -n | tail -1) max backlog_bytes=$(sed -E 's/.*backlog_bytes=([0-9?]+).*/\1/' "$work/samples.log" | sort -n | tail -1)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+exit $status

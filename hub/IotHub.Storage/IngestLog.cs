@@ -1,0 +1,385 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Numerics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace IotHub.Storage;
+
+/// <summary>
+/// The durable ingest log in front of the store: an append-only log of acknowledged writes in
+/// segment files (<c>{start position, 16 hex digits}.log</c>). A record is framed as
+/// <c>u32 payload length, u32 CRC-32C of length and payload, payload</c>; a position is a byte
+/// offset over all segments. Writers append under the caller's order; one flusher thread writes
+/// every record waiting and makes them durable with one fsync (group commit), then completes
+/// their tasks. On open the records after the applied position are read back; a torn or
+/// corrupt record ends the log there (the file is truncated and later segments deleted), which
+/// after a crash only ever drops records whose writers were not yet acknowledged.
+/// </summary>
+internal sealed partial class IngestLog : IDisposable
+{
+    /// <summary>Bytes of a record's frame header.</summary>
+    public const int HeaderBytes = 8;
+
+    private const string Extension = ".log";
+
+    private readonly string _directory;
+    private readonly long _segmentBytes;
+    private readonly ILogger _logger;
+    private readonly Action<List<IngestLogEntry>> _onDurable;
+    private readonly object _gate = new();
+    private readonly Thread _flusher;
+
+    // Guarded by _gate: records appended and not yet handed to the flusher.
+    private List<IngestLogEntry> _pending = [];
+    private long _assigned;
+    private bool _closing;
+
+    // Flusher thread only.
+    private SafeFileHandle _segment = null!;
+    private long _segmentStart;
+    private long _segmentLength;
+    private readonly List<(long Start, string Path)> _closedSegments = [];
+    private long _groups;
+
+    private volatile StorageException? _failure;
+
+    private IngestLog(string directory, long segmentBytes, long position, ILogger logger, Action<List<IngestLogEntry>> onDurable)
+    {
+        _directory = directory;
+        _segmentBytes = segmentBytes;
+        _logger = logger;
+        _onDurable = onDurable;
+        _assigned = position;
+        Durable = new PositionSignal(position);
+        _flusher = new Thread(FlushLoop) { IsBackground = true, Name = "ingest-log" };
+    }
+
+    /// <summary>The position up to which every record is on disk.</summary>
+    public PositionSignal Durable { get; }
+
+    /// <summary>The position after the last record appended (durable or not).</summary>
+    public long Assigned
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _assigned;
+            }
+        }
+    }
+
+    /// <summary>Group writes (one fsync each) since open.</summary>
+    public long Groups => Interlocked.Read(ref _groups);
+
+    /// <summary>Set when a write or fsync failed: the log takes no more records until the hub restarts.</summary>
+    public StorageException? Failure => _failure;
+
+    /// <summary>
+    /// Opens the log in <paramref name="directory"/>: reads back the records after
+    /// <paramref name="applied"/> (returned in order, their tasks completed), deletes segments
+    /// wholly before it, truncates a torn tail, and starts a new segment for appends.
+    /// <paramref name="onDurable"/> gets every group of records once durable, before their writers do.
+    /// </summary>
+    public static IngestLog Open(string directory, long segmentBytes, long applied, ILogger logger, Action<List<IngestLogEntry>> onDurable, out List<IngestLogEntry> tail)
+    {
+        Directory.CreateDirectory(directory);
+        tail = [];
+        var segments = ListSegments(directory);
+        var end = applied;
+        for (var s = 0; s < segments.Count; s++)
+        {
+            var (start, path) = segments[s];
+            if (s + 1 < segments.Count && segments[s + 1].Start <= applied)
+            {
+                File.Delete(path);
+                continue;
+            }
+
+            var bytes = File.ReadAllBytes(path);
+            var offset = ReadRecords(bytes, start, applied, tail);
+            end = Math.Max(end, start + offset);
+            if (offset == bytes.Length)
+            {
+                continue;
+            }
+
+            // A torn or corrupt record: the log ends here.
+            LogTruncated(logger, path, offset, bytes.Length - offset, segments.Count - s - 1);
+            using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite))
+            {
+                RandomAccess.SetLength(handle, offset);
+                RandomAccess.FlushToDisk(handle);
+            }
+
+            for (var later = s + 1; later < segments.Count; later++)
+            {
+                File.Delete(segments[later].Path);
+            }
+
+            break;
+        }
+
+        var log = new IngestLog(directory, segmentBytes, end, logger, onDurable);
+        foreach (var (start, path) in ListSegments(directory))
+        {
+            // A file starting at the end holds no valid record: the new segment replaces it.
+            if (start < end)
+            {
+                log._closedSegments.Add((start, path));
+            }
+        }
+
+        log.StartSegment(end);
+        log._flusher.Start();
+        return log;
+    }
+
+    /// <summary>
+    /// Frames a record whose payload is in <paramref name="buffer"/> after <see cref="HeaderBytes"/>
+    /// free bytes, and queues it for the next group write. The caller orders appends.
+    /// </summary>
+    /// <exception cref="StorageException">The log failed or is closing.</exception>
+    public IngestLogEntry Append(byte[] buffer, int payloadLength, int values)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(buffer, payloadLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(4), Checksum(buffer.AsSpan(HeaderBytes, payloadLength), payloadLength));
+        var entry = new IngestLogEntry(buffer, HeaderBytes + payloadLength, values);
+        lock (_gate)
+        {
+            if (_failure is { } failure)
+            {
+                throw failure;
+            }
+
+            if (_closing)
+            {
+                throw new StorageException("The store is closing; the request was not accepted.");
+            }
+
+            _assigned += entry.Length;
+            entry.End = _assigned;
+            _pending.Add(entry);
+            if (_pending.Count == 1)
+            {
+                Monitor.Pulse(_gate);
+            }
+        }
+
+        return entry;
+    }
+
+    /// <summary>Deletes the segments whose records all end at or before <paramref name="applied"/>.</summary>
+    public void DeleteApplied(long applied)
+    {
+        List<string>? doomed = null;
+        lock (_closedSegments)
+        {
+            // A closed segment ends where the next one starts.
+            while (_closedSegments.Count > 0 && NextStart(0) <= applied)
+            {
+                (doomed ??= []).Add(_closedSegments[0].Path);
+                _closedSegments.RemoveAt(0);
+            }
+        }
+
+        foreach (var path in doomed ?? [])
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Writes what is queued, stops the flusher and closes the segment.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _closing = true;
+            Monitor.PulseAll(_gate);
+        }
+
+        _flusher.Join();
+        _segment.Dispose();
+    }
+
+    /// <summary>CRC-32C of a record's length and payload (hardware CRC where the CPU has it).</summary>
+    internal static uint Checksum(ReadOnlySpan<byte> payload, int length)
+    {
+        var crc = BitOperations.Crc32C(0xFFFFFFFFu, (uint)length);
+        var i = 0;
+        for (; i + 8 <= payload.Length; i += 8)
+        {
+            crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(payload[i..]));
+        }
+
+        for (; i < payload.Length; i++)
+        {
+            crc = BitOperations.Crc32C(crc, payload[i]);
+        }
+
+        return ~crc;
+    }
+
+    /// <summary>
+    /// Reads the valid records of one segment; those ending after <paramref name="applied"/> are
+    /// added to <paramref name="tail"/>. Returns the offset where valid records end.
+    /// </summary>
+    private static int ReadRecords(byte[] bytes, long start, long applied, List<IngestLogEntry> tail)
+    {
+        var offset = 0;
+        while (bytes.Length - offset >= HeaderBytes)
+        {
+            var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset));
+            if (length <= 0 || length > bytes.Length - offset - HeaderBytes)
+            {
+                break;
+            }
+
+            var payload = bytes.AsSpan(offset + HeaderBytes, length);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(offset + 4)) != Checksum(payload, length))
+            {
+                break;
+            }
+
+            var end = start + offset + HeaderBytes + length;
+            if (end > applied)
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(HeaderBytes + length);
+                bytes.AsSpan(offset, HeaderBytes + length).CopyTo(buffer);
+                var entry = new IngestLogEntry(buffer, HeaderBytes + length, IngestLogRecord.ValueCount(payload)) { End = end };
+                entry.Durable.SetResult();
+                tail.Add(entry);
+            }
+
+            offset += HeaderBytes + length;
+        }
+
+        return offset;
+    }
+
+    private static List<(long Start, string Path)> ListSegments(string directory)
+    {
+        var segments = new List<(long Start, string Path)>();
+        foreach (var path in Directory.EnumerateFiles(directory, "*" + Extension))
+        {
+            if (long.TryParse(Path.GetFileNameWithoutExtension(path), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var start))
+            {
+                segments.Add((start, path));
+            }
+        }
+
+        segments.Sort(static (a, b) => a.Start.CompareTo(b.Start));
+        return segments;
+    }
+
+    private long NextStart(int index) =>
+        index + 1 < _closedSegments.Count ? _closedSegments[index + 1].Start : Volatile.Read(ref _segmentStart);
+
+    private void StartSegment(long start)
+    {
+        _segment = File.OpenHandle(SegmentPath(start), FileMode.Create, FileAccess.ReadWrite);
+        Volatile.Write(ref _segmentStart, start);
+        _segmentLength = 0;
+    }
+
+    private string SegmentPath(long start) => Path.Combine(_directory, start.ToString("x16", CultureInfo.InvariantCulture) + Extension);
+
+    private void FlushLoop()
+    {
+        var group = new List<IngestLogEntry>();
+        var memory = new List<ReadOnlyMemory<byte>>();
+        while (true)
+        {
+            lock (_gate)
+            {
+                while (_pending.Count == 0 && !_closing)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                if (_pending.Count == 0)
+                {
+                    return;
+                }
+
+                (group, _pending) = (_pending, group);
+            }
+
+            WriteGroup(group, memory);
+            group.Clear();
+            memory.Clear();
+        }
+    }
+
+    private void WriteGroup(List<IngestLogEntry> group, List<ReadOnlyMemory<byte>> memory)
+    {
+        if (_failure is { } failed)
+        {
+            foreach (var entry in group)
+            {
+                entry.Durable.TrySetException(failed);
+            }
+
+            return;
+        }
+
+        long bytes = 0;
+        foreach (var entry in group)
+        {
+            memory.Add(entry.Buffer.AsMemory(0, entry.Length));
+            bytes += entry.Length;
+        }
+
+        try
+        {
+            if (_segmentLength > 0 && _segmentLength + bytes > _segmentBytes)
+            {
+                var closed = Volatile.Read(ref _segmentStart);
+                _segment.Dispose();
+                lock (_closedSegments)
+                {
+                    // Under the lock with the new start: a closed segment's end is the next one's start.
+                    StartSegment(closed + _segmentLength);
+                    _closedSegments.Add((closed, SegmentPath(closed)));
+                }
+            }
+
+            RandomAccess.Write(_segment, memory, _segmentLength);
+            RandomAccess.FlushToDisk(_segment);
+            _segmentLength += bytes;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // What the failed write left in the file is a torn tail: the next open truncates it.
+            LogWriteFailed(_logger, group.Count, bytes, ex);
+            var failure = new StorageException("The ingest log could not write to disk: " + ex.Message, ex);
+            _failure = failure;
+            foreach (var entry in group)
+            {
+                entry.Durable.TrySetException(failure);
+            }
+
+            Durable.Pulse();
+            return;
+        }
+
+        Interlocked.Increment(ref _groups);
+
+        // The applier gets the records before their writers are acknowledged, so a query made
+        // after an ack waits for them (the read barrier is the durable position).
+        _onDurable(group.ToList());
+        Durable.Advance(group[^1].End);
+        foreach (var entry in group)
+        {
+            entry.Durable.TrySetResult();
+        }
+    }
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Ingest log {Path} ends in a torn or corrupt record at offset {Offset}: {Bytes} bytes dropped (never acknowledged), {LaterSegments} later segments deleted")]
+    private static partial void LogTruncated(ILogger logger, string path, int offset, int bytes, int laterSegments);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Critical, Message = "Ingest log write of {Records} records ({Bytes} bytes) failed; the log takes no more writes until the hub restarts")]
+    private static partial void LogWriteFailed(ILogger logger, int records, long bytes, Exception exception);
+}

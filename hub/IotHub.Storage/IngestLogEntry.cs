@@ -1,0 +1,26 @@
+namespace IotHub.Storage;
+
+/// <summary>
+/// One record of the ingest log in memory: its framed bytes (header and payload, in a pooled
+/// buffer), where it ends in the log, and the task its writer waits on until it is durable.
+/// </summary>
+internal sealed class IngestLogEntry(byte[] buffer, int length, int values)
+{
+    /// <summary>The framed record: <see cref="IngestLog.HeaderBytes"/> of header, then the payload. Pooled.</summary>
+    public byte[] Buffer { get; } = buffer;
+
+    /// <summary>Bytes of the framed record.</summary>
+    public int Length { get; } = length;
+
+    /// <summary>Values (points of one field) in the record.</summary>
+    public int Values { get; } = values;
+
+    /// <summary>The log position just after this record.</summary>
+    public long End { get; set; }
+
+    /// <summary>Completed when the record is on disk (fsync'd); failed when the log could not write it.</summary>
+    public TaskCompletionSource Durable { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The record's payload.</summary>
+    public ReadOnlySpan<byte> Payload => Buffer.AsSpan(IngestLog.HeaderBytes, Length - IngestLog.HeaderBytes);
+}
