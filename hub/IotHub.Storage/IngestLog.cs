@@ -280,6 +280,9 @@ internal sealed partial class IngestLog : IDisposable
     private void StartSegment(long start)
     {
         _segment = File.OpenHandle(SegmentPath(start), FileMode.Create, FileAccess.ReadWrite);
+
+        // The new segment's name must be on disk before any record in it is acknowledged.
+        DirectorySync.Flush(_directory);
         Volatile.Write(ref _segmentStart, start);
         _segmentLength = 0;
     }
