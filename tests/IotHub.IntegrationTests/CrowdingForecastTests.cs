@@ -73,11 +73,7 @@ public sealed class CrowdingForecastTests
             }
         }
 
-        using (var content = new StringContent(lines.ToString(), Encoding.UTF8, "text/plain"))
-        using (var write = await api.PostAsync(new Uri("/api/v2/write?bucket=b", UriKind.Relative), content))
-        {
-            Assert.True(write.IsSuccessStatusCode, await write.Content.ReadAsStringAsync());
-        }
+        await api.WriteLinesAsync(lines.ToString());
 
         // Assert: the running trip's remaining departures are nowcast 20% above the day ahead; the rest of the day is not.
         JsonElement after = default;

@@ -71,11 +71,7 @@ public sealed class ForecastServingTests
             }
         }
 
-        using (var content = new StringContent(lines.ToString(), Encoding.UTF8, "text/plain"))
-        using (var write = await api.PostAsync(new Uri("/api/v2/write?bucket=b", UriKind.Relative), content))
-        {
-            Assert.True(write.IsSuccessStatusCode, await write.Content.ReadAsStringAsync());
-        }
+        await api.WriteLinesAsync(lines.ToString());
 
         // Assert: the alert, from the hub's own reading of its store.
         JsonElement alert = default;
@@ -162,11 +158,7 @@ public sealed class ForecastServingTests
             bool full = sewer[SewerColumns.Surcharged(manhole)][i] == 1;
             return string.Create(CultureInfo.InvariantCulture, $"sewer,device={manhole} {(full ? "" : $"level={sewer[SewerColumns.Level(manhole)][i]},")}surcharged={(full ? "true" : "false")} {ns}");
         });
-        using (var content = new StringContent(string.Join('\n', sewerLines), Encoding.UTF8, "text/plain"))
-        using (var write = await api.PostAsync(new Uri("/api/v2/write?bucket=b", UriKind.Relative), content))
-        {
-            Assert.True(write.IsSuccessStatusCode, await write.Content.ReadAsStringAsync());
-        }
+        await api.WriteLinesAsync(string.Join('\n', sewerLines));
 
         var sewerForecast = await api.GetJsonAsync($"/api/v1/forecast/sewer?manhole={manhole}");
         Assert.Equal(sewer[SewerColumns.Level(manhole)][sewerOrigin], sewerForecast.GetProperty("level").GetDouble(), 6);

@@ -41,11 +41,7 @@ public sealed class ForecastTrainingFailureTests
             lines.Append(CultureInfo.InvariantCulture, $"river,device=gauge-kanda-2 level={level + 0.5:F3},rain_10min=0 {ns}\n");
         }
 
-        using (var content = new StringContent(lines.ToString(), Encoding.UTF8, "text/plain"))
-        using (var write = await api.PostAsync(new Uri("/api/v2/write?bucket=b", UriKind.Relative), content))
-        {
-            Assert.True(write.IsSuccessStatusCode, await write.Content.ReadAsStringAsync());
-        }
+        await api.WriteLinesAsync(lines.ToString());
 
         // Act: a training now.
         using (var train = await api.PostAsync(new Uri("/api/v1/forecast/train", UriKind.Relative), null))

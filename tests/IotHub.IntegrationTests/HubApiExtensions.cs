@@ -13,6 +13,14 @@ internal static class HubApiExtensions
         return document.RootElement.Clone();
     }
 
+    /// <summary>Writes line protocol (ns precision) through the InfluxDB-compatible API and checks it was accepted whole.</summary>
+    public static async Task WriteLinesAsync(this HttpClient client, string lines)
+    {
+        using var content = new StringContent(lines, System.Text.Encoding.UTF8, "text/plain");
+        using var write = await client.PostAsync(new Uri("/api/v2/write?bucket=b", UriKind.Relative), content);
+        Assert.True(write.IsSuccessStatusCode, $"write: {(int)write.StatusCode} {await write.Content.ReadAsStringAsync()}");
+    }
+
     /// <summary>Registers a device through the API and returns its token.</summary>
     public static async Task<string> RegisterDeviceAsync(this HttpClient client, string id, string kind)
     {
