@@ -39,6 +39,9 @@ internal static class MetricsText
             text.AppendLine(ApiRoutes.Invariant($"iothub_ack_latency_seconds_count{{listener=\"{listener}\"}} {histogram.Count}"));
         }
 
+        text.AppendLine("# HELP iothub_http_writes_in_progress HTTP writes holding one of the Ingest:MaxConcurrentHttpWrites slots.");
+        text.AppendLine("# TYPE iothub_http_writes_in_progress gauge");
+        text.AppendLine(ApiRoutes.Invariant($"iothub_http_writes_in_progress {metrics.HttpWritesInProgress}"));
         text.AppendLine("# HELP iothub_rate_limit_delays_total Device writes held back (acks delayed) because the device was over its rate.");
         text.AppendLine("# TYPE iothub_rate_limit_delays_total counter");
         text.AppendLine(ApiRoutes.Invariant($"iothub_rate_limit_delays_total {metrics.RateLimitDelays}"));

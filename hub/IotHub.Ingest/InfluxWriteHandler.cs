@@ -20,13 +20,15 @@ public sealed class InfluxWriteHandler(
     IngestOptions options,
     IngestMetrics metrics,
     DeviceRateLimiter rateLimiter,
-    AdminCredentials admin)
+    AdminCredentials admin) : IDisposable
 {
     private const string Listener = "http";
     private const int MaxErrorsReported = 100;
 
     // How long a write may wait for room in the store's queue before the client is told to retry.
     private static readonly TimeSpan QueueWait = TimeSpan.FromSeconds(5);
+
+    private readonly SemaphoreSlim _slots = new(options.MaxConcurrentHttpWrites, options.MaxConcurrentHttpWrites);
 
     /// <summary>Handles one write request.</summary>
     public async Task<IResult> HandleAsync(HttpContext context, bool versionOne)
@@ -61,6 +63,32 @@ public sealed class InfluxWriteHandler(
             return Error(415, "unsupported media type", $"Content-Encoding '{encoding}' is not supported; send gzip or identity");
         }
 
+        // At most Ingest:MaxConcurrentHttpWrites bodies are read and held at once: the rest wait for
+        // a slot up to the queue wait, then are answered 503 before their bodies are read.
+        if (!await _slots.WaitAsync(QueueWait, context.RequestAborted))
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return Error(503, "unavailable", $"{options.MaxConcurrentHttpWrites} writes are in progress, the most the hub holds at once; nothing of this request was read; retry after a second");
+        }
+
+        metrics.HttpWriteSlot(+1);
+        try
+        {
+            return await ReadAndWriteAsync(context, device, precision, encoding);
+        }
+        finally
+        {
+            metrics.HttpWriteSlot(-1);
+            _slots.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _slots.Dispose();
+
+    private async Task<IResult> ReadAndWriteAsync(HttpContext context, DeviceRecord? device, LineProtocolPrecision precision, string encoding)
+    {
+        var request = context.Request;
         byte[] body;
         int length;
         try

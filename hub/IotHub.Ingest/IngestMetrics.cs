@@ -12,6 +12,7 @@ public sealed class IngestMetrics
     private long _duplicateBatches;
     private long _duplicatePoints;
     private long _rateLimitDelays;
+    private long _httpWritesInProgress;
 
     /// <summary>Messages (payloads) accepted.</summary>
     public long MessagesAccepted => Interlocked.Read(ref _messages);
@@ -47,6 +48,12 @@ public sealed class IngestMetrics
 
     /// <summary>Writes held back because their device was over its rate.</summary>
     public long RateLimitDelays => Interlocked.Read(ref _rateLimitDelays);
+
+    /// <summary>HTTP writes holding a slot now (their bodies read or being read), of Ingest:MaxConcurrentHttpWrites.</summary>
+    public long HttpWritesInProgress => Interlocked.Read(ref _httpWritesInProgress);
+
+    /// <summary>Counts an HTTP write taking (+1) or giving back (-1) its slot.</summary>
+    public void HttpWriteSlot(int change) => Interlocked.Add(ref _httpWritesInProgress, change);
 
     /// <summary>Counts a rejection.</summary>
     public void Rejected(RejectReason reason) => Interlocked.Increment(ref _rejections[(int)reason]);
