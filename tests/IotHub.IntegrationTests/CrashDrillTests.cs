@@ -44,7 +44,7 @@ public sealed class CrashDrillTests : IDisposable
             var hub = await StartAsync();
             using var api = hub.CreateApiClient();
             api.Timeout = TimeSpan.FromSeconds(10);
-            await VerifyAsync(api, acknowledged, hub, round);
+            await VerifyAsync(api, acknowledged, hub, baseNs, round);
 
             using var stop = new CancellationTokenSource();
             var writers = Enumerable.Range(0, Writers).Select(w => WriteUntilKilledAsync(api, w, baseNs, nextSequence, acknowledged, stop.Token)).ToArray();
@@ -64,7 +64,7 @@ public sealed class CrashDrillTests : IDisposable
         await using (last)
         {
             using var api = last.CreateApiClient();
-            await VerifyAsync(api, acknowledged, last, kills);
+            await VerifyAsync(api, acknowledged, last, baseNs, kills);
         }
     }
 
@@ -145,7 +145,7 @@ public sealed class CrashDrillTests : IDisposable
         }
     }
 
-    private static async Task VerifyAsync(HttpClient api, ConcurrentDictionary<long, bool> acknowledged, HubProcess hub, int round)
+    private static async Task VerifyAsync(HttpClient api, ConcurrentDictionary<long, bool> acknowledged, HubProcess hub, long baseNs, int round)
     {
         Assert.DoesNotContain("repair", hub.Output, StringComparison.OrdinalIgnoreCase);
         if (acknowledged.IsEmpty)
@@ -153,14 +153,21 @@ public sealed class CrashDrillTests : IDisposable
             return;
         }
 
-        var answer = await api.GetJsonAsync("/api/v1/query?measurement=drill&field=seq&from=now-1d&to=now%2B1d&limit=1000000");
+        // Read back in windows of 500,000 ns: every nanosecond after the base is one point (key), so at
+        // most 500,000 points a query, under the query API's row limit.
+        const long Window = 500_000;
         var stored = new HashSet<long>();
-        foreach (var series in answer.GetProperty("series").EnumerateArray())
+        var lastKey = acknowledged.Keys.Max();
+        for (long from = 0; from <= lastKey; from += Window)
         {
-            var writer = int.Parse(series.GetProperty("tags").GetProperty("writer").GetString()![1..], CultureInfo.InvariantCulture);
-            foreach (var point in series.GetProperty("points").EnumerateArray())
+            var answer = await api.GetJsonAsync(string.Create(CultureInfo.InvariantCulture, $"/api/v1/query?measurement=drill&field=seq&from={baseNs + from}&to={baseNs + from + Window}&limit=1000000"));
+            foreach (var series in answer.GetProperty("series").EnumerateArray())
             {
-                stored.Add((point[1].GetInt64() * Writers) + writer);
+                var writer = int.Parse(series.GetProperty("tags").GetProperty("writer").GetString()![1..], CultureInfo.InvariantCulture);
+                foreach (var point in series.GetProperty("points").EnumerateArray())
+                {
+                    stored.Add((point[1].GetInt64() * Writers) + writer);
+                }
             }
         }
 
