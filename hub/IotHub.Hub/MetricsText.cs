@@ -39,33 +39,23 @@ internal static class MetricsText
             text.AppendLine(ApiRoutes.Invariant($"iothub_ack_latency_seconds_count{{listener=\"{listener}\"}} {histogram.Count}"));
         }
 
-        text.AppendLine("# HELP iothub_http_writes_in_progress HTTP writes holding one of the Ingest:MaxConcurrentHttpWrites slots.");
-        text.AppendLine("# TYPE iothub_http_writes_in_progress gauge");
-        text.AppendLine(ApiRoutes.Invariant($"iothub_http_writes_in_progress {metrics.HttpWritesInProgress}"));
-        text.AppendLine("# HELP iothub_rate_limit_delays_total Device writes held back (acks delayed) because the device was over its rate.");
-        text.AppendLine("# TYPE iothub_rate_limit_delays_total counter");
-        text.AppendLine(ApiRoutes.Invariant($"iothub_rate_limit_delays_total {metrics.RateLimitDelays}"));
-        text.AppendLine("# HELP iothub_duplicate_batches_total Resent batches acknowledged without writing (exactly-once).");
-        text.AppendLine("# TYPE iothub_duplicate_batches_total counter");
-        text.AppendLine(ApiRoutes.Invariant($"iothub_duplicate_batches_total {metrics.DuplicateBatches}"));
-        text.AppendLine("# HELP iothub_store_points_written_total Points acknowledged durable (in the ingest log, or committed without it) since start.");
-        text.AppendLine("# TYPE iothub_store_points_written_total counter");
-        text.AppendLine(ApiRoutes.Invariant($"iothub_store_points_written_total {store.PointsWritten}"));
-        text.AppendLine("# HELP iothub_store_commits_total Store transactions committed since start.");
-        text.AppendLine("# TYPE iothub_store_commits_total counter");
-        text.AppendLine(ApiRoutes.Invariant($"iothub_store_commits_total {store.Commits}"));
-        text.AppendLine("# HELP iothub_store_write_queue_depth Write requests waiting for a commit.");
-        text.AppendLine("# TYPE iothub_store_write_queue_depth gauge");
-        text.AppendLine(ApiRoutes.Invariant($"iothub_store_write_queue_depth {store.QueueDepth}"));
-        text.AppendLine("# HELP iothub_ingest_log_backlog_bytes Bytes of the ingest log acknowledged and not yet applied to the database.");
-        text.AppendLine("# TYPE iothub_ingest_log_backlog_bytes gauge");
-        text.AppendLine(ApiRoutes.Invariant($"iothub_ingest_log_backlog_bytes {store.IngestLogBacklogBytes}"));
-        text.AppendLine("# HELP iothub_ingest_log_syncs_total Group writes of the ingest log (one fsync each) since start.");
-        text.AppendLine("# TYPE iothub_ingest_log_syncs_total counter");
-        text.AppendLine(ApiRoutes.Invariant($"iothub_ingest_log_syncs_total {store.IngestLogSyncs}"));
-        text.AppendLine("# HELP iothub_devices_connected Devices with an open MQTT connection.");
-        text.AppendLine("# TYPE iothub_devices_connected gauge");
-        text.AppendLine(ApiRoutes.Invariant($"iothub_devices_connected {registry.ConnectedCount}"));
+        Single(text, "iothub_http_writes_in_progress", "gauge", "HTTP writes holding one of the Ingest:MaxConcurrentHttpWrites slots.", metrics.HttpWritesInProgress);
+        Single(text, "iothub_rate_limit_delays_total", "counter", "Device writes held back (acks delayed) because the device was over its rate.", metrics.RateLimitDelays);
+        Single(text, "iothub_duplicate_batches_total", "counter", "Resent batches acknowledged without writing (exactly-once).", metrics.DuplicateBatches);
+        Single(text, "iothub_store_points_written_total", "counter", "Points acknowledged durable (in the ingest log, or committed without it) since start.", store.PointsWritten);
+        Single(text, "iothub_store_commits_total", "counter", "Store transactions committed since start.", store.Commits);
+        Single(text, "iothub_store_write_queue_depth", "gauge", "Write requests waiting for a commit.", store.QueueDepth);
+        Single(text, "iothub_ingest_log_backlog_bytes", "gauge", "Bytes of the ingest log acknowledged and not yet applied to the database.", store.IngestLogBacklogBytes);
+        Single(text, "iothub_ingest_log_syncs_total", "counter", "Group writes of the ingest log (one fsync each) since start.", store.IngestLogSyncs);
+        Single(text, "iothub_devices_connected", "gauge", "Devices with an open MQTT connection.", registry.ConnectedCount);
         return text.ToString();
+    }
+
+    // A metric of one value, with its help and type lines.
+    private static void Single(StringBuilder text, string name, string type, string help, long value)
+    {
+        text.Append("# HELP ").Append(name).Append(' ').AppendLine(help);
+        text.Append("# TYPE ").Append(name).Append(' ').AppendLine(type);
+        text.AppendLine(ApiRoutes.Invariant($"{name} {value}"));
     }
 }
