@@ -205,9 +205,10 @@ internal static partial class HubServer
                 return 2;
             }
 
+            var mqttPort = mqttListen?.IPEndPoint!.Port ?? mqttSocketsPort;
             var endpoints = new HubEndpoints(
                 $"http://127.0.0.1:{httpListen!.IPEndPoint!.Port}",
-                $"mqtt://127.0.0.1:{mqttListen?.IPEndPoint!.Port ?? mqttSocketsPort}",
+                $"mqtt://127.0.0.1:{mqttPort}",
                 $"http://127.0.0.1:{httpListen.IPEndPoint.Port}/",
                 tcpListen is null ? null : $"tcp://127.0.0.1:{tcpListen.IPEndPoint!.Port}",
                 grpcListen is null ? null : $"http://127.0.0.1:{grpcListen.IPEndPoint!.Port}",
@@ -227,7 +228,7 @@ internal static partial class HubServer
             {
                 var city = new DemoRunner(registry, dataDirectory, settings.Seed, time, app.Services.GetRequiredService<ILoggerFactory>());
                 await city.RegisterDevicesAsync();
-                demo = city.RunAsync(mqttListen?.IPEndPoint!.Port ?? mqttSocketsPort, demoStop.Token);
+                demo = city.RunAsync(mqttPort, demoStop.Token);
             }
 
             await output.WriteLineAsync($"IotHub {(settings.Demo ? "demo" : "hub")} running; data in {dataDirectory}");

@@ -59,7 +59,7 @@ public sealed class DeviceRateLimiter(IngestOptions options, IngestMetrics metri
     /// counting delays in the metrics. A refused write must be counted as <see cref="RejectReason.RateLimited"/>
     /// by the caller, answered with <see cref="Describe"/>, and not written.
     /// </summary>
-    public async Task<RateDecision> AdmitAsync(string deviceId, int points, CancellationToken cancellationToken)
+    public async ValueTask<RateDecision> AdmitAsync(string deviceId, int points, CancellationToken cancellationToken)
     {
         var decision = Take(deviceId, points);
         if (decision.Admitted && decision.Delay > TimeSpan.Zero)
