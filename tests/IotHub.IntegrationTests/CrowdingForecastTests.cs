@@ -17,18 +17,9 @@ public sealed class CrowdingForecastTests
     [Fact]
     public async Task DemoCityHub_CarReadingsWritten_DayAheadPerCarAndNowcastOfTheRunningTrip()
     {
-        await using var hub = await HubProcess.StartAsync("serve", environment: new Dictionary<string, string>
-        {
-            ["IOTHUB_Forecast__City"] = "demo",
-            ["IOTHUB_Forecast__SimulateWhenNoHistory"] = "true",
-            ["IOTHUB_Forecast__SimulatedDays"] = "20",
-            ["IOTHUB_Forecast__Iterations"] = "60",
-        });
+        await using var hub = await ForecastHub.StartAsync();
         using var api = hub.CreateApiClient();
-        await Poll.UntilAsync(
-            async () => (await api.GetJsonAsync("/api/v1/forecast/status")).GetProperty("state").GetString() == "ready",
-            TimeSpan.FromSeconds(120),
-            () => "models never loaded:\n" + hub.Output);
+        await ForecastHub.WaitForModelsAsync(api, hub);
         var status = await api.GetJsonAsync("/api/v1/forecast/status");
         Assert.Contains(status.GetProperty("models").EnumerateArray(), m => m.GetProperty("name").GetString() == "crowding-car-load-day-ahead");
         Assert.Contains("crowding from the simulated city", status.GetProperty("source").GetString(), StringComparison.Ordinal);

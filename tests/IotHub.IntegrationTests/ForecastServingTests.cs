@@ -18,14 +18,7 @@ public sealed class ForecastServingTests
     [Fact]
     public async Task DemoCityModels_StormReadingsWritten_ForecastServedAndAlertRaised()
     {
-        await using var hub = await HubProcess.StartAsync("serve", environment: new Dictionary<string, string>
-        {
-            ["IOTHUB_Forecast__City"] = "demo",
-            ["IOTHUB_Forecast__SimulateWhenNoHistory"] = "true",
-            ["IOTHUB_Forecast__SimulatedDays"] = "20",
-            ["IOTHUB_Forecast__Iterations"] = "60",
-            ["IOTHUB_Forecast__AlertInterval"] = "00:00:00.500",
-        });
+        await using var hub = await ForecastHub.StartAsync(("AlertInterval", "00:00:00.500"));
         using var api = hub.CreateApiClient();
 
         // Before the first model: 503 with the reason, or (on a fast machine) already served.
@@ -38,10 +31,7 @@ public sealed class ForecastServingTests
             }
         }
 
-        await Poll.UntilAsync(
-            async () => (await api.GetJsonAsync("/api/v1/forecast/status")).GetProperty("state").GetString() == "ready",
-            TimeSpan.FromSeconds(120),
-            () => "models never loaded:\n" + hub.Output);
+        await ForecastHub.WaitForModelsAsync(api, hub);
         var status = await api.GetJsonAsync("/api/v1/forecast/status");
         // 5 river level and 5 river warning models, sewer level 10 and 30 minutes ahead, volume, speed and queue 15, 30 and 60 minutes ahead for the detectors, and day-ahead crowding.
         Assert.Equal(22, status.GetProperty("models").GetArrayLength());

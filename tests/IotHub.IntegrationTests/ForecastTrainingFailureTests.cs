@@ -14,19 +14,9 @@ public sealed class ForecastTrainingFailureTests
     [Fact]
     public async Task ModelsLoaded_RetrainingOnInsufficientHistoryFails_OldModelsServeAndStatusReportsTheFailure()
     {
-        await using var hub = await HubProcess.StartAsync("serve", environment: new Dictionary<string, string>
-        {
-            ["IOTHUB_Forecast__City"] = "demo",
-            ["IOTHUB_Forecast__SimulateWhenNoHistory"] = "true",
-            ["IOTHUB_Forecast__SimulatedDays"] = "20",
-            ["IOTHUB_Forecast__Iterations"] = "60",
-            ["IOTHUB_Forecast__MinHistoryDays"] = "2",
-        });
+        await using var hub = await ForecastHub.StartAsync(("MinHistoryDays", "2"));
         using var api = hub.CreateApiClient();
-        await Poll.UntilAsync(
-            async () => (await api.GetJsonAsync("/api/v1/forecast/status")).GetProperty("state").GetString() == "ready",
-            TimeSpan.FromSeconds(120),
-            () => "models never loaded:\n" + hub.Output);
+        await ForecastHub.WaitForModelsAsync(api, hub);
         var first = await api.GetJsonAsync("/api/v1/forecast/status");
         string version = Directory.GetDirectories(Path.Combine(hub.DataDirectory, "models"), "v-*").Single();
 
