@@ -4,6 +4,7 @@
 # Usage: benchmarks/compare.sh [quick]   (needs: apt-get install victoria-metrics mosquitto)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benchmarks/hub-files.sh
 scale=${1:-full}
 work=$(mktemp -d /tmp/iothub-compare-XXXXXX)
 pids=()
@@ -24,10 +25,10 @@ printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\nmax_q
 mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 & pids+=($!)
 # The per-device rate limit (1,000 points/s by default) is off: 20 devices are to carry 1 M points/s.
 IOTHUB_Ingest__MaxPointsPerSecondPerDevice=0 dotnet "$hub_dll" serve --data "$work/hub" --http 0 --mqtt 0 --tcp -1 --grpc -1 >"$work/hub.log" 2>&1 & pids+=($!)
-for _ in $(seq 100); do [ -f "$work/hub/endpoints.json" ] && break; sleep 0.1; done
-hub_http=$(python3 -c "import json;print(json.load(open('$work/hub/endpoints.json'))['http'])")
-hub_mqtt=$(python3 -c "import json;print(json.load(open('$work/hub/endpoints.json'))['mqtt'].rsplit(':',1)[1])")
-token=$(python3 -c "import json;print(json.load(open('$work/hub/admin.json'))['adminToken'])")
+wait_hub "$work/hub" "$work/hub.log"
+hub_http=$(hub_http "$work/hub")
+hub_mqtt=$(hub_mqtt_port "$work/hub")
+token=$(hub_token "$work/hub")
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$vm_port/health" >/dev/null && break; sleep 0.1; done
 
 if [ "$scale" = quick ]; then http_args=(--clients 4 --batches 10 --lines 5000); mqtt_small=(--devices 100 --messages 20 --points-per-message 10); mqtt_big=(--devices 10 --messages 20 --points-per-message 1000)

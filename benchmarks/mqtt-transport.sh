@@ -4,6 +4,7 @@
 # Usage: benchmarks/mqtt-transport.sh [quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benchmarks/hub-files.sh
 scale=${1:-full}
 work=$(mktemp -d /tmp/iothub-mqtt-transport-XXXXXX)
 hub_pid=
@@ -22,11 +23,11 @@ measure() {
   local transport=$1 round=$2 data="$work/$1-$2"
   IOTHUB_Mqtt__Transport=$transport IOTHUB_Ingest__MaxPointsPerSecondPerDevice=0 \
     dotnet "$hub_dll" serve --data "$data" --http 0 --mqtt 0 --tcp -1 --grpc -1 >"$work/hub-$transport-$round.log" 2>&1 & hub_pid=$!
-  for _ in $(seq 150); do [ -f "$data/endpoints.json" ] && break; sleep 0.1; done
+  wait_hub "$data" "$work/hub-$transport-$round.log"
   local http mqtt token
-  http=$(python3 -c "import json;print(json.load(open('$data/endpoints.json'))['http'])")
-  mqtt=$(python3 -c "import json;print(json.load(open('$data/endpoints.json'))['mqtt'].rsplit(':',1)[1])")
-  token=$(python3 -c "import json;print(json.load(open('$data/admin.json'))['adminToken'])")
+  http=$(hub_http "$data")
+  mqtt=$(hub_mqtt_port "$data")
+  token=$(hub_token "$data")
   dotnet "$load_dll" mqtt --port "$mqtt" --hub-api "$http" --admin-token "$token" --id-prefix warm --devices 100 --messages 20 --points-per-message 100 >/dev/null
   echo "$transport round $round small: $(dotnet "$load_dll" mqtt --port "$mqtt" --hub-api "$http" --admin-token "$token" --id-prefix small "${small[@]}")"
   echo "$transport round $round big:   $(dotnet "$load_dll" mqtt --port "$mqtt" --hub-api "$http" --admin-token "$token" --id-prefix big "${big[@]}")"

@@ -6,6 +6,7 @@
 # Usage: flock -x /tmp/iothub-cpu.lock benchmarks/overload.sh [factor] [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benchmarks/hub-files.sh
 factor=${1:-3}
 seconds=${2:-60}
 work=$(mktemp -d /tmp/iothub-overload-XXXXXX)
@@ -20,10 +21,9 @@ load_dll=$(ls benchmarks/IotHub.LoadTest/bin/Release/net10.0/*/IotHub.LoadTest.d
 
 dotnet "$hub_dll" serve --data "$work/hub" --http 0 --mqtt 0 --tcp -1 --grpc -1 >"$work/hub.log" 2>&1 & pids+=($!)
 hub_pid=${pids[0]}
-for _ in $(seq 600); do [ -f "$work/hub/endpoints.json" ] && break; sleep 0.1; done
-[ -f "$work/hub/endpoints.json" ] || { echo "hub did not start:"; cat "$work/hub.log"; exit 1; }
-hub_http=$(python3 -c "import json;print(json.load(open('$work/hub/endpoints.json'))['http'])")
-token=$(python3 -c "import json;print(json.load(open('$work/hub/admin.json'))['adminToken'])")
+wait_hub "$work/hub" "$work/hub.log"
+hub_http=$(hub_http "$work/hub")
+token=$(hub_token "$work/hub")
 run() { dotnet "$load_dll" "$@"; }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
