@@ -29,6 +29,13 @@ public static class DeviceKinds
         ReportInterval = TimeSpan.FromMinutes(1),
     };
 
+    /// <summary>
+    /// Fields of a river gauge's reading that relay the radar rain nowcast for its local catchment (JMA's
+    /// 高解像度降水ナウキャスト, 5-minute issues up to 60 minutes ahead): mm in each 10 minutes ahead, nearest first.
+    /// </summary>
+    public static IReadOnlyList<string> RainNowcastFields { get; } =
+        ["rain_nowcast_10", "rain_nowcast_20", "rain_nowcast_30", "rain_nowcast_40", "rain_nowcast_50", "rain_nowcast_60"];
+
     /// <summary>River water-level gauge with rain gauge and camera.</summary>
     public static DeviceKind RiverGauge { get; } = new(
         "river-gauge",
@@ -39,6 +46,7 @@ public static class DeviceKinds
             new("rain_10min", FieldKind.Float, "mm", "Rainfall in the last 10 minutes"),
             new("rain_rate", FieldKind.Float, "mm/h", "Rain intensity"),
             new("rain_24h", FieldKind.Float, "mm", "Rainfall in the last 24 hours"),
+            .. RainNowcastFields.Select((name, n) => new FieldSpec(name, FieldKind.Float, "mm", $"Rain nowcast over the local catchment in the 10 minutes ending {10 * (n + 1)} minutes ahead (radar extrapolation, as JMA's high-resolution precipitation nowcast)")),
         ])
     {
         // Tokyo's water disaster system reports levels every 10 minutes (DOMAIN.md).

@@ -23,8 +23,8 @@ public sealed record StormCell(
     /// <summary>When it stops, after the simulation's start.</summary>
     public TimeSpan EndsAfter => StartsAfter + Duration;
 
-    /// <summary>Rain intensity, mm/h, at <paramref name="point"/> at <paramref name="sinceStart"/> after the simulation's start.</summary>
-    public double IntensityAt(GeoPoint point, TimeSpan sinceStart)
+    /// <summary>Share of <see cref="PeakIntensity"/> the cell rains with at <paramref name="sinceStart"/>: 0 before it starts and after it ends, ramping up and down over a fifth of its life (at most 15 min) at each end.</summary>
+    public double Envelope(TimeSpan sinceStart)
     {
         double age = (sinceStart - StartsAfter).TotalMinutes;
         double life = Duration.TotalMinutes;
@@ -33,18 +33,28 @@ public sealed record StormCell(
             return 0;
         }
 
-        // Ramps of a fifth of the life (at most 15 min) at each end: cells grow and decay.
         double ramp = Math.Min(15.0, life / 5.0);
-        double envelope = Math.Min(1.0, Math.Min(age / ramp, (life - age) / ramp));
-        double hours = age / 60.0;
-        var centre = Start.Offset(EastwardSpeed * hours, NorthwardSpeed * hours);
-        double distance = centre.DistanceKm(point);
-        double spread = distance / Radius;
-        if (spread > 4)
-        {
-            return 0;
-        }
+        return Math.Min(1.0, Math.Min(age / ramp, (life - age) / ramp));
+    }
 
-        return PeakIntensity * envelope * Math.Exp(-0.5 * spread * spread);
+    /// <summary>Where the cell's centre is at <paramref name="sinceStart"/>.</summary>
+    public GeoPoint CentreAt(TimeSpan sinceStart)
+    {
+        double hours = (sinceStart - StartsAfter).TotalHours;
+        return Start.Offset(EastwardSpeed * hours, NorthwardSpeed * hours);
+    }
+
+    /// <summary>Rain intensity, mm/h, at <paramref name="point"/> at <paramref name="sinceStart"/> after the simulation's start.</summary>
+    public double IntensityAt(GeoPoint point, TimeSpan sinceStart)
+    {
+        double envelope = Envelope(sinceStart);
+        return envelope <= 0 ? 0 : Footprint(CentreAt(sinceStart), point, PeakIntensity * envelope, Radius);
+    }
+
+    /// <summary>Rain of a cell centred at <paramref name="centre"/> raining <paramref name="intensity"/> at its centre, at <paramref name="point"/>: a Gaussian of radius <paramref name="radius"/>, cut at four radii.</summary>
+    public static double Footprint(GeoPoint centre, GeoPoint point, double intensity, double radius)
+    {
+        double spread = centre.DistanceKm(point) / radius;
+        return spread > 4 ? 0 : intensity * Math.Exp(-0.5 * spread * spread);
     }
 }

@@ -9,7 +9,7 @@ var outOption = new Option<string>("--out") { Description = "Folder for the mode
 var reportOption = new Option<string>("--report") { Description = "Folder for the markdown report and its plots.", DefaultValueFactory = _ => "models/report" };
 var csvOption = new Option<string?>("--csv") { Description = "Train and backtest on a CSV of real history instead of the simulated city." };
 var targetOption = new Option<string?>("--target") { Description = "The CSV column to forecast." };
-var onlyOption = new Option<string?>("--only") { Description = "Comma-separated parts of the city to train: rivers, sewers, traffic, signals, crowding (default: all)." };
+var onlyOption = new Option<string?>("--only") { Description = "Comma-separated parts of the city to train: nowcast (verification of the rain nowcast), rivers, sewers, traffic, signals, crowding (default: all)." };
 var trainerOption = new Option<string>("--trainer") { Description = "auto, lightgbm or fasttree.", DefaultValueFactory = _ => "auto" };
 
 var root = new RootCommand("Trains every IotHub forecast model, backtests it against persistence and the historical average, and writes model files and a report.")

@@ -7,7 +7,7 @@ namespace IotHub.Forecasting.Cli;
 /// <summary>Runs the training with a progress bar and prints where the results went.</summary>
 internal static class TrainCommand
 {
-    private static readonly string[] AllParts = ["rivers", "sewers", "traffic", "signals", "crowding"];
+    private static readonly string[] AllParts = ["nowcast", "rivers", "sewers", "traffic", "signals", "crowding"];
 
     public static int Run(TrainCommandOptions options)
     {

@@ -33,6 +33,7 @@ public sealed class CitySimulation
     private readonly DateTimeOffset _start;
     private readonly double _stepHours = Step.TotalHours;
     private readonly StormField _storms;
+    private readonly RadarNowcastErrors _nowcastErrors;
     private readonly WeatherModel _weather;
     private readonly RiverSimulation _rivers;
     private readonly string[] _riverNameOfGauge;
@@ -49,8 +50,20 @@ public sealed class CitySimulation
     /// <param name="seed">Seed of every random quantity: the same seed gives the same readings.</param>
     /// <param name="start">Simulated start time; the scenario's scheduled storms are relative to it.</param>
     public CitySimulation(CityScenario scenario, int seed, DateTimeOffset start)
+        : this(scenario, seed, start, RadarNowcastErrors.Calibrated)
+    {
+    }
+
+    /// <summary>Creates the simulation of <paramref name="scenario"/> with the rain nowcast's errors <paramref name="nowcastErrors"/>.</summary>
+    /// <param name="scenario">The city.</param>
+    /// <param name="seed">Seed of every random quantity: the same seed gives the same readings.</param>
+    /// <param name="start">Simulated start time; the scenario's scheduled storms are relative to it.</param>
+    /// <param name="nowcastErrors">Errors of the radar rain nowcast the river gauges relay.</param>
+    public CitySimulation(CityScenario scenario, int seed, DateTimeOffset start, RadarNowcastErrors nowcastErrors)
     {
         ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(nowcastErrors);
+        _nowcastErrors = nowcastErrors;
         _scenario = scenario;
         _seed = seed;
         _start = start;
@@ -167,6 +180,15 @@ public sealed class CitySimulation
     /// <summary>Rain intensity, mm/h, falling at <paramref name="point"/> now (noise-free ground truth).</summary>
     public double RainAt(GeoPoint point) => _storms.RainAt(point, Now - _start);
 
+    /// <summary>
+    /// Rain intensity, mm/h, the radar nowcast issued now expects at <paramref name="point"/> <paramref name="minutesAhead"/>
+    /// from now (<see cref="RadarNowcastErrors"/>); <see cref="RainAt"/> at that time is the truth it forecasts.
+    /// </summary>
+    public double RainNowcastAt(GeoPoint point, double minutesAhead) => RainNowcastAt(point, minutesAhead, _nowcastErrors);
+
+    /// <summary>As <see cref="RainNowcastAt(GeoPoint, double)"/>, with the errors <paramref name="errors"/> instead of the simulation's (to verify and calibrate them).</summary>
+    public double RainNowcastAt(GeoPoint point, double minutesAhead, RadarNowcastErrors errors) => _storms.NowcastAt(point, Now - _start, minutesAhead, errors);
+
     /// <summary>Noise-free level, metres, at a river gauge (ground truth for forecast evaluation).</summary>
     /// <exception cref="ArgumentException"><paramref name="deviceId"/> is not a river gauge of the scenario.</exception>
     public double TrueLevel(string deviceId)
@@ -200,14 +222,31 @@ public sealed class CitySimulation
 
         // Pressure transducer: a few millimetres of noise (wind on the water surface).
         double level = _rivers.Level(gauge) + (0.004 * SensorNoise.Gaussian(_seed, NoiseStream.RiverLevel, deviceNumber, tick));
-        double rainRate = _storms.RainAt(_rivers.Gauge(gauge).Location, Now - _start);
-        return
-        [
+        var site = _rivers.Gauge(gauge);
+        double rainRate = _storms.RainAt(site.Location, Now - _start);
+        var readings = new List<KeyValuePair<string, object>>(4 + DeviceKinds.RainNowcastFields.Count)
+        {
             new("level", Math.Round(level, 4)),
             new("rain_10min", Math.Round(record.Last10Minutes, 1)),
             new("rain_rate", Math.Round(rainRate, 1)),
             new("rain_24h", Math.Round(record.Last24Hours, 1)),
-        ];
+        };
+
+        // The nowcast of the local catchment's rain (sampled as the physics samples it: at the gauge and the centre),
+        // each 10-minute amount from five rates.
+        for (int n = 0; n < DeviceKinds.RainNowcastFields.Count; n++)
+        {
+            double sum = 0;
+            for (int sample = 0; sample < 5; sample++)
+            {
+                double ahead = (n * 10) + 1 + (2 * sample);
+                sum += _storms.NowcastAt(site.Location, Now - _start, ahead, _nowcastErrors) + _storms.NowcastAt(site.CatchmentCentre, Now - _start, ahead, _nowcastErrors);
+            }
+
+            readings.Add(new(DeviceKinds.RainNowcastFields[n], Math.Round(sum / 10 / 6, 1)));
+        }
+
+        return readings;
     }
 
     private List<KeyValuePair<string, object>> ReadManhole(int manhole, int deviceNumber)

@@ -15,4 +15,7 @@ internal static class NoiseStream
     public const int TrafficDay = 41;
     public const int Pole = 50;
     public const int Weather = 51;
+    public const int NowcastEast = 60;
+    public const int NowcastNorth = 61;
+    public const int NowcastIntensity = 62;
 }

@@ -75,6 +75,38 @@ internal sealed class StormField
         return rain;
     }
 
+    /// <summary>
+    /// The rain rate, mm/h, a radar nowcast issued at <paramref name="issued"/> expects at <paramref name="point"/>
+    /// <paramref name="minutesAhead"/> later: every active cell raining at the issue time, moved on along its tracked motion
+    /// with its intensity at the issue time (<see cref="RadarNowcastErrors"/>); cells not yet raining are missed.
+    /// </summary>
+    public double NowcastAt(GeoPoint point, TimeSpan issued, double minutesAhead, RadarNowcastErrors errors)
+    {
+        double rain = 0;
+        double hours = minutesAhead / 60;
+
+        // Errors stay the same for one 5-minute issue, as a nowcast is issued every 5 minutes.
+        long issue = (long)Math.Floor(issued.TotalMinutes / 5);
+        foreach (var cell in _active)
+        {
+            double envelope = cell.Envelope(issued);
+            if (envelope <= 0)
+            {
+                continue;
+            }
+
+            int key = (int)cell.StartsAfter.TotalSeconds ^ (int)(cell.Start.Latitude * 1e6);
+            double east = cell.EastwardSpeed + (errors.MotionErrorKmH * SensorNoise.Gaussian(_seed, NoiseStream.NowcastEast, key, issue));
+            double north = cell.NorthwardSpeed + (errors.MotionErrorKmH * SensorNoise.Gaussian(_seed, NoiseStream.NowcastNorth, key, issue));
+            double sigma = errors.IntensityLogError;
+            double scale = Math.Exp((sigma * SensorNoise.Gaussian(_seed, NoiseStream.NowcastIntensity, key, issue)) - (0.5 * sigma * sigma));
+            var centre = cell.CentreAt(issued).Offset(east * hours, north * hours);
+            rain += StormCell.Footprint(centre, point, cell.PeakIntensity * envelope * scale, cell.Radius);
+        }
+
+        return rain;
+    }
+
     private void GenerateDay(long day)
     {
         if (_stormsPerDay <= 0)
