@@ -63,6 +63,24 @@ internal static class PlotWriter
             label.LabelAlignment = Alignment.LowerLeft;
         }
 
+        // Rain on the right axis, as steps below the levels.
+        var rainColours = new[] { Colors.SteelBlue.WithAlpha(0.6), Colors.MediumPurple };
+        int colour = 0;
+        foreach (var rain in series.Secondary ?? [])
+        {
+            var line = plot.Add.ScatterLine(series.X, rain.Value);
+            line.ConnectStyle = ConnectStyle.StepVertical;
+            line.Axes.YAxis = plot.Axes.Right;
+            line.Color = rainColours[colour++ % rainColours.Length];
+            line.LineWidth = 1.5f;
+            line.LegendText = rain.Key;
+        }
+
+        if (series.Secondary is { Count: > 0 })
+        {
+            plot.Axes.Right.Label.Text = series.SecondaryLabel;
+        }
+
         plot.Title(series.Title, size: 12);
         plot.XLabel(series.XLabel);
         plot.YLabel(series.YLabel);

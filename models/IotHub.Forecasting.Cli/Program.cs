@@ -10,11 +10,12 @@ var reportOption = new Option<string>("--report") { Description = "Folder for th
 var csvOption = new Option<string?>("--csv") { Description = "Train and backtest on a CSV of real history instead of the simulated city." };
 var targetOption = new Option<string?>("--target") { Description = "The CSV column to forecast." };
 var onlyOption = new Option<string?>("--only") { Description = "Comma-separated parts of the city to train: nowcast (verification of the rain nowcast), rivers, sewers, traffic, signals, crowding (default: all)." };
+var nowcastOption = new Option<string>("--nowcast") { Description = "Diagnostics only: the radar rain nowcast the simulated gauges relay: calibrated (default), perfect-tracking (no motion or intensity error) or none.", DefaultValueFactory = _ => "calibrated" };
 var trainerOption = new Option<string>("--trainer") { Description = "auto, lightgbm or fasttree.", DefaultValueFactory = _ => "auto" };
 
 var root = new RootCommand("Trains every IotHub forecast model, backtests it against persistence and the historical average, and writes model files and a report.")
 {
-    daysOption, foldsOption, testDaysOption, seedOption, outOption, reportOption, csvOption, targetOption, onlyOption, trainerOption,
+    daysOption, foldsOption, testDaysOption, seedOption, outOption, reportOption, csvOption, targetOption, onlyOption, trainerOption, nowcastOption,
 };
 root.SetAction(result => TrainCommand.Run(new TrainCommandOptions(
     result.GetValue(daysOption),
@@ -26,5 +27,6 @@ root.SetAction(result => TrainCommand.Run(new TrainCommandOptions(
     result.GetValue(csvOption),
     result.GetValue(targetOption),
     result.GetValue(onlyOption),
-    result.GetValue(trainerOption)!)));
+    result.GetValue(trainerOption)!,
+    result.GetValue(nowcastOption)!)));
 return root.Parse(args).Invoke();

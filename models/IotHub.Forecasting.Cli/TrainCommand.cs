@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using IotHub.City;
+using IotHub.Simulators;
 using Spectre.Console;
 
 namespace IotHub.Forecasting.Cli;
@@ -48,9 +49,16 @@ internal static class TrainCommand
                     var parts = options.Only is { } only
                         ? new HashSet<string>(only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal)
                         : new HashSet<string>(AllParts, StringComparer.Ordinal);
+                    var nowcast = options.Nowcast switch
+                    {
+                        "calibrated" => RadarNowcastErrors.Calibrated,
+                        "perfect-tracking" => RadarNowcastErrors.ExtrapolationOnly,
+                        "none" => null,
+                        _ => throw new ArgumentException($"--nowcast must be calibrated, perfect-tracking or none, not '{options.Nowcast}'."),
+                    };
                     var training = new CityTraining(
                         CityScenario.Default,
-                        new CityTrainingOptions(options.Days, options.Folds, options.TestDays, options.Seed, options.Out, options.Report, parts, trainer),
+                        new CityTrainingOptions(options.Days, options.Folds, options.TestDays, options.Seed, options.Out, options.Report, parts, trainer) { NowcastErrors = nowcast },
                         progress,
                         PlotWriter.Write);
                     training.Run();

@@ -14,26 +14,33 @@ internal static class CityHistory
 {
     private static readonly TimeSpan Tokyo = TimeSpan.FromHours(9);
 
-    /// <summary>River gauge levels and 10-minute rain, 10-minute rows.</summary>
-    public static SeriesFrame Rivers(CityScenario city, int seed, DateTimeOffset start, int days)
+    /// <summary>River gauge levels, 10-minute rain and the radar rain nowcast the gauges relay, 10-minute rows.</summary>
+    /// <remarks>With <paramref name="nowcastErrors"/> null the frame holds no nowcast columns (a city whose gauges relay none).</remarks>
+    public static SeriesFrame Rivers(CityScenario city, int seed, DateTimeOffset start, int days, RadarNowcastErrors? nowcastErrors)
     {
         var scenario = new CityScenario(city.Name + "-rivers", city.Rivers, [], [], [], [], city.ScheduledStorms, city.RandomStormsPerDay);
-        var sim = new CitySimulation(scenario, seed, start);
+        var sim = new CitySimulation(scenario, seed, start, nowcastErrors ?? RadarNowcastErrors.Calibrated);
         int rows = days * 144;
         var frame = new SeriesFrame(start, RiverColumns.Step, rows);
-        var gauges = new List<(string Id, double[] Level, double[] Rain)>();
+        var gauges = new List<(string Id, double[] Level, double[] Rain, Dictionary<string, double[]> Nowcast)>();
         foreach (var river in city.Rivers)
         {
             foreach (var gauge in river.Gauges)
             {
-                gauges.Add((gauge.DeviceId, frame.AddColumn(RiverColumns.Level(gauge.DeviceId)), frame.AddColumn(RiverColumns.Rain10Min(gauge.DeviceId))));
+                var nowcast = new Dictionary<string, double[]>(StringComparer.Ordinal);
+                for (int n = 0; nowcastErrors is not null && n < RiverColumns.RainNowcastIntervals; n++)
+                {
+                    nowcast.Add(DeviceKinds.RainNowcastFields[n], frame.AddColumn(RiverColumns.RainNowcast(gauge.DeviceId, n)));
+                }
+
+                gauges.Add((gauge.DeviceId, frame.AddColumn(RiverColumns.Level(gauge.DeviceId)), frame.AddColumn(RiverColumns.Rain10Min(gauge.DeviceId)), nowcast));
             }
         }
 
         for (int i = 0; i < rows; i++)
         {
             sim.AdvanceTo(frame.TimeAt(i));
-            foreach (var (id, level, rain) in gauges)
+            foreach (var (id, level, rain, nowcast) in gauges)
             {
                 foreach (var field in sim.Read(id))
                 {
@@ -44,6 +51,10 @@ internal static class CityHistory
                     else if (field.Key == "rain_10min")
                     {
                         rain[i] = (double)field.Value;
+                    }
+                    else if (nowcast.TryGetValue(field.Key, out var column))
+                    {
+                        column[i] = (double)field.Value;
                     }
                 }
             }

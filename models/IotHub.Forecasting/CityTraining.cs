@@ -104,7 +104,7 @@ internal sealed class CityTraining
     private void Rivers(int totalDays)
     {
         Report("rivers: simulating", 2);
-        var frame = CityHistory.Rivers(_city, _options.Seed, _options.Start, totalDays);
+        var frame = CityHistory.Rivers(_city, _options.Seed, _options.Start, totalDays, _options.NowcastErrors);
         var forecaster = new RiverForecaster(_city, _options.Trainer, _options.Gbm);
         var folds = Fold.Rolling(frame.Length, _options.TrainDays * 144, _options.TestDays * 144, _options.Folds);
         var progress = new Progress<string>(s => Report(s, 10));

@@ -14,6 +14,12 @@ public sealed record CityTrainingOptions(int TrainDays, int Folds, int TestDays,
     /// <summary>Start of the simulated history: a Monday, 00:00 JST.</summary>
     public DateTimeOffset Start { get; init; } = new(2026, 3, 1, 15, 0, 0, TimeSpan.Zero);
 
+    /// <summary>
+    /// Errors of the radar rain nowcast the simulated gauges relay (default the calibrated ones), or null for a city whose
+    /// gauges relay none (the river models then fall back on the gauges' own field moved along). Anything but the default is a diagnostic.
+    /// </summary>
+    public IotHub.Simulators.RadarNowcastErrors? NowcastErrors { get; init; } = IotHub.Simulators.RadarNowcastErrors.Calibrated;
+
     /// <summary>Tree-ensemble settings.</summary>
     public GbmOptions Gbm { get; init; } = new();
 }

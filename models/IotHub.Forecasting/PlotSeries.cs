@@ -12,6 +12,8 @@ namespace IotHub.Forecasting;
 /// <param name="Baseline">A baseline's forecast (persistence or historical average).</param>
 /// <param name="BaselineName">Its name.</param>
 /// <param name="Lines">Horizontal reference lines (thresholds, capacity).</param>
+/// <param name="Secondary">Series on a second axis (rain), each with its name, or none.</param>
+/// <param name="SecondaryLabel">The second axis's label with unit.</param>
 public sealed record PlotSeries(
     string Title,
     string YLabel,
@@ -23,4 +25,6 @@ public sealed record PlotSeries(
     double[] Upper,
     double[] Baseline,
     string BaselineName,
-    IReadOnlyList<KeyValuePair<string, double>> Lines);
+    IReadOnlyList<KeyValuePair<string, double>> Lines,
+    IReadOnlyList<KeyValuePair<string, double[]>>? Secondary = null,
+    string SecondaryLabel = "");

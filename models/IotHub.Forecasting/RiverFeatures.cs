@@ -23,6 +23,7 @@ internal sealed class RiverFeatures
         "upstream_flow", "upstream_d_flow_30", "upstream_arriving", "upstream_arriving_gain", "upstream2_arriving", "local_flow", "upstream_rain_1h",
         "hour", "weekday",
         "nowcast_local", "nowcast_local_30", "nowcast_local_slow", "nowcast_local_fast", "nowcast_upstream", "motion_km_h",
+        "radar_local", "radar_local_30", "radar_local_60", "radar_peak_10", "radar_upstream",
     ];
 
     /// <summary>Every feature name: <see cref="BaseNames"/>, then the rainfall-runoff forecast's.</summary>
@@ -34,6 +35,7 @@ internal sealed class RiverFeatures
     private readonly double[][] _rain;
     private readonly double[][] _flow;
     private readonly RainNowcast _nowcast;
+    private readonly double[]?[][] _radar;
     private readonly RiverPhysics? _physics;
 
     /// <summary>Features over <paramref name="frame"/>; without the rainfall-runoff forecast when <paramref name="physics"/> is false.</summary>
@@ -46,9 +48,11 @@ internal sealed class RiverFeatures
         _rain = new double[n][];
         _flow = new double[n][];
         _nowcast = new RainNowcast(network.Gauges, frame);
+        _radar = new double[]?[n][];
         for (int g = 0; g < n; g++)
         {
             string id = network.Gauges[g].DeviceId;
+            _radar[g] = [.. Enumerable.Range(0, RiverColumns.RainNowcastIntervals).Select(k => frame.Contains(RiverColumns.RainNowcast(id, k)) ? frame[RiverColumns.RainNowcast(id, k)] : null)];
             _level[g] = frame[RiverColumns.Level(id)];
             _rain[g] = frame.Contains(RiverColumns.Rain10Min(id)) ? frame[RiverColumns.Rain10Min(id)] : new double[frame.Length];
             var rating = network.Gauges[g].Rating;
@@ -59,7 +63,7 @@ internal sealed class RiverFeatures
             }
         }
 
-        _physics = physics ? new RiverPhysics(network, frame, _flow, _rain, _nowcast) : null;
+        _physics = physics ? new RiverPhysics(network, frame, _flow, _rain, _nowcast, RadarAt) : null;
     }
 
     /// <summary>The names of the features <see cref="Build"/> returns, in order.</summary>
@@ -191,8 +195,45 @@ internal sealed class RiverFeatures
 
         f[k++] = (float)(_network.Upstream[gauge].Length > 0 ? upstream / _network.Upstream[gauge].Length : 0);
         f[k++] = (float)RainNowcast.Speeds[motion];
+
+        // The radar nowcast the gauges relay (NaN where the store holds none): local until the horizon, in the first 30
+        // and the whole 60 minutes, its heaviest 10 minutes, and the upstream catchments' until the horizon.
+        int intervals = Math.Min(horizonSteps, RiverColumns.RainNowcastIntervals);
+        f[k++] = (float)Radar(gauge, index, intervals);
+        f[k++] = (float)Radar(gauge, index, 3);
+        f[k++] = (float)Radar(gauge, index, RiverColumns.RainNowcastIntervals);
+        double peak = double.NaN;
+        for (int n = 0; n < RiverColumns.RainNowcastIntervals; n++)
+        {
+            double v = RadarAt(gauge, index, n);
+            peak = double.IsNaN(peak) || v > peak ? v : peak;
+        }
+
+        f[k++] = (float)peak;
+        double radarUpstream = 0;
+        foreach (int u in _network.Upstream[gauge])
+        {
+            radarUpstream += Radar(u, index, intervals);
+        }
+
+        f[k++] = (float)(_network.Upstream[gauge].Length > 0 ? radarUpstream / _network.Upstream[gauge].Length : 0);
         _physics?.Write(f, k, gauge, index, horizonSteps);
         return f;
+    }
+
+    /// <summary>The radar nowcast at origin <paramref name="index"/> of gauge <paramref name="gauge"/>'s catchment rain in its 10-minute interval <paramref name="interval"/>, mm, or NaN when none was stored.</summary>
+    public double RadarAt(int gauge, int index, int interval) =>
+        _radar[gauge][interval] is { } column && index >= 0 && index < column.Length ? column[index] : double.NaN;
+
+    private double Radar(int gauge, int index, int intervals)
+    {
+        double sum = 0;
+        for (int n = 0; n < intervals; n++)
+        {
+            sum += RadarAt(gauge, index, n);
+        }
+
+        return sum;
     }
 
     /// <summary>Nowcast rain over a gauge's local catchment (half at the gauge, half at the catchment's centre, as it is sampled).</summary>

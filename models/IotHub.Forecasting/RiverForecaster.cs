@@ -245,7 +245,7 @@ internal sealed class RiverForecaster
                 }
 
                 levelCrossings.Add(Crossings(level, predicted, bins, observed, g, testFrom, fold.TestTo, WarningProbability));
-                var (ratio, plot) = StormPlot(frame, level, predicted, bins, observed, g, fold);
+                var (ratio, plot) = StormPlot(frame, features, level, predicted, bins, observed, g, fold);
                 if (ratio > worstRatio)
                 {
                     worstRatio = ratio;
@@ -422,7 +422,7 @@ internal sealed class RiverForecaster
         return new CrossingScores(crossingsCount, warned30, warned, alerts, falseAlerts, Median(leads), warningProbability);
     }
 
-    private (double Ratio, PlotSeries Plot) StormPlot(SeriesFrame frame, HorizonModel[] models, double[][][] predicted, int[][] bins, double[] level, int g, Fold fold)
+    private (double Ratio, PlotSeries Plot) StormPlot(SeriesFrame frame, RiverFeatures features, HorizonModel[] models, double[][][] predicted, int[][] bins, double[] level, int g, Fold fold)
     {
         var gauge = _network.Gauges[g];
         int peak = fold.TestFrom;
@@ -445,6 +445,9 @@ internal sealed class RiverForecaster
         var lower = new double[n];
         var upper = new double[n];
         var persistence = new double[n];
+        var rain = new double[n];
+        var radar = new double[n];
+        var rainAtGauge = frame.Contains(RiverColumns.Rain10Min(gauge.DeviceId)) ? frame[RiverColumns.Rain10Min(gauge.DeviceId)] : null;
         for (int k = 0; k < n; k++)
         {
             int i = from + k;
@@ -455,6 +458,14 @@ internal sealed class RiverForecaster
             lower[k] = forecast[k] + models[h60].ResidualQuantile(bins[g][origin], 0.1);
             upper[k] = forecast[k] + models[h60].ResidualQuantile(bins[g][origin], 0.9);
             persistence[k] = level[origin];
+            rain[k] = rainAtGauge is null ? double.NaN : rainAtGauge[i];
+            radar[k] = features.RadarAt(g, origin, RiverColumns.RainNowcastIntervals - 1);
+        }
+
+        var secondary = new List<KeyValuePair<string, double[]>> { new("rain at the gauge, 10 min (mm)", rain) };
+        if (radar.Any(v => !double.IsNaN(v)))
+        {
+            secondary.Add(new("radar nowcast of it, issued 60 min before (catchment, mm)", radar));
         }
 
         var t = gauge.Thresholds;
@@ -469,7 +480,9 @@ internal sealed class RiverForecaster
             upper,
             persistence,
             "persistence",
-            [new("standby", t.Standby), new("flood caution", t.FloodCaution), new("evacuation judgement", t.EvacuationJudgement), new("flood danger", t.FloodDanger)]);
+            [new("standby", t.Standby), new("flood caution", t.FloodCaution), new("evacuation judgement", t.EvacuationJudgement), new("flood danger", t.FloodDanger)],
+            secondary,
+            "rain in 10 min (mm)");
         return (level[peak] / t.FloodDanger, plot);
     }
 

@@ -8,7 +8,8 @@ namespace IotHub.Forecasting;
 /// At each origin the cascade is run on from its state with the nowcast rain (or none), the
 /// upstream flow still on its way is taken from the upstream gauge's own forecast, and the
 /// difference between the observed and the modelled flow now is carried as a constant correction
-/// (groundwater, rain the gauges missed). Only rows up to the origin are read: no future truth.
+/// (groundwater, rain the gauges missed). The rain after the origin is the radar nowcast the gauges relay where the frame
+/// holds it (none after its hour), else the gauges' field moved along. Only rows up to the origin are read: no future truth.
 /// </summary>
 internal sealed class RiverPhysics
 {
@@ -28,13 +29,16 @@ internal sealed class RiverPhysics
     private readonly SeriesFrame _frame;
     private readonly double[][] _flow;
     private readonly RainNowcast _nowcast;
+    private readonly Func<int, int, int, double> _radar;
     private readonly int[] _order;
     private readonly double[][][] _state;
     private readonly float[]?[] _cache;
     private readonly int _subSteps;
 
-    public RiverPhysics(RiverNetwork network, SeriesFrame frame, double[][] flow, double[][] rain, RainNowcast nowcast)
+    /// <summary>The cascade over <paramref name="frame"/>; <paramref name="radar"/> gives the radar nowcast (gauge, origin, 10-minute interval: mm, NaN when none), which drives the forecast where present.</summary>
+    public RiverPhysics(RiverNetwork network, SeriesFrame frame, double[][] flow, double[][] rain, RainNowcast nowcast, Func<int, int, int, double> radar)
     {
+        _radar = radar;
         _network = network;
         _frame = frame;
         _flow = flow;
@@ -125,9 +129,11 @@ internal sealed class RiverPhysics
             double s1 = _state[g][0][index], s2 = _state[g][1][index], s3 = _state[g][2][index];
             double correction = Correction(g, index);
             result[g] = (float)Observed(g, index);
+            bool radar = speed >= 0 && !double.IsNaN(_radar(g, index, 0));
             for (int s = 1; s <= MaxSteps; s++)
             {
-                double rain = speed < 0 ? 0 : 0.5 * (_nowcast.Advected(gauge.Location, index, speed, s * minutes)
+                double rain = speed < 0 ? 0 : radar ? RadarRate(g, index, s)
+                    : 0.5 * (_nowcast.Advected(gauge.Location, index, speed, s * minutes)
                     + _nowcast.Advected(gauge.CatchmentCentre, index, speed, s * minutes)) / _frame.Step.TotalHours;
                 (s1, s2, s3) = Advance(g, s1, s2, s3, rain);
                 double upstream = 0;
@@ -140,6 +146,20 @@ internal sealed class RiverPhysics
                 result[(s * n) + g] = (float)(((gauge.BaseFlow + Quick(g, s3) + upstream) / design) + correction);
             }
         }
+    }
+
+    /// <summary>The radar nowcast's rain rate, mm/h, over gauge <paramref name="g"/>'s catchment in row <paramref name="step"/> after the origin (none beyond the nowcast's hour).</summary>
+    private double RadarRate(int g, int index, int step)
+    {
+        double minutes = _frame.Step.TotalMinutes;
+        int interval = (int)Math.Ceiling(step * minutes / 10) - 1;
+        if (interval >= RiverColumns.RainNowcastIntervals)
+        {
+            return 0;
+        }
+
+        double mm = _radar(g, index, interval);
+        return double.IsNaN(mm) ? 0 : mm / (10 / 60.0);
     }
 
     // The channel reservoir between gauges (5 minutes) delays a rise by about its time constant.

@@ -1,4 +1,5 @@
 using IotHub.City;
+using IotHub.Simulators;
 
 namespace IotHub.Forecasting;
 
@@ -21,7 +22,7 @@ public static class ServingTraining
     {
         ArgumentNullException.ThrowIfNull(city);
         ArgumentOutOfRangeException.ThrowIfLessThan(days, 1);
-        return CityHistory.Rivers(city, seed, start, days);
+        return CityHistory.Rivers(city, seed, start, days, RadarNowcastErrors.Calibrated);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using IotHub.City;
+using IotHub.Simulators;
 
 namespace IotHub.Forecasting.Tests;
 
@@ -19,7 +20,7 @@ public sealed class FeatureLeakAndCrowdingTests : IDisposable
     {
         // Arrange: the demo city's storm; an origin while it rains.
         var start = new DateTimeOffset(2026, 6, 1, 15, 0, 0, TimeSpan.Zero);
-        var frame = CityHistory.Rivers(CityScenario.Demo, seed: 5, start, days: 1);
+        var frame = CityHistory.Rivers(CityScenario.Demo, seed: 5, start, days: 1, RadarNowcastErrors.Calibrated);
         var network = new RiverNetwork(CityScenario.Demo);
         int origin = 30;
         var changed = frame.Slice(0, frame.Length);
@@ -29,6 +30,10 @@ public sealed class FeatureLeakAndCrowdingTests : IDisposable
             {
                 changed[RiverColumns.Level(gauge.DeviceId)][i] += 3;
                 changed[RiverColumns.Rain10Min(gauge.DeviceId)][i] = 40;
+                for (int n = 0; n < RiverColumns.RainNowcastIntervals; n++)
+                {
+                    changed[RiverColumns.RainNowcast(gauge.DeviceId, n)][i] = 9;
+                }
             }
         }
 
@@ -36,7 +41,7 @@ public sealed class FeatureLeakAndCrowdingTests : IDisposable
         var before = new RiverFeatures(network, frame);
         var after = new RiverFeatures(network, changed);
 
-        // Assert: the nowcast and the rainfall-runoff forecast read nothing after the origin.
+        // Assert: the nowcasts (the gauges' field moved along, the relayed radar one) and the rainfall-runoff forecast read nothing after the origin.
         Assert.True(frame[RiverColumns.Rain10Min("gauge-kanda-1")].Take(origin + 1).Sum() > 1, "no rain before the origin");
         for (int g = 0; g < network.Gauges.Length; g++)
         {

@@ -1,4 +1,5 @@
 using IotHub.City;
+using IotHub.Simulators;
 
 namespace IotHub.Forecasting.Tests;
 
@@ -20,7 +21,7 @@ public sealed class RiverForecastTests : IDisposable
         // Arrange: the demo city (two gauges) with a storm a day for 6 days; tiny ensembles keep this fast.
         var city = CityScenario.Demo.WithWeather([], randomStormsPerDay: 2);
         var start = new DateTimeOffset(2026, 6, 1, 15, 0, 0, TimeSpan.Zero);
-        var frame = CityHistory.Rivers(city, seed: 5, start, days: 6);
+        var frame = CityHistory.Rivers(city, seed: 5, start, days: 6, RadarNowcastErrors.Calibrated);
         var forecaster = new RiverForecaster(city, TrainerKind.Auto, new GbmOptions(Iterations: 40, Leaves: 15, MinLeafCount: 10));
         var folds = Fold.Rolling(frame.Length, trainRows: 4 * 144, testRows: 2 * 144, count: 1);
 

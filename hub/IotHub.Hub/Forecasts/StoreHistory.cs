@@ -5,7 +5,7 @@ using IotHub.Telemetry;
 namespace IotHub.Hub.Forecasts;
 
 /// <summary>
-/// Fills forecast frames from the store: every gauge's <c>river</c> level and 10-minute rain on
+/// Fills forecast frames from the store: every gauge's <c>river</c> level, 10-minute rain and relayed rain nowcast on
 /// 10-minute rows, each row holding the newest reading of the 10 minutes up to it (read as
 /// 1-minute <c>last</c> buckets, so a gauge sampled every 2 s costs no more than one every 10 min);
 /// every manhole's <c>sewer</c> level the same way on 5-minute rows; every detector's <c>traffic</c>
@@ -34,6 +34,11 @@ internal static class StoreHistory
             var rain = frame.AddColumn(RiverColumns.Rain10Min(gauge));
             await FillAsync(store, frame, RiverMeasurement, gauge, "level", level, cancellationToken);
             await FillAsync(store, frame, RiverMeasurement, gauge, "rain_10min", rain, cancellationToken);
+            for (int n = 0; n < RiverColumns.RainNowcastIntervals; n++)
+            {
+                await FillAsync(store, frame, RiverMeasurement, gauge, IotHub.City.DeviceKinds.RainNowcastFields[n], frame.AddColumn(RiverColumns.RainNowcast(gauge, n)), cancellationToken);
+            }
+
             if (fillGaps)
             {
                 Array.Copy(level, frame.AddColumn(ObservedLevel(gauge)), rows);
