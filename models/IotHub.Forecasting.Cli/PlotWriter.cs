@@ -64,7 +64,7 @@ internal static class PlotWriter
         }
 
         // Rain on the right axis, as steps below the levels.
-        var rainColours = new[] { Colors.SteelBlue.WithAlpha(0.6), Colors.MediumPurple };
+        var rainColours = new[] { Colors.SteelBlue.WithAlpha(0.6), Colors.MediumPurple, Colors.SeaGreen };
         int colour = 0;
         foreach (var rain in series.Secondary ?? [])
         {
@@ -85,6 +85,6 @@ internal static class PlotWriter
         plot.XLabel(series.XLabel);
         plot.YLabel(series.YLabel);
         plot.ShowLegend(Edge.Right);
-        plot.SavePng(path, 1000, 420);
+        plot.SavePng(path, 1200, 440);
     }
 }

@@ -129,6 +129,12 @@ internal sealed class CityTraining
                 MarkdownReport.Invariant($"{x.WarnedAtLeast30Minutes} ({x.HitRate30:P0})"), x.Warned.ToString(CultureInfo.InvariantCulture),
                 x.Alerts.ToString(CultureInfo.InvariantCulture), MarkdownReport.Invariant($"{x.FalseAlerts} ({x.FalseAlarmRatio:P0})"), MarkdownReport.F(x.MedianLeadMinutes),
             ]));
+        var served = backtest.Crossings.First(x => x.WarningProbability == RiverForecaster.WarningProbability);
+        double[] edges = [0.1, 0.3, 0.6];
+        var shortfalls = served.FalseAlertShortfalls;
+        int Between(double low, double high) => shortfalls.Count(d => d >= low && d < high);
+        _report.Paragraph(MarkdownReport.Invariant(
+            $"The {served.FalseAlerts} false alerts at {served.WarningProbability:F2}, by how far the level stayed below the threshold warned of at its highest (from the alert's start to 120 min after its last warning): < 0.1 m {Between(double.MinValue, edges[0])}, 0.1-0.3 m {Between(edges[0], edges[1])}, 0.3-0.6 m {Between(edges[1], edges[2])}, >= 0.6 m {Between(edges[2], double.MaxValue)}; median {RiverForecaster.Median(shortfalls):F2} m."));
         if (backtest.WorstStorm is { } worst && _plot(worst, Path.Combine(_options.ReportFolder, "river-worst-storm.png")))
         {
             _report.Image("worst storm", "river-worst-storm.png");

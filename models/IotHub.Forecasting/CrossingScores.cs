@@ -13,7 +13,8 @@ namespace IotHub.Forecasting;
 /// <param name="FalseAlerts">Alerts not followed by a crossing.</param>
 /// <param name="MedianLeadMinutes">Median lead time of the warned crossings.</param>
 /// <param name="WarningProbability">The probability at which a warning is raised.</param>
-public sealed record CrossingScores(int Crossings, int WarnedAtLeast30Minutes, int Warned, int Alerts, int FalseAlerts, double MedianLeadMinutes, double WarningProbability)
+/// <param name="FalseAlertShortfalls">For each false alert, how far (m) the level stayed below its threshold at its highest from the alert's start to 120 minutes after its last warning.</param>
+public sealed record CrossingScores(int Crossings, int WarnedAtLeast30Minutes, int Warned, int Alerts, int FalseAlerts, double MedianLeadMinutes, double WarningProbability, IReadOnlyList<double> FalseAlertShortfalls)
 {
     /// <summary>Share of crossings warned of 30 minutes or more ahead.</summary>
     public double HitRate30 => Crossings > 0 ? (double)WarnedAtLeast30Minutes / Crossings : double.NaN;

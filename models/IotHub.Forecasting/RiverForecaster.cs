@@ -296,7 +296,8 @@ internal sealed class RiverForecaster
         list.Sum(c => c.Alerts),
         list.Sum(c => c.FalseAlerts),
         Median(list.Where(c => c.Warned > 0).Select(c => c.MedianLeadMinutes)),
-        probability);
+        probability,
+        [.. list.SelectMany(c => c.FalseAlertShortfalls)]);
 
     /// <summary>Scores of the model and both baselines on the rows <paramref name="mask"/> keeps (all when null).</summary>
     internal static HorizonScores Score(string target, int horizonMinutes, List<double> a, List<double> m, List<double> p, List<double> ha, List<bool>? mask, string subset)
@@ -335,6 +336,7 @@ internal sealed class RiverForecaster
         double[] thresholds = [t.Standby, t.FloodCaution, t.EvacuationJudgement, t.FloodDanger];
         int crossingsCount = 0, warned30 = 0, warned = 0, alerts = 0, falseAlerts = 0;
         var leads = new List<double>();
+        var shortfalls = new List<double>();
         foreach (double threshold in thresholds)
         {
             // Actual crossings.
@@ -391,6 +393,13 @@ internal sealed class RiverForecaster
                 if (!hit)
                 {
                     falseAlerts++;
+                    double peak = double.MinValue;
+                    for (int i = s; i <= Math.Min(to - 1, e + 12); i++)
+                    {
+                        peak = double.IsNaN(level[i]) ? peak : Math.Max(peak, level[i]);
+                    }
+
+                    shortfalls.Add(threshold - peak);
                 }
             }
 
@@ -419,7 +428,7 @@ internal sealed class RiverForecaster
             }
         }
 
-        return new CrossingScores(crossingsCount, warned30, warned, alerts, falseAlerts, Median(leads), warningProbability);
+        return new CrossingScores(crossingsCount, warned30, warned, alerts, falseAlerts, Median(leads), warningProbability, shortfalls);
     }
 
     private (double Ratio, PlotSeries Plot) StormPlot(SeriesFrame frame, RiverFeatures features, HorizonModel[] models, double[][][] predicted, int[][] bins, double[] level, int g, Fold fold)
@@ -447,6 +456,7 @@ internal sealed class RiverForecaster
         var persistence = new double[n];
         var rain = new double[n];
         var radar = new double[n];
+        var radar30 = new double[n];
         var rainAtGauge = frame.Contains(RiverColumns.Rain10Min(gauge.DeviceId)) ? frame[RiverColumns.Rain10Min(gauge.DeviceId)] : null;
         for (int k = 0; k < n; k++)
         {
@@ -460,12 +470,14 @@ internal sealed class RiverForecaster
             persistence[k] = level[origin];
             rain[k] = rainAtGauge is null ? double.NaN : rainAtGauge[i];
             radar[k] = features.RadarAt(g, origin, RiverColumns.RainNowcastIntervals - 1);
+            radar30[k] = features.RadarAt(g, i - 3, 2);
         }
 
         var secondary = new List<KeyValuePair<string, double[]>> { new("rain at the gauge, 10 min (mm)", rain) };
         if (radar.Any(v => !double.IsNaN(v)))
         {
-            secondary.Add(new("radar nowcast of it, issued 60 min before (catchment, mm)", radar));
+            secondary.Add(new("radar nowcast, issued 60 min before (catchment, mm)", radar));
+            secondary.Add(new("radar nowcast, issued 30 min before (catchment, mm)", radar30));
         }
 
         var t = gauge.Thresholds;
