@@ -18,6 +18,13 @@ namespace IotHub.Storage;
 public sealed partial class DuckDbStore
 {
     private const string LogDirectoryName = "ingest-log";
+
+    /// <summary>
+    /// How long the applier lets acknowledged writes gather before it applies fewer than a commit's
+    /// worth (<see cref="StorageOptions.MaxPointsPerCommit"/>). Reads do not wait for it: a read
+    /// barrier wakes the applier at once.
+    /// </summary>
+    private static readonly TimeSpan ApplyDelay = TimeSpan.FromMilliseconds(200);
     private const string CreatePositionTable = "CREATE TABLE IF NOT EXISTS ingest_log_position (id TINYINT PRIMARY KEY, position BIGINT NOT NULL)";
 
     // Orders admission decisions and log appends: a record's position follows its decision.
@@ -26,6 +33,12 @@ public sealed partial class DuckDbStore
     // Records durable in the log and not yet applied, in log order. Bounded by the backlog limit:
     // writers wait for room before they append.
     private readonly ConcurrentQueue<IngestLogEntry> _toApply = new();
+
+    // Values in _toApply, and the applier's wake-up before its delay is over: released when a
+    // commit's worth is queued, a read waits for the applied position, a writer waits for room,
+    // or the store closes. Holds at most one release.
+    private long _queuedValues;
+    private readonly SemaphoreSlim _applyNow = new(0, 1);
     private IngestLog? _log;
     private SeriesAdmission? _admission;
     private PositionSignal _applied = new(0);
@@ -80,9 +93,32 @@ public sealed partial class DuckDbStore
 
     private void EnqueueForApply(List<IngestLogEntry> entries)
     {
+        long values = 0;
         foreach (var entry in entries)
         {
             _toApply.Enqueue(entry);
+            values += entry.Values;
+        }
+
+        if (Interlocked.Add(ref _queuedValues, values) >= _options.MaxPointsPerCommit)
+        {
+            HurryApplier();
+        }
+    }
+
+    /// <summary>Wakes the applier now instead of at the end of its <see cref="ApplyDelay"/>.</summary>
+    private void HurryApplier()
+    {
+        if (_applyNow.CurrentCount == 0)
+        {
+            try
+            {
+                _applyNow.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Released by another caller at the same time: the applier wakes once, as asked.
+            }
         }
     }
 
@@ -95,6 +131,7 @@ public sealed partial class DuckDbStore
         var limit = (long)_options.IngestLogMaxBacklogMegabytes << 20;
         if (log.Assigned - _applied.Value > limit)
         {
+            HurryApplier();
             await _applied.WaitAsync(log.Assigned - limit, () => _applierStopped || log.Failure is not null, cancellationToken);
         }
 
@@ -178,15 +215,24 @@ public sealed partial class DuckDbStore
     /// <summary>Read barrier: returns once everything acknowledged before the call is applied to the database.</summary>
     private void WaitForApplied()
     {
-        if (_log is { } log)
+        if (_log is { } log && _applied.Value < log.Durable.Value)
         {
+            HurryApplier();
             _applied.Wait(log.Durable.Value, () => _applierStopped);
         }
     }
 
     /// <summary>Read barrier (asynchronous): see <see cref="WaitForApplied"/>.</summary>
-    private Task WaitForAppliedAsync(CancellationToken cancellationToken) =>
-        _log is { } log ? _applied.WaitAsync(log.Durable.Value, () => _applierStopped, cancellationToken) : Task.CompletedTask;
+    private Task WaitForAppliedAsync(CancellationToken cancellationToken)
+    {
+        if (_log is not { } log || _applied.Value >= log.Durable.Value)
+        {
+            return Task.CompletedTask;
+        }
+
+        HurryApplier();
+        return _applied.WaitAsync(log.Durable.Value, () => _applierStopped, cancellationToken);
+    }
 
     /// <summary>Writes what the log holds, applies all of it, and stops the applier (on dispose).</summary>
     private async Task CloseIngestLogAsync()
@@ -199,6 +245,7 @@ public sealed partial class DuckDbStore
         log.Dispose();
         _applierStopping = true;
         log.Durable.Pulse();
+        HurryApplier();
         await _applier;
     }
 
@@ -219,6 +266,14 @@ public sealed partial class DuckDbStore
 
                     await next;
                     continue;
+                }
+
+                // Few values queued: wait a little for more, so DuckDB's cost per commit (per table
+                // appended to, and the commit itself) is paid for many writes; unless a read or a
+                // writer waits for the applied position, or a commit's worth is queued.
+                if (!_applierStopping && Interlocked.Read(ref _queuedValues) < _options.MaxPointsPerCommit)
+                {
+                    await _applyNow.WaitAsync(ApplyDelay);
                 }
 
                 await ApplyNextGroupAsync();
@@ -247,6 +302,8 @@ public sealed partial class DuckDbStore
             group.Add(entry);
             values += entry.Values;
         }
+
+        Interlocked.Add(ref _queuedValues, -values);
 
         await ApplyAsync(group);
         foreach (var entry in group)
