@@ -317,11 +317,24 @@ public sealed partial class DuckDbStore
     private async Task ApplyAsync(List<IngestLogEntry> group)
     {
         var columns = new List<SeriesColumns>();
+        try
+        {
+            await ApplyAsync(group, columns);
+        }
+        finally
+        {
+            // The commit has read the columns (or never will): their arrays go back to the pools.
+            IngestLogRecord.ReturnArrays(columns);
+        }
+    }
+
+    private async Task ApplyAsync(List<IngestLogEntry> group, List<SeriesColumns> columns)
+    {
         var sequences = new Dictionary<string, ulong>(StringComparer.Ordinal);
         var acceptedNs = long.MaxValue;
         foreach (var entry in group)
         {
-            var (entryColumns, batch, accepted) = IngestLogRecord.Read(entry.Payload);
+            var (entryColumns, batch, accepted) = IngestLogRecord.Read(entry.Payload, pooled: true);
             acceptedNs = Math.Min(acceptedNs, accepted);
             columns.AddRange(entryColumns);
             if (batch is { } uplink && uplink.Sequence > sequences.GetValueOrDefault(uplink.Device))
