@@ -39,6 +39,10 @@ public sealed partial class DuckDbStore
     // or the store closes. Holds at most one release.
     private long _queuedValues;
     private readonly SemaphoreSlim _applyNow = new(0, 1);
+
+    // The log position that readers or held writers wait to see applied: until then the applier
+    // does not wait between groups.
+    private long _hurryUntil;
     private IngestLog? _log;
     private SeriesAdmission? _admission;
     private PositionSignal _applied = new(0);
@@ -106,9 +110,24 @@ public sealed partial class DuckDbStore
         }
     }
 
-    /// <summary>Wakes the applier now instead of at the end of its <see cref="ApplyDelay"/>.</summary>
-    private void HurryApplier()
+    /// <summary>
+    /// Wakes the applier now instead of at the end of its <see cref="ApplyDelay"/>, and keeps it
+    /// from waiting until the log is applied up to <paramref name="position"/>.
+    /// </summary>
+    private void HurryApplier(long position = 0)
     {
+        var until = Volatile.Read(ref _hurryUntil);
+        while (position > until)
+        {
+            var seen = Interlocked.CompareExchange(ref _hurryUntil, position, until);
+            if (seen == until)
+            {
+                break;
+            }
+
+            until = seen;
+        }
+
         if (_applyNow.CurrentCount == 0)
         {
             try
@@ -131,7 +150,7 @@ public sealed partial class DuckDbStore
         var limit = (long)_options.IngestLogMaxBacklogMegabytes << 20;
         if (log.Assigned - _applied.Value > limit)
         {
-            HurryApplier();
+            HurryApplier(log.Assigned);
             await _applied.WaitAsync(log.Assigned - limit, () => _applierStopped || log.Failure is not null, cancellationToken);
         }
 
@@ -217,7 +236,7 @@ public sealed partial class DuckDbStore
     {
         if (_log is { } log && _applied.Value < log.Durable.Value)
         {
-            HurryApplier();
+            HurryApplier(log.Durable.Value);
             _applied.Wait(log.Durable.Value, () => _applierStopped);
         }
     }
@@ -230,7 +249,7 @@ public sealed partial class DuckDbStore
             return Task.CompletedTask;
         }
 
-        HurryApplier();
+        HurryApplier(log.Durable.Value);
         return _applied.WaitAsync(log.Durable.Value, () => _applierStopped, cancellationToken);
     }
 
@@ -270,8 +289,9 @@ public sealed partial class DuckDbStore
 
                 // Few values queued: wait a little for more, so DuckDB's cost per commit (per table
                 // appended to, and the commit itself) is paid for many writes; unless a read or a
-                // writer waits for the applied position, or a commit's worth is queued.
-                if (!_applierStopping && Interlocked.Read(ref _queuedValues) < _options.MaxPointsPerCommit)
+                // writer waits for a position not yet applied, or a commit's worth is queued.
+                if (!_applierStopping && Interlocked.Read(ref _queuedValues) < _options.MaxPointsPerCommit
+                    && _applied.Value >= Volatile.Read(ref _hurryUntil))
                 {
                     await _applyNow.WaitAsync(ApplyDelay);
                 }
