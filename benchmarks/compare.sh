@@ -50,8 +50,11 @@ hub=$(run http --url "$hub_http/api/v2/write?bucket=b" --token "$token" "${http_
 rate() { sed -E 's/.*points_per_s=([0-9]+).*/\1/' <<<"$1"; }
 echo "ratio http hub/victoria-metrics = $(python3 -c "print(round($(rate "$hub")/$(rate "$vm"),2))")"
 
-mq=$(run mqtt --port "$mq_port" "${mqtt_small[@]}"); echo "$mq"
-hubm=$(run mqtt --port "$hub_mqtt" --hub-api "$hub_http" --admin-token "$token" "${mqtt_small[@]}"); echo "$hubm"
+# CPU seconds (user + system) a process has used so far: where the 2 cores went in each run.
+cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/t}' "/proc/$1/stat"; }
+mq_pid=${pids[1]}; hub_pid=${pids[2]}
+c0=$(cpu_s "$mq_pid"); mq=$(run mqtt --port "$mq_port" "${mqtt_small[@]}"); echo "$mq mosquitto_cpu_s=$(python3 -c "print(round($(cpu_s "$mq_pid")-$c0,2))")"
+c0=$(cpu_s "$hub_pid"); hubm=$(run mqtt --port "$hub_mqtt" --hub-api "$hub_http" --admin-token "$token" "${mqtt_small[@]}"); echo "$hubm hub_cpu_s=$(python3 -c "print(round($(cpu_s "$hub_pid")-$c0,2))")"
 echo "ratio mqtt qos1 hub(durable)/mosquitto(relay) = $(python3 -c "print(round($(rate "$hubm")/$(rate "$mq"),2))")"
-hubb=$(run mqtt --port "$hub_mqtt" --hub-api "$hub_http" --admin-token "$token" --id-prefix big-det "${mqtt_big[@]}"); echo "$hubb"
-echo "hub rss_kb=$(awk '/VmHWM/{print $2}' /proc/${pids[2]}/status)"
+c0=$(cpu_s "$hub_pid"); hubb=$(run mqtt --port "$hub_mqtt" --hub-api "$hub_http" --admin-token "$token" --id-prefix big-det "${mqtt_big[@]}"); echo "$hubb hub_cpu_s=$(python3 -c "print(round($(cpu_s "$hub_pid")-$c0,2))")"
+echo "hub rss_kb=$(awk '/VmHWM/{print $2}' /proc/$hub_pid/status)"

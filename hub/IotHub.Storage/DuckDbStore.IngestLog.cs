@@ -18,6 +18,13 @@ namespace IotHub.Storage;
 public sealed partial class DuckDbStore
 {
     private const string LogDirectoryName = "ingest-log";
+
+    /// <summary>
+    /// How long the applier lets acknowledged writes gather before it applies fewer than a commit's
+    /// worth (<see cref="StorageOptions.MaxPointsPerCommit"/>). Reads do not wait for it: a read
+    /// barrier wakes the applier at once.
+    /// </summary>
+    private static readonly TimeSpan ApplyDelay = TimeSpan.FromMilliseconds(200);
     private const string CreatePositionTable = "CREATE TABLE IF NOT EXISTS ingest_log_position (id TINYINT PRIMARY KEY, position BIGINT NOT NULL)";
 
     // Orders admission decisions and log appends: a record's position follows its decision.
@@ -26,6 +33,16 @@ public sealed partial class DuckDbStore
     // Records durable in the log and not yet applied, in log order. Bounded by the backlog limit:
     // writers wait for room before they append.
     private readonly ConcurrentQueue<IngestLogEntry> _toApply = new();
+
+    // Values in _toApply, and the applier's wake-up before its delay is over: released when a
+    // commit's worth is queued, a read waits for the applied position, a writer waits for room,
+    // or the store closes. Holds at most one release.
+    private long _queuedValues;
+    private readonly SemaphoreSlim _applyNow = new(0, 1);
+
+    // The log position that readers or held writers wait to see applied: until then the applier
+    // does not wait between groups.
+    private long _hurryUntil;
     private IngestLog? _log;
     private SeriesAdmission? _admission;
     private PositionSignal _applied = new(0);
@@ -80,9 +97,47 @@ public sealed partial class DuckDbStore
 
     private void EnqueueForApply(List<IngestLogEntry> entries)
     {
+        long values = 0;
         foreach (var entry in entries)
         {
             _toApply.Enqueue(entry);
+            values += entry.Values;
+        }
+
+        if (Interlocked.Add(ref _queuedValues, values) >= _options.MaxPointsPerCommit)
+        {
+            HurryApplier();
+        }
+    }
+
+    /// <summary>
+    /// Wakes the applier now instead of at the end of its <see cref="ApplyDelay"/>, and keeps it
+    /// from waiting until the log is applied up to <paramref name="position"/>.
+    /// </summary>
+    private void HurryApplier(long position = 0)
+    {
+        var until = Volatile.Read(ref _hurryUntil);
+        while (position > until)
+        {
+            var seen = Interlocked.CompareExchange(ref _hurryUntil, position, until);
+            if (seen == until)
+            {
+                break;
+            }
+
+            until = seen;
+        }
+
+        if (_applyNow.CurrentCount == 0)
+        {
+            try
+            {
+                _applyNow.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Released by another caller at the same time: the applier wakes once, as asked.
+            }
         }
     }
 
@@ -95,6 +150,7 @@ public sealed partial class DuckDbStore
         var limit = (long)_options.IngestLogMaxBacklogMegabytes << 20;
         if (log.Assigned - _applied.Value > limit)
         {
+            HurryApplier(log.Assigned);
             await _applied.WaitAsync(log.Assigned - limit, () => _applierStopped || log.Failure is not null, cancellationToken);
         }
 
@@ -178,15 +234,24 @@ public sealed partial class DuckDbStore
     /// <summary>Read barrier: returns once everything acknowledged before the call is applied to the database.</summary>
     private void WaitForApplied()
     {
-        if (_log is { } log)
+        if (_log is { } log && _applied.Value < log.Durable.Value)
         {
+            HurryApplier(log.Durable.Value);
             _applied.Wait(log.Durable.Value, () => _applierStopped);
         }
     }
 
     /// <summary>Read barrier (asynchronous): see <see cref="WaitForApplied"/>.</summary>
-    private Task WaitForAppliedAsync(CancellationToken cancellationToken) =>
-        _log is { } log ? _applied.WaitAsync(log.Durable.Value, () => _applierStopped, cancellationToken) : Task.CompletedTask;
+    private Task WaitForAppliedAsync(CancellationToken cancellationToken)
+    {
+        if (_log is not { } log || _applied.Value >= log.Durable.Value)
+        {
+            return Task.CompletedTask;
+        }
+
+        HurryApplier(log.Durable.Value);
+        return _applied.WaitAsync(log.Durable.Value, () => _applierStopped, cancellationToken);
+    }
 
     /// <summary>Writes what the log holds, applies all of it, and stops the applier (on dispose).</summary>
     private async Task CloseIngestLogAsync()
@@ -199,6 +264,7 @@ public sealed partial class DuckDbStore
         log.Dispose();
         _applierStopping = true;
         log.Durable.Pulse();
+        HurryApplier();
         await _applier;
     }
 
@@ -219,6 +285,15 @@ public sealed partial class DuckDbStore
 
                     await next;
                     continue;
+                }
+
+                // Few values queued: wait a little for more, so DuckDB's cost per commit (per table
+                // appended to, and the commit itself) is paid for many writes; unless a read or a
+                // writer waits for a position not yet applied, or a commit's worth is queued.
+                if (!_applierStopping && Interlocked.Read(ref _queuedValues) < _options.MaxPointsPerCommit
+                    && _applied.Value >= Volatile.Read(ref _hurryUntil))
+                {
+                    await _applyNow.WaitAsync(ApplyDelay);
                 }
 
                 await ApplyNextGroupAsync();
@@ -248,6 +323,8 @@ public sealed partial class DuckDbStore
             values += entry.Values;
         }
 
+        Interlocked.Add(ref _queuedValues, -values);
+
         await ApplyAsync(group);
         foreach (var entry in group)
         {
@@ -260,11 +337,24 @@ public sealed partial class DuckDbStore
     private async Task ApplyAsync(List<IngestLogEntry> group)
     {
         var columns = new List<SeriesColumns>();
+        try
+        {
+            await ApplyAsync(group, columns);
+        }
+        finally
+        {
+            // The commit has read the columns (or never will): their arrays go back to the pools.
+            IngestLogRecord.ReturnArrays(columns);
+        }
+    }
+
+    private async Task ApplyAsync(List<IngestLogEntry> group, List<SeriesColumns> columns)
+    {
         var sequences = new Dictionary<string, ulong>(StringComparer.Ordinal);
         var acceptedNs = long.MaxValue;
         foreach (var entry in group)
         {
-            var (entryColumns, batch, accepted) = IngestLogRecord.Read(entry.Payload);
+            var (entryColumns, batch, accepted) = IngestLogRecord.Read(entry.Payload, pooled: true);
             acceptedNs = Math.Min(acceptedNs, accepted);
             columns.AddRange(entryColumns);
             if (batch is { } uplink && uplink.Sequence > sequences.GetValueOrDefault(uplink.Device))

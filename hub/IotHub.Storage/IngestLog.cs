@@ -12,8 +12,8 @@ namespace IotHub.Storage;
 /// segment files (<c>{start position, 16 hex digits}.log</c>). A record is framed as
 /// <c>u32 payload length, u32 CRC-32C of length and payload, payload</c>; a position is a byte
 /// offset over all segments. Writers append under the caller's order; one flusher thread writes
-/// every record waiting and makes them durable with one fsync (group commit), then completes
-/// their tasks. On open the records after the applied position are read back; a torn or
+/// every record waiting and makes them durable with one fsync (group commit), then hands the
+/// completion of their tasks to one thread-pool work item. On open the records after the applied position are read back; a torn or
 /// corrupt record ends the log there (the file is truncated and later segments deleted), which
 /// after a crash only ever drops records whose writers were not yet acknowledged.
 /// </summary>
@@ -320,11 +320,7 @@ internal sealed partial class IngestLog : IDisposable
     {
         if (_failure is { } failed)
         {
-            foreach (var entry in group)
-            {
-                entry.Durable.TrySetException(failed);
-            }
-
+            ThreadPool.UnsafeQueueUserWorkItem(static state => Complete(state.Entries, state.Failure), (Entries: group.ToList(), Failure: failed), preferLocal: false);
             return;
         }
 
@@ -359,11 +355,7 @@ internal sealed partial class IngestLog : IDisposable
             LogWriteFailed(_logger, group.Count, bytes, ex);
             var failure = new StorageException("The ingest log could not write to disk: " + ex.Message, ex);
             _failure = failure;
-            foreach (var entry in group)
-            {
-                entry.Durable.TrySetException(failure);
-            }
-
+            ThreadPool.UnsafeQueueUserWorkItem(static state => Complete(state.Entries, state.Failure), (Entries: group.ToList(), Failure: failure), preferLocal: false);
             Durable.Pulse();
             return;
         }
@@ -372,11 +364,25 @@ internal sealed partial class IngestLog : IDisposable
 
         // The applier gets the records before their writers are acknowledged, so a query made
         // after an ack waits for them (the read barrier is the durable position).
-        _onDurable(group.ToList());
+        var durable = group.ToList();
+        _onDurable(durable);
         Durable.Advance(group[^1].End);
-        foreach (var entry in group)
+        ThreadPool.UnsafeQueueUserWorkItem(static entries => Complete(entries, null), durable, preferLocal: false);
+    }
+
+    /// <summary>Completes the records' tasks (their writers' continuations run here, one after another).</summary>
+    private static void Complete(List<IngestLogEntry> entries, StorageException? failure)
+    {
+        foreach (var entry in entries)
         {
-            entry.Durable.TrySetResult();
+            if (failure is null)
+            {
+                entry.Durable.TrySetResult();
+            }
+            else
+            {
+                entry.Durable.TrySetException(failure);
+            }
         }
     }
 

@@ -76,9 +76,14 @@ internal static class IngestLogRecord
         return BinaryPrimitives.ReadInt32LittleEndian(payload[(at + 8)..]);
     }
 
-    /// <summary>Reads a payload back into columns (new arrays), its uplink batch and when it was accepted.</summary>
+    /// <summary>
+    /// Reads a payload back into columns, its uplink batch and when it was accepted. With
+    /// <paramref name="pooled"/>, the timestamp and value arrays (not strings) are rented from the
+    /// shared pools and may be longer than the columns' counts: give them back with
+    /// <see cref="ReturnArrays"/> once the columns are written. Otherwise they are new arrays.
+    /// </summary>
     /// <exception cref="InvalidDataException">The payload is not a record of this format.</exception>
-    public static (List<SeriesColumns> Columns, UplinkBatch? Batch, long AcceptedNs) Read(ReadOnlySpan<byte> payload)
+    public static (List<SeriesColumns> Columns, UplinkBatch? Batch, long AcceptedNs) Read(ReadOnlySpan<byte> payload, bool pooled = false)
     {
         try
         {
@@ -99,7 +104,7 @@ internal static class IngestLogRecord
             var columns = new List<SeriesColumns>(count);
             for (var i = 0; i < count; i++)
             {
-                columns.Add(GetColumn(payload, ref at));
+                columns.Add(GetColumn(payload, ref at, pooled));
             }
 
             if (at != payload.Length)
@@ -112,6 +117,33 @@ internal static class IngestLogRecord
         catch (ArgumentOutOfRangeException ex)
         {
             throw new InvalidDataException("ingest log record is shorter than its contents say", ex);
+        }
+    }
+
+    /// <summary>Gives the pooled arrays of columns read with <c>pooled: true</c> back to the shared pools.</summary>
+    public static void ReturnArrays(List<SeriesColumns> columns)
+    {
+        foreach (var column in columns)
+        {
+            ArrayPool<long>.Shared.Return(column.TimestampsNs);
+            switch (column.Kind)
+            {
+                case FieldKind.Float:
+                    ArrayPool<double>.Shared.Return(column.Floats!);
+                    break;
+                case FieldKind.Integer:
+                    ArrayPool<long>.Shared.Return(column.Integers!);
+                    break;
+                case FieldKind.UInteger:
+                    ArrayPool<ulong>.Shared.Return(column.UIntegers!);
+                    break;
+                case FieldKind.Boolean:
+                    ArrayPool<bool>.Shared.Return(column.Booleans!);
+                    break;
+                default:
+                    // String values are read into a new array: nothing pooled.
+                    break;
+            }
         }
     }
 
@@ -246,7 +278,7 @@ internal static class IngestLogRecord
         }
     }
 
-    private static SeriesColumns GetColumn(ReadOnlySpan<byte> payload, ref int at)
+    private static SeriesColumns GetColumn(ReadOnlySpan<byte> payload, ref int at, bool pooled)
     {
         var measurement = GetString(payload, ref at);
         var tagCount = BinaryPrimitives.ReadUInt16LittleEndian(payload[at..]);
@@ -267,17 +299,17 @@ internal static class IngestLogRecord
             throw new InvalidDataException($"ingest log record declares {count} values in a column");
         }
 
-        var ts = GetArray<long>(payload, ref at, count);
+        var ts = GetArray<long>(payload, ref at, count, pooled);
         switch (kind)
         {
             case FieldKind.Float:
-                return new SeriesColumns(measurement, tags, field, ts, GetArray<double>(payload, ref at, count), count);
+                return new SeriesColumns(measurement, tags, field, ts, GetArray<double>(payload, ref at, count, pooled), count);
             case FieldKind.Integer:
-                return new SeriesColumns(measurement, tags, field, ts, GetArray<long>(payload, ref at, count), count);
+                return new SeriesColumns(measurement, tags, field, ts, GetArray<long>(payload, ref at, count, pooled), count);
             case FieldKind.UInteger:
-                return new SeriesColumns(measurement, tags, field, ts, GetArray<ulong>(payload, ref at, count), count);
+                return new SeriesColumns(measurement, tags, field, ts, GetArray<ulong>(payload, ref at, count, pooled), count);
             case FieldKind.Boolean:
-                var booleans = new bool[count];
+                var booleans = pooled ? ArrayPool<bool>.Shared.Rent(count) : new bool[count];
                 for (var i = 0; i < count; i++)
                 {
                     booleans[i] = payload[at++] != 0;
@@ -323,11 +355,11 @@ internal static class IngestLogRecord
         at += bytes.Length;
     }
 
-    private static T[] GetArray<T>(ReadOnlySpan<byte> payload, ref int at, int count)
+    private static T[] GetArray<T>(ReadOnlySpan<byte> payload, ref int at, int count, bool pooled)
         where T : unmanaged
     {
-        var result = new T[count];
-        var bytes = MemoryMarshal.AsBytes(result.AsSpan());
+        var result = pooled ? ArrayPool<T>.Shared.Rent(count) : new T[count];
+        var bytes = MemoryMarshal.AsBytes(result.AsSpan(0, count));
         payload.Slice(at, bytes.Length).CopyTo(bytes);
         at += bytes.Length;
         return result;
