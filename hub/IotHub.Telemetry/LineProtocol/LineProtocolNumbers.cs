@@ -193,6 +193,20 @@ internal static class LineProtocolNumbers
         return all;
     }
 
+    /// <summary>
+    /// The last <paramref name="count"/> (1 to 8) bytes of the little-endian <paramref name="word"/>
+    /// (the 8 bytes that end with the digits, as loaded from memory) as decimal digits.
+    /// </summary>
+    /// <returns><c>false</c> when one of those bytes is not a digit.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryParseEightDigits(ulong word, int count, out ulong value)
+    {
+        var keep = ulong.MaxValue << (8 * (sizeof(ulong) - count));
+        word = (word & keep) | (AsciiZeros & ~keep);
+        value = EightDigits(word);
+        return IsEightDigits(word);
+    }
+
     /// <summary>Whether <see cref="TryParseDigitsInPlace"/> may read the digits at <c>[start, end)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool CanParseInPlace(int start, int end)
