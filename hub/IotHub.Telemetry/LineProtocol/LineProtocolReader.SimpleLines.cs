@@ -53,6 +53,13 @@ public sealed partial class LineProtocolReader
             return false;
         }
 
+        // Each tag and each field ends at a separator of its own, so the lists need no more
+        // room than that: the walks below then make no calls (their values stay in registers).
+        if (_tags.Length < count || _fields.Length < count)
+        {
+            EnsureTokenCapacity(count);
+        }
+
         var last = count - 1;
         var k = ReadSimpleTags(line, last);
         if (k < 0)
@@ -178,12 +185,6 @@ public sealed partial class LineProtocolReader
                 return -1;
             }
 
-            if (tagCount == tags.Length)
-            {
-                Grow(ref _tags);
-                tags = _tags;
-            }
-
             // The first 8 bytes of the key, big-endian, zero padded (see KeyPrefix).
             var keyLength = equalsSign - keyStart;
             var keyPrefix = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref text, keyStart)));
@@ -212,6 +213,7 @@ public sealed partial class LineProtocolReader
         var p = Unsafe.Add(ref positions, k);
         var fieldCount = 0;
         var fields = _fields;
+        var others = false;
         byte current;
         do
         {
@@ -230,21 +232,19 @@ public sealed partial class LineProtocolReader
                 return -1;
             }
 
-            if (fieldCount == fields.Length)
-            {
-                Grow(ref _fields);
-                fields = _fields;
-            }
-
-            ref var field = ref fields[fieldCount++];
-            if (!TryParseSimpleValue(line, equalsSign + 1, p, TokenRef.InLine(keyStart, equalsSign - keyStart), ref field))
-            {
-                return -1;
-            }
-
+            // Values TryParseSimpleValue cannot read in place wait for TryParseOtherValues.
+            fields[fieldCount++] = TryParseSimpleValue(ref text, equalsSign + 1, p, out var kind, out var bits)
+                ? new FieldToken(TokenRef.InLine(keyStart, equalsSign - keyStart), kind, bits, default)
+                : new FieldToken(TokenRef.InLine(keyStart, equalsSign - keyStart), FieldKind.String, 0, TokenRef.InLine(equalsSign + 1, p - equalsSign - 1));
+            others |= kind == FieldKind.String;
             current = Unsafe.Add(ref text, p);
         }
         while (current == ',');
+
+        if (others && !TryParseOtherValues(line, fields.AsSpan(0, fieldCount)))
+        {
+            return -1;
+        }
 
         _fieldCount = fieldCount;
         return current is (byte)' ' or (byte)'\n' ? k : -1;
@@ -338,6 +338,21 @@ public sealed partial class LineProtocolReader
         return -1;
     }
 
+    /// <summary>Makes room for <paramref name="count"/> tags and as many fields.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EnsureTokenCapacity(int count)
+    {
+        while (_tags.Length < count)
+        {
+            Grow(ref _tags);
+        }
+
+        while (_fields.Length < count)
+        {
+            Grow(ref _fields);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private byte[] CopyToScratchBlock(ReadOnlySpan<byte> line)
     {
@@ -346,45 +361,61 @@ public sealed partial class LineProtocolReader
     }
 
     /// <summary>
-    /// Stores into <paramref name="field"/> the field of key <paramref name="key"/> and the
-    /// number or boolean value at <c>[start, end)</c> (not empty), decided exactly as
-    /// <see cref="TryAddFieldValue"/> decides it. Integers of up to 8 digits and decimals of up
-    /// to 8 bytes are read in place here; the rest in <see cref="TryParseOtherValue"/>.
+    /// A number value at <c>[start, end)</c> (not empty) of the commonest forms, integers of up
+    /// to 8 digits and decimals of up to 8 bytes, read in place, exactly as
+    /// <see cref="TryAddFieldValue"/> reads them.
     /// </summary>
-    /// <remarks>
-    /// The value is written straight into the field, not returned through out parameters:
-    /// those would live on the stack of the field loop, which is short of registers already.
-    /// </remarks>
+    /// <returns><c>false</c> (and <see cref="FieldKind.String"/>) for any other value, valid or not: <see cref="TryParseOtherValues"/> decides those.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryParseSimpleValue(ReadOnlySpan<byte> line, int start, int end, TokenRef key, ref FieldToken field)
+    private static bool TryParseSimpleValue(ref byte text, int start, int end, out FieldKind kind, out long bits)
     {
-        ref var text = ref MemoryMarshal.GetReference(line);
-        var lastByte = Unsafe.Add(ref text, end - 1);
         if (end > sizeof(ulong))
         {
             // "digits" "i", up to 8 digits: the 8 bytes that end before the "i" are in the line.
             var digitCount = end - 1 - start;
-            if (lastByte == 'i' && (uint)(digitCount - 1) < sizeof(ulong))
+            if (Unsafe.Add(ref text, end - 1) == 'i' && (uint)(digitCount - 1) < sizeof(ulong))
             {
                 var word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref text, end - 1 - sizeof(ulong)));
                 if (LineProtocolNumbers.TryParseEightDigits(word, digitCount, out var magnitude))
                 {
-                    field = new FieldToken(key, FieldKind.Integer, (long)magnitude, default);
+                    kind = FieldKind.Integer;
+                    bits = (long)magnitude;
                     return true;
                 }
             }
-            else if (LineProtocolNumbers.TryParseShortDecimal(line, start, end, out var number))
+            else if (LineProtocolNumbers.TryParseShortDecimal(ref text, start, end, out var number))
             {
-                field = new FieldToken(key, FieldKind.Float, BitConverter.DoubleToInt64Bits(number), default);
+                kind = FieldKind.Float;
+                bits = BitConverter.DoubleToInt64Bits(number);
                 return true;
             }
         }
 
-        return TryParseOtherValue(line, start, end, key, ref field);
+        kind = FieldKind.String;
+        bits = 0;
+        return false;
     }
 
-    /// <summary>The values <see cref="TryParseSimpleValue"/> does not read itself.</summary>
+    /// <summary>
+    /// Parses the values <see cref="TryParseSimpleValue"/> left (fields of kind
+    /// <see cref="FieldKind.String"/>, whose text is the raw value: a simple line has no strings).
+    /// </summary>
+    /// <returns><c>false</c> when one is not a valid number or boolean.</returns>
     [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool TryParseOtherValues(ReadOnlySpan<byte> line, Span<FieldToken> fields)
+    {
+        foreach (ref var field in fields)
+        {
+            if (field.Kind == FieldKind.String && !TryParseOtherValue(line, field.Text.Start, field.Text.Start + field.Text.Length, field.Key, ref field))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Any number or boolean value at <c>[start, end)</c>, as the general parser decides it.</summary>
     private static bool TryParseOtherValue(ReadOnlySpan<byte> line, int start, int end, TokenRef key, ref FieldToken field)
     {
         var text = line[start..end];
