@@ -193,6 +193,20 @@ internal static class LineProtocolNumbers
         return all;
     }
 
+    /// <summary>
+    /// The last <paramref name="count"/> (1 to 8) bytes of the little-endian <paramref name="word"/>
+    /// (the 8 bytes that end with the digits, as loaded from memory) as decimal digits.
+    /// </summary>
+    /// <returns><c>false</c> when one of those bytes is not a digit.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryParseEightDigits(ulong word, int count, out ulong value)
+    {
+        var keep = ulong.MaxValue << (8 * (sizeof(ulong) - count));
+        word = (word & keep) | (AsciiZeros & ~keep);
+        value = EightDigits(word);
+        return IsEightDigits(word);
+    }
+
     /// <summary>Whether <see cref="TryParseDigitsInPlace"/> may read the digits at <c>[start, end)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool CanParseInPlace(int start, int end)
@@ -205,14 +219,14 @@ internal static class LineProtocolNumbers
     /// A float field value of at most 8 bytes after its sign, <c>digits [ "." digits ]</c> with
     /// a digit somewhere, read in one 8-byte load; exact (Clinger's fast path: the mantissa is
     /// below 10^8 and the divisor an exact power of ten). The 8 bytes before
-    /// <paramref name="end"/> must lie within <paramref name="line"/>.
+    /// <paramref name="end"/> must lie within the data <paramref name="line"/> starts (not checked).
     /// </summary>
     /// <returns><c>false</c> when the text is anything else (an exponent, a second dot, …): the general parser decides then.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TryParseShortDecimal(ReadOnlySpan<byte> line, int start, int end, out double value)
+    public static bool TryParseShortDecimal(ref byte line, int start, int end, out double value)
     {
         value = 0;
-        var negative = line[start] == '-';
+        var negative = Unsafe.Add(ref line, start) == '-';
         var count = end - start - (negative ? 1 : 0);
         if (count is < 1 or > sizeof(ulong))
         {
@@ -221,7 +235,7 @@ internal static class LineProtocolNumbers
 
         // The value's bytes are the high `count` bytes of the little-endian word; the bytes
         // below them become leading zeros.
-        var word = BinaryPrimitives.ReadUInt64LittleEndian(line.Slice(end - sizeof(ulong), sizeof(ulong)));
+        var word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref line, end - sizeof(ulong)));
         var keep = ulong.MaxValue << (8 * (sizeof(ulong) - count));
         word = (word & keep) | (AsciiZeros & ~keep);
         var fractionDigits = 0;

@@ -53,6 +53,13 @@ public sealed partial class LineProtocolReader
             return false;
         }
 
+        // Each tag and each field ends at a separator of its own, so the lists need no more
+        // room than that: the walks below then make no calls (their values stay in registers).
+        if (_tags.Length < count || _fields.Length < count)
+        {
+            EnsureTokenCapacity(count);
+        }
+
         var last = count - 1;
         var k = ReadSimpleTags(line, last);
         if (k < 0)
@@ -83,19 +90,55 @@ public sealed partial class LineProtocolReader
             return false;
         }
 
-        sink.BeginPoint(line[..separators[0]]);
+        // Every token lies within the line (its offsets come from FindSeparators), so the
+        // spans below are made without bounds checks.
+        ref var text = ref MemoryMarshal.GetReference(line);
+        ref var tag = ref MemoryMarshal.GetReference(tags);
+        sink.BeginPoint(MemoryMarshal.CreateReadOnlySpan(ref text, separators[0]));
         foreach (var index in _tagOrder.AsSpan(0, tags.Length))
         {
-            ref readonly var tag = ref tags[index];
-            sink.AddTag(line.Slice(tag.Key.Start, tag.Key.Length), line.Slice(tag.Value.Start, tag.Value.Length));
+            ref readonly var ordered = ref Unsafe.Add(ref tag, index);
+            sink.AddTag(InLine(ref text, ordered.Key), InLine(ref text, ordered.Value));
         }
 
-        DeliverFields(line, ref sink);
+        DeliverSimpleFields(line, ref sink);
         sink.EndPoint(timestampNs);
         consumed = separators[last] + 1;
         _lineFeedsInLine = 1;
         return true;
     }
+
+    /// <summary>The fields of a simple line (all numbers or booleans), in line order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void DeliverSimpleFields<TSink>(ReadOnlySpan<byte> line, ref TSink sink)
+        where TSink : ILineProtocolSink, allows ref struct
+    {
+        ref var text = ref MemoryMarshal.GetReference(line);
+        foreach (ref readonly var field in _fields.AsSpan(0, _fieldCount))
+        {
+            var key = InLine(ref text, field.Key);
+            switch (field.Kind)
+            {
+                case FieldKind.Float:
+                    sink.AddFloatField(key, BitConverter.Int64BitsToDouble(field.Bits));
+                    break;
+                case FieldKind.Integer:
+                    sink.AddIntegerField(key, field.Bits);
+                    break;
+                case FieldKind.UInteger:
+                    sink.AddUIntegerField(key, unchecked((ulong)field.Bits));
+                    break;
+                default:
+                    sink.AddBooleanField(key, field.Bits != 0);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The bytes of <paramref name="token"/>, which lies in the simple line that starts at <paramref name="text"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ReadOnlySpan<byte> InLine(ref byte text, TokenRef token) =>
+        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref text, token.Start), token.Length);
 
     /// <summary>
     /// The measurement and the tags of a simple line, from its separators (<see cref="FindSeparators"/>;
@@ -142,12 +185,6 @@ public sealed partial class LineProtocolReader
                 return -1;
             }
 
-            if (tagCount == tags.Length)
-            {
-                Grow(ref _tags);
-                tags = _tags;
-            }
-
             // The first 8 bytes of the key, big-endian, zero padded (see KeyPrefix).
             var keyLength = equalsSign - keyStart;
             var keyPrefix = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref text, keyStart)));
@@ -176,6 +213,7 @@ public sealed partial class LineProtocolReader
         var p = Unsafe.Add(ref positions, k);
         var fieldCount = 0;
         var fields = _fields;
+        var others = false;
         byte current;
         do
         {
@@ -189,22 +227,24 @@ public sealed partial class LineProtocolReader
             var equalsSign = Unsafe.Add(ref positions, k + 1);
             p = Unsafe.Add(ref positions, k + 2);
             k += 2;
-            if (Unsafe.Add(ref text, equalsSign) != '=' || equalsSign == keyStart || p == equalsSign + 1
-                || !TryParseSimpleValue(line, equalsSign + 1, p, out var kind, out var bits))
+            if (Unsafe.Add(ref text, equalsSign) != '=' || equalsSign == keyStart || p == equalsSign + 1)
             {
                 return -1;
             }
 
-            if (fieldCount == fields.Length)
-            {
-                Grow(ref _fields);
-                fields = _fields;
-            }
-
-            fields[fieldCount++] = new FieldToken(TokenRef.InLine(keyStart, equalsSign - keyStart), kind, bits, default);
+            // Values TryParseSimpleValue cannot read in place wait for TryParseOtherValues.
+            fields[fieldCount++] = TryParseSimpleValue(ref text, equalsSign + 1, p, out var kind, out var bits)
+                ? new FieldToken(TokenRef.InLine(keyStart, equalsSign - keyStart), kind, bits, default)
+                : new FieldToken(TokenRef.InLine(keyStart, equalsSign - keyStart), FieldKind.String, 0, TokenRef.InLine(equalsSign + 1, p - equalsSign - 1));
+            others |= kind == FieldKind.String;
             current = Unsafe.Add(ref text, p);
         }
         while (current == ',');
+
+        if (others && !TryParseOtherValues(line, fields.AsSpan(0, fieldCount)))
+        {
+            return -1;
+        }
 
         _fieldCount = fieldCount;
         return current is (byte)' ' or (byte)'\n' ? k : -1;
@@ -261,19 +301,30 @@ public sealed partial class LineProtocolReader
                 return -1;
             }
 
-            // Eight positions are written whether or not there are as many (the room is there):
-            // one predictable branch instead of one mispredicted loop exit per block.
-            var slots = positions.Slice(count, blockLength);
+            // Eight positions are written whether or not there are as many (the room is there,
+            // and a position past the last is never read): no mispredicted loop exit for the
+            // usual block of up to eight separators.
+            ref var slots = ref MemoryMarshal.GetReference(positions.Slice(count, blockLength));
             var found = BitOperations.PopCount(separators);
-            for (var j = 0; j < 8; j++)
-            {
-                slots[j] = blockStart + BitOperations.TrailingZeroCount(separators);
-                separators &= separators - 1;
-            }
-
+            slots = blockStart + BitOperations.TrailingZeroCount(separators);
+            separators &= separators - 1;
+            Unsafe.Add(ref slots, 1) = blockStart + BitOperations.TrailingZeroCount(separators);
+            separators &= separators - 1;
+            Unsafe.Add(ref slots, 2) = blockStart + BitOperations.TrailingZeroCount(separators);
+            separators &= separators - 1;
+            Unsafe.Add(ref slots, 3) = blockStart + BitOperations.TrailingZeroCount(separators);
+            separators &= separators - 1;
+            Unsafe.Add(ref slots, 4) = blockStart + BitOperations.TrailingZeroCount(separators);
+            separators &= separators - 1;
+            Unsafe.Add(ref slots, 5) = blockStart + BitOperations.TrailingZeroCount(separators);
+            separators &= separators - 1;
+            Unsafe.Add(ref slots, 6) = blockStart + BitOperations.TrailingZeroCount(separators);
+            separators &= separators - 1;
+            Unsafe.Add(ref slots, 7) = blockStart + BitOperations.TrailingZeroCount(separators);
+            separators &= separators - 1;
             for (var j = 8; j < found; j++)
             {
-                slots[j] = blockStart + BitOperations.TrailingZeroCount(separators);
+                Unsafe.Add(ref slots, j) = blockStart + BitOperations.TrailingZeroCount(separators);
                 separators &= separators - 1;
             }
 
@@ -287,6 +338,21 @@ public sealed partial class LineProtocolReader
         return -1;
     }
 
+    /// <summary>Makes room for <paramref name="count"/> tags and as many fields.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EnsureTokenCapacity(int count)
+    {
+        while (_tags.Length < count)
+        {
+            Grow(ref _tags);
+        }
+
+        while (_fields.Length < count)
+        {
+            Grow(ref _fields);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private byte[] CopyToScratchBlock(ReadOnlySpan<byte> line)
     {
@@ -295,27 +361,29 @@ public sealed partial class LineProtocolReader
     }
 
     /// <summary>
-    /// A number or boolean field value at <c>[start, end)</c> (not empty), decided exactly as
-    /// <see cref="TryAddFieldValue"/> decides it. Integers of up to 8 digits and decimals of up
-    /// to 8 bytes are read in place here; the rest in <see cref="TryParseOtherValue"/>.
+    /// A number value at <c>[start, end)</c> (not empty) of the commonest forms, integers of up
+    /// to 8 digits and decimals of up to 8 bytes, read in place, exactly as
+    /// <see cref="TryAddFieldValue"/> reads them.
     /// </summary>
+    /// <returns><c>false</c> (and <see cref="FieldKind.String"/>) for any other value, valid or not: <see cref="TryParseOtherValues"/> decides those.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryParseSimpleValue(ReadOnlySpan<byte> line, int start, int end, out FieldKind kind, out long bits)
+    private static bool TryParseSimpleValue(ref byte text, int start, int end, out FieldKind kind, out long bits)
     {
-        var first = line[start];
-        var lastByte = line[end - 1];
         if (end > sizeof(ulong))
         {
-            if (lastByte == 'i' && IsDigit(first) && end - 1 - start <= sizeof(ulong))
+            // "digits" "i", up to 8 digits: the 8 bytes that end before the "i" are in the line.
+            var digitCount = end - 1 - start;
+            if (Unsafe.Add(ref text, end - 1) == 'i' && (uint)(digitCount - 1) < sizeof(ulong))
             {
-                kind = FieldKind.Integer;
-                var valid = LineProtocolNumbers.TryParseDigitsInPlace(line, start, end - 1, out var magnitude);
-                bits = (long)magnitude;
-                return valid;
+                var word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref text, end - 1 - sizeof(ulong)));
+                if (LineProtocolNumbers.TryParseEightDigits(word, digitCount, out var magnitude))
+                {
+                    kind = FieldKind.Integer;
+                    bits = (long)magnitude;
+                    return true;
+                }
             }
-
-            if ((IsDigit(lastByte) || lastByte == '.') && (IsDigit(first) || first == '-' || first == '.')
-                && LineProtocolNumbers.TryParseShortDecimal(line, start, end, out var number))
+            else if (LineProtocolNumbers.TryParseShortDecimal(ref text, start, end, out var number))
             {
                 kind = FieldKind.Float;
                 bits = BitConverter.DoubleToInt64Bits(number);
@@ -323,40 +391,67 @@ public sealed partial class LineProtocolReader
             }
         }
 
-        return TryParseOtherValue(line, start, end, out kind, out bits);
+        kind = FieldKind.String;
+        bits = 0;
+        return false;
     }
 
-    /// <summary>The values <see cref="TryParseSimpleValue"/> does not read itself.</summary>
+    /// <summary>
+    /// Parses the values <see cref="TryParseSimpleValue"/> left (fields of kind
+    /// <see cref="FieldKind.String"/>, whose text is the raw value: a simple line has no strings).
+    /// </summary>
+    /// <returns><c>false</c> when one is not a valid number or boolean.</returns>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool TryParseOtherValue(ReadOnlySpan<byte> line, int start, int end, out FieldKind kind, out long bits)
+    private static bool TryParseOtherValues(ReadOnlySpan<byte> line, Span<FieldToken> fields)
+    {
+        foreach (ref var field in fields)
+        {
+            if (field.Kind == FieldKind.String && !TryParseOtherValue(line, field.Text.Start, field.Text.Start + field.Text.Length, field.Key, ref field))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Any number or boolean value at <c>[start, end)</c>, as the general parser decides it.</summary>
+    private static bool TryParseOtherValue(ReadOnlySpan<byte> line, int start, int end, TokenRef key, ref FieldToken field)
     {
         var text = line[start..end];
         var first = text[0];
-        bits = 0;
+        bool valid;
+        FieldKind kind;
+        long bits;
         if (IsDigit(first) || first == '-' || first == '.')
         {
             switch (text[^1])
             {
                 case (byte)'i':
                     kind = FieldKind.Integer;
-                    return TryParseSimpleInteger(line, start, end - 1, out bits);
+                    valid = TryParseSimpleInteger(line, start, end - 1, out bits);
+                    break;
                 case (byte)'u':
                     kind = FieldKind.UInteger;
-                    var unsignedValid = LineProtocolNumbers.TryParseUInt64(text[..^1], out var unsigned) == NumberParseResult.Success;
+                    valid = LineProtocolNumbers.TryParseUInt64(text[..^1], out var unsigned) == NumberParseResult.Success;
                     bits = unchecked((long)unsigned);
-                    return unsignedValid;
+                    break;
                 default:
                     kind = FieldKind.Float;
-                    var floatValid = LineProtocolNumbers.TryParseFloat(text, out var number) == NumberParseResult.Success;
+                    valid = LineProtocolNumbers.TryParseFloat(text, out var number) == NumberParseResult.Success;
                     bits = BitConverter.DoubleToInt64Bits(number);
-                    return floatValid;
+                    break;
             }
         }
+        else
+        {
+            kind = FieldKind.Boolean;
+            valid = LineProtocolNumbers.TryParseBoolean(text, out var boolean);
+            bits = boolean ? 1 : 0;
+        }
 
-        kind = FieldKind.Boolean;
-        var isBoolean = LineProtocolNumbers.TryParseBoolean(text, out var boolean);
-        bits = boolean ? 1 : 0;
-        return isBoolean;
+        field = new FieldToken(key, kind, bits, default);
+        return valid;
     }
 
     /// <summary>A signed integer (<c>[ "-" ] digits</c>) at <c>[start, end)</c>, in range.</summary>
@@ -380,9 +475,34 @@ public sealed partial class LineProtocolReader
     private bool TryParseSimpleTimestamp(ReadOnlySpan<byte> line, int start, int end, out long timestampNs)
     {
         timestampNs = 0;
-        return start < end
-            && TryParseSimpleInteger(line, start, end, out var timestamp)
-            && _precision.TryToNanoseconds(timestamp, out timestampNs);
+        if (start >= end)
+        {
+            return false;
+        }
+
+        long timestamp;
+        if (line[start] != '-' && LineProtocolNumbers.CanParseInPlace(start, end))
+        {
+            // The usual case, a positive timestamp.
+            if (!LineProtocolNumbers.TryParseDigitsInPlace(line, start, end, out var magnitude) || magnitude > long.MaxValue)
+            {
+                return false;
+            }
+
+            timestamp = (long)magnitude;
+        }
+        else if (!TryParseSimpleInteger(line, start, end, out timestamp))
+        {
+            return false;
+        }
+
+        if (_precision == LineProtocolPrecision.Nanosecond)
+        {
+            timestampNs = timestamp;
+            return true;
+        }
+
+        return _precision.TryToNanoseconds(timestamp, out timestampNs);
     }
 
     /// <summary>
