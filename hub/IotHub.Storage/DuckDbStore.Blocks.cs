@@ -33,9 +33,10 @@ public sealed partial class DuckDbStore
     private readonly ConcurrentDictionary<int, long> _rawFrom = new();
 
     /// <summary>
-    /// Seals raw rows (both raw tiers) into blocks. With <paramref name="all"/> false, only the
-    /// spans that end before each series' newest day (its span in progress stays raw, so a block
-    /// is written once while data arrives in time order); with true, every raw row. Returns the rows moved.
+    /// Seals raw rows (both raw tiers) into blocks, merging them with the block already there.
+    /// With <paramref name="all"/> true, every raw row (a span in progress gets a block that later
+    /// compactions re-seal as it fills); with false, a span in progress only when it has no block
+    /// yet or its raw rows grew it by half (see <see cref="KeepWorthResealing"/>). Returns the rows moved.
     /// </summary>
     private long SealRawRows(bool all)
     {
@@ -78,7 +79,7 @@ public sealed partial class DuckDbStore
                 var groups = SpanGroups(ReadRawGroups(raw, table, kinds));
                 if (!all)
                 {
-                    groups.RemoveAll(g => _latest.TryGetValue(g.SeriesId, out var newest) && g.Day + g.Days > DayOf(newest.TimestampNs));
+                    KeepWorthResealing(groups);
                 }
 
                 if (groups.Count == 0)
@@ -131,6 +132,37 @@ public sealed partial class DuckDbStore
         }
 
         return moved;
+    }
+
+    /// <summary>
+    /// For a compaction that does not seal everything: drops the groups of spans in progress (the
+    /// span of a series' newest day) whose raw rows are fewer than half the points their block
+    /// holds already, so a block being filled is re-encoded only after it grew by half (each point
+    /// is encoded a bounded number of times however often compactions run). Spans that ended, and
+    /// spans in progress without a block, are always sealed.
+    /// </summary>
+    private void KeepWorthResealing(List<(int SeriesId, int Day, int Days, BlockPoints Points)> groups)
+    {
+        var inProgress = groups.Where(g => _latest.TryGetValue(g.SeriesId, out var newest) && g.Day + g.Days > DayOf(newest.TimestampNs)).ToList();
+        if (inProgress.Count == 0)
+        {
+            return;
+        }
+
+        var sealedCounts = new Dictionary<(int, int), int>();
+        using (var command = _connection.CreateCommand())
+        {
+            var keys = string.Join(',', inProgress.Select(g => Invariant($"({g.SeriesId},{g.Day})")));
+            command.CommandText = $"SELECT b.series_id, b.day, b.count FROM blocks b SEMI JOIN (VALUES {keys}) k(series_id, day) ON b.series_id = k.series_id AND b.day = k.day";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                sealedCounts[(reader.GetInt32(0), reader.GetInt32(1))] = reader.GetInt32(2);
+            }
+        }
+
+        var skipped = inProgress.Where(g => g.Points.Count * 2 < sealedCounts.GetValueOrDefault((g.SeriesId, g.Day))).Select(g => (g.SeriesId, g.Day)).ToHashSet();
+        groups.RemoveAll(g => skipped.Contains((g.SeriesId, g.Day)));
     }
 
     /// <summary>

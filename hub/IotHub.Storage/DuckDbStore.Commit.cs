@@ -152,7 +152,7 @@ public sealed partial class DuckDbStore
             }
         }
 
-        _recentRows += appended;
+        Interlocked.Add(ref _recentRows, appended);
         Interlocked.Add(ref _pointsExpired, expired);
         foreach (var state in _states.Values)
         {
