@@ -185,11 +185,14 @@ internal static class Compare
 
         await duck.CheckpointAsync(CancellationToken.None);
         Console.WriteLine(FormattableString.Invariant($"{duck.Compactions} compactions during the backfill; {leftRaw:N0} raw rows after it, {duck.RawRows:N0} after {wait.Elapsed.TotalSeconds:F0} s of the store running idle"));
-        var running = DirectoryBytes(directory);
-        Console.WriteLine(FormattableString.Invariant($"open store: {running:N0} B ({running / (double)points:F3} B/point): {string.Join(", ", new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Select(f => FormattableString.Invariant($"{Path.GetRelativePath(directory, f.FullName)} {f.Length:N0}")))}"));
+        // Counted: the DuckDB file and its WAL, and of the ingest log what is not applied to DuckDB
+        // yet (its segments' applied records are listed, not counted: the log deletes a segment
+        // once applied and full).
+        var running = DuckDbBytes(directory) + duck.IngestLogBacklogBytes;
+        Console.WriteLine(FormattableString.Invariant($"open store: {running:N0} B ({running / (double)points:F3} B/point) counted, {duck.IngestLogBacklogBytes:N0} B of it ingest log not applied; files: {string.Join(", ", new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Select(f => FormattableString.Invariant($"{Path.GetRelativePath(directory, f.FullName)} {f.Length:N0}")))}"));
         Console.WriteLine("open store file: " + await duck.DescribeFileAsync(CancellationToken.None));
         await duck.DisposeAsync();
-        Console.WriteLine(FormattableString.Invariant($"store after close: {DirectoryBytes(directory):N0} B ({DirectoryBytes(directory) / (double)points:F3} B/point)"));
+        Console.WriteLine(FormattableString.Invariant($"store after close: {DuckDbBytes(directory):N0} B ({DuckDbBytes(directory) / (double)points:F3} B/point) in the DuckDB files; {DirectoryBytes(directory):N0} B in the directory"));
         await File.WriteAllTextAsync(Path.Combine(directory, "points.txt"), FormattableString.Invariant($"{points} {running}"));
         return 0;
     }
@@ -211,7 +214,7 @@ internal static class Compare
         (await http.GetAsync(new Uri("/internal/force_flush", UriKind.Relative))).EnsureSuccessStatusCode();
         (await http.GetAsync(new Uri("/internal/force_merge", UriKind.Relative))).EnsureSuccessStatusCode();
         await Task.Delay(TimeSpan.FromSeconds(20));
-        var duckBytes = DirectoryBytes(directory) - new FileInfo(Path.Combine(directory, "points.txt")).Length;
+        var duckBytes = DuckDbBytes(directory);
         var vmBytes = DirectoryBytes(vmData);
         Console.WriteLine(FormattableString.Invariant($"bytes/point, store open (running, checkpointed): iothub {openBytes / (double)points:F3} ({openBytes:N0} B), victoria-metrics {vmBytes / (double)points:F3} ({vmBytes:N0} B), ratio {openBytes / (double)vmBytes:F3}"));
         Console.WriteLine(FormattableString.Invariant($"bytes/point, store closed: iothub {duckBytes / (double)points:F3} ({duckBytes:N0} B), victoria-metrics {vmBytes / (double)points:F3} ({vmBytes:N0} B), ratio {duckBytes / (double)vmBytes:F3}"));
@@ -317,6 +320,10 @@ internal static class Compare
         times.Sort();
         return (times[times.Count / 2], count);
     }
+
+    /// <summary>The DuckDB database file and its WAL.</summary>
+    private static long DuckDbBytes(string directory) =>
+        new DirectoryInfo(directory).EnumerateFiles("iothub.duckdb*").Sum(f => f.Length);
 
     private static long DirectoryBytes(string path) =>
         new DirectoryInfo(path).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);

@@ -149,9 +149,16 @@ public sealed partial class DuckDbStore
 
         // The blocks DuckDB frees (sealed raw rows, replaced blocks) are reused only once a
         // checkpoint wrote the tables without them; checkpointing here also keeps the WAL small.
+        // DuckDB allocates the lowest free block first and cuts free blocks off the end of the
+        // file at a checkpoint that changed something: the second one (recording when this
+        // compaction ran) gives back what the first freed at the end of the file.
         try
         {
             Execute("CHECKPOINT");
+            if (ScalarLong(Invariant($"SELECT free_blocks FROM pragma_database_size() WHERE database_name = '{DatabaseAlias}'")) > 0)
+            {
+                Execute(Invariant($"DELETE FROM maintenance; INSERT INTO maintenance VALUES ({TimeUnits.FromDateTimeOffset(_lastCompaction)}); CHECKPOINT"));
+            }
         }
         catch (DuckDBException ex)
         {

@@ -12,6 +12,7 @@ namespace IotHub.Storage;
 /// Rollups (1 minute, 1 hour) are computed from raw points while those are kept; when raw points
 /// expire, their rollup rows are written to <c>rollup_1m</c> and <c>rollup_1h</c> in the same
 /// transaction, so a bucket is answered either from raw points or from its rollup row.
+/// <c>maintenance</c> holds when the last compaction ran (ns since the epoch).
 /// </summary>
 internal static class Schema
 {
@@ -37,6 +38,7 @@ internal static class Schema
         CREATE TABLE IF NOT EXISTS rollup_1m (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
         CREATE TABLE IF NOT EXISTS rollup_1h (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
         CREATE TABLE IF NOT EXISTS blocks (series_id INTEGER NOT NULL, day INTEGER NOT NULL, days INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS maintenance (compacted_at BIGINT NOT NULL);
         CREATE TABLE IF NOT EXISTS uplink_batches (device VARCHAR PRIMARY KEY, sequence UBIGINT NOT NULL);
         """;
 
