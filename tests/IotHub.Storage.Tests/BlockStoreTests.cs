@@ -182,6 +182,46 @@ public sealed class BlockStoreTests : IDisposable
         Assert.Equal(WriteOutcome.Duplicate, await reopened.WriteAsync([Level("g1", start, 1)], new UplinkBatch("g1", 41), CancellationToken.None));
     }
 
+    [Fact]
+    public async Task RunningStore_SpansInProgress_SealedByThresholdOnceGrownByHalfAndByInterval()
+    {
+        // Today's span is in progress for both series; every point is 30 s after the one before.
+        var options = new StorageOptions { DataDirectory = _directory, RetentionSweepInterval = TimeSpan.FromDays(1000), CompactionRowThreshold = 1_000, CompactionInterval = TimeSpan.FromMinutes(1) };
+        var g1 = Enumerable.Range(0, 1_500).Select(i => Level("g1", Today + (i * 30 * Second), Math.Round(i * 0.01, 2))).ToList();
+        var g2 = Enumerable.Range(0, 1_000).Select(i => Level("g2", Today + (i * 30 * Second), i)).ToList();
+        await using (var store = await OpenAsync(options))
+        {
+            // Over the threshold, no block yet: sealed although its span is in progress.
+            await store.WriteAsync(g1[..1_200], CancellationToken.None);
+            await store.CheckpointAsync(CancellationToken.None);
+            Assert.Equal(0, store.RawRows);
+
+            // 300 more of g1 (fewer than half its block) stay raw when g2's first 1,000 trigger a compaction.
+            await store.WriteAsync(g1[1_200..], CancellationToken.None);
+            await store.WriteAsync(g2, CancellationToken.None);
+            await store.CheckpointAsync(CancellationToken.None);
+            Assert.Equal(300, store.RawRows);
+            Assert.Equal(g1.Select(p => (p.TimestampNs, p.Fields[0].Value.AsFloat)), await RawAsync(store, Today, Today + Day));
+
+            // A minute without a compaction: the store wakes itself and seals the rest.
+            _time.Advance(TimeSpan.FromMinutes(2));
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (store.RawRows > 0 && waited.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.Equal(0, store.RawRows);
+            Assert.Equal(g1.Select(p => (p.TimestampNs, p.Fields[0].Value.AsFloat)), await RawAsync(store, Today, Today + Day));
+            Assert.Equal(g2.Select(p => (p.TimestampNs, p.Fields[0].Value.AsFloat)), await RawAsync(store, Today, Today + Day, "g2"));
+        }
+
+        await using var reopened = await OpenAsync(options);
+        Assert.Equal(0, reopened.RawRows);
+        Assert.Equal(2_500, await reopened.CountRowsAsync(CancellationToken.None));
+        Assert.Equal(g1.Select(p => (p.TimestampNs, p.Fields[0].Value.AsFloat)), await RawAsync(reopened, Today, Today + Day));
+    }
+
     private static async Task<List<(long, double)>> RawAsync(DuckDbStore store, long from, long to, string device = "g1")
     {
         var answer = await store.QueryAsync(new SeriesQuery("river", "level", new Dictionary<string, string> { ["device"] = device }, from, to, null, Aggregate.Mean, 1_000_000), CancellationToken.None);
