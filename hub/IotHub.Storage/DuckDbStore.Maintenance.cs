@@ -14,9 +14,10 @@ namespace IotHub.Storage;
 public sealed partial class DuckDbStore
 {
     /// <summary>
-    /// Seals every raw row into compressed blocks (one per series and UTC day, merged with the
-    /// block already there), the days in progress too. Returns the number of raw rows moved.
-    /// Runs between commits. (Automatic compaction seals only the days before each series' newest.)
+    /// Seals every raw row into compressed blocks (one per series and span of days, merged with
+    /// the block already there), the spans in progress too, each into one block. Returns the
+    /// number of raw rows moved. Runs between commits. (Automatic compaction also seals every raw
+    /// row, but keeps a span in progress in parts, see SealRawRows.)
     /// </summary>
     public Task<long> CompactAsync(CancellationToken cancellationToken) => RunOnCommitLoopAsync(() => Compact(all: true), cancellationToken);
 
@@ -117,8 +118,8 @@ public sealed partial class DuckDbStore
             }
             else if (_recentRows > 0 && now - _lastCompaction >= _options.CompactionInterval)
             {
-                // Writes slower than the row threshold: everything raw is sealed, spans in progress too.
-                Compact(all: true);
+                // Writes slower than the row threshold: sealed all the same, so raw rows stay few.
+                Compact(all: false);
             }
 
             if (now - _lastRetentionSweep >= _options.RetentionSweepInterval)

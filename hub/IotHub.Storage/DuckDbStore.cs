@@ -154,6 +154,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             await connection.OpenAsync(cancellationToken);
             await ExecuteAsync(connection, FormattableString.Invariant($"ATTACH {SqlString(path)} AS {DatabaseAlias} (ROW_GROUP_SIZE {RowGroupSize}); USE {DatabaseAlias}; SET temp_directory = {SqlString(path + ".tmp")}"), cancellationToken);
             await ExecuteAsync(connection, Schema.Create, cancellationToken);
+            await ExecuteAsync(connection, Schema.AddBlockParts, cancellationToken);
             await MigrateAsync(connection, options, time, cancellationToken);
             await ExecuteAsync(connection, FormattableString.Invariant($"SET checkpoint_threshold = '{options.CheckpointWalMegabytes}MB'"), cancellationToken);
             await ExecuteAsync(connection, FormattableString.Invariant($"SET memory_limit = '{options.MemoryLimitMegabytes}MB'"), cancellationToken);

@@ -35,18 +35,17 @@ public sealed class StorageOptions
     public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// Raw rows (since the last compaction) that trigger a compaction: raw rows are sealed into
+    /// Raw rows (since the last compaction) that trigger a compaction: every raw row is sealed into
     /// compressed blocks (one per series and span of days, about 0.7 byte per point instead of
-    /// ~12 as rows); a span in progress is re-sealed once its raw rows grew its block by half. A
-    /// compaction holds up commits for its duration. Default 2,000,000.
+    /// ~12 as rows; a span in progress gets what arrived as one more part). A compaction holds up
+    /// commits for its duration. Default 2,000,000.
     /// </summary>
     public int CompactionRowThreshold { get; set; } = 2_000_000;
 
     /// <summary>
     /// Longest time raw rows wait for a compaction when fewer than
-    /// <see cref="CompactionRowThreshold"/> arrive: then every raw row is sealed, spans in
-    /// progress too, so a running store holds little more than compressed blocks (re-sealing the
-    /// spans in progress of the default city costs ~0.1 s). Default 1 minute.
+    /// <see cref="CompactionRowThreshold"/> arrive (the store wakes itself when writes stop), so a
+    /// running store holds little more than compressed blocks. Default 1 minute.
     /// </summary>
     public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromMinutes(1);
 
