@@ -23,7 +23,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     private const int RowGroupSize = 4_096;
 
     // Free share of the file (and least free 256 KiB blocks) that makes closing copy the database to a fresh file.
-    private const double ReclaimFreeFraction = 0.2;
+    private const double ReclaimFreeFraction = 0.05;
     private const long ReclaimMinimumFreeBlocks = 8;
 
     private readonly StorageOptions _options;
@@ -456,8 +456,8 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     }
 
     /// <summary>
-    /// DuckDB reuses the blocks that deleted rows free (sealed raw rows, replaced blocks) but never
-    /// returns them to the file system. When at least <see cref="ReclaimFreeFraction"/> of the file
+    /// DuckDB reuses the blocks that deleted rows free (merged parts, replaced blocks) but returns
+    /// to the file system only those at the end of the file. When at least <see cref="ReclaimFreeFraction"/> of the file
     /// is free on close, the database is copied into a fresh file (live data only), which replaces
     /// the old one once every connection is closed. Returns whether the copy was made.
     /// </summary>
