@@ -159,9 +159,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             await ExecuteAsync(connection, FormattableString.Invariant($"SET checkpoint_threshold = '{options.CheckpointWalMegabytes}MB'"), cancellationToken);
             await ExecuteAsync(connection, FormattableString.Invariant($"SET memory_limit = '{options.MemoryLimitMegabytes}MB'"), cancellationToken);
 
-            // Large appends go to the WAL rather than straight into the file: raw rows are sealed
-            // and deleted before the checkpoint that follows a compaction, so they never take
-            // file blocks that would be left free (DuckDB gives back only free blocks at the end).
+            // Appends go to the WAL rather than straight into the file (but see Commit).
             await ExecuteAsync(connection, "SET enable_optimistic_write = false", cancellationToken);
             var store = new DuckDbStore(options, logger, time, connection);
             await store.LoadStateAsync(cancellationToken);
