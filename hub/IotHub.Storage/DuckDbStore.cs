@@ -18,9 +18,11 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
 {
     private const string DatabaseFileName = "iothub.duckdb";
 
-    // The attached store file's name in DuckDB, and its row group size (see OpenAsync).
+    // The attached store file's name in DuckDB, and its row group size (see OpenAsync). DuckDB's
+    // default: 4,096 kept the file compact while open but made million-value commits ~10 times
+    // slower (benchmarks/RESULTS-store.md).
     private const string DatabaseAlias = "store";
-    private const int RowGroupSize = 4_096;
+    private const int RowGroupSize = 122_880;
 
     // Free share of the file (and least free 256 KiB blocks) that makes closing copy the database to a fresh file.
     private const double ReclaimFreeFraction = 0.05;
@@ -145,9 +147,8 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         // A copy left by a close that stopped before replacing the file: the file is whole, the copy is not needed.
         File.Delete(path + ".reclaim");
         // The file is attached to an in-memory instance rather than opened as its main database:
-        // only ATTACH takes a row group size, and DuckDB's default (122,880 rows) rewrites the
-        // whole last row group of a table at checkpoints as it grows (the blocks table of a 30-day
-        // city is one row group), which left up to half the file free while the store runs.
+        // only ATTACH takes a row group size. (With DuckDB's 122,880 rows, checkpoints rewrite the
+        // last row group of a table whole as it grows: the blocks table of a 30-day city is one.)
         var connection = new DuckDBConnection("Data Source=:memory:");
         try
         {
