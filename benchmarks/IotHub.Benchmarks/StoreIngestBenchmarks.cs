@@ -29,7 +29,7 @@ public class StoreIngestBenchmarks : IDisposable
     public void Setup()
     {
         _directory = Directory.CreateTempSubdirectory("iothub-bench-store-").FullName;
-        var options = new StorageOptions { DataDirectory = _directory, MaxPointsPerCommit = 10_000_000, CompactionRowThreshold = 100_000_000 };
+        var options = new StorageOptions { DataDirectory = _directory, MaxPointsPerCommit = 10_000_000, CompactionRowThreshold = 100_000_000, CompactionInterval = TimeSpan.FromDays(1) };
         _store = DuckDbStore.OpenAsync(options, NullLogger.Instance, CancellationToken.None).GetAwaiter().GetResult();
         _next = TimeUnits.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-300));
         _timestamps = new long[SeriesCount][];

@@ -172,16 +172,28 @@ internal static class Compare
         writes.Add(WriteBothAsync(duck, http, pending));
         await Task.WhenAll(writes);
         Console.WriteLine(FormattableString.Invariant($"loaded {points:N0} points ({duck.Series.Count:N0} series) into both in {load.Elapsed.TotalSeconds:F0} s"));
-        var seal = Stopwatch.StartNew();
-        await duck.CompactAsync(CancellationToken.None);
-        Console.WriteLine(FormattableString.Invariant($"final compaction {seal.Elapsed.TotalSeconds:F1} s; {duck.Compactions} compactions in all"));
-
-        // The file as a running hub has it (checkpointed; blocks freed by sealing still counted), then as closing leaves it.
+        // The store as a running hub has it: no final CompactAsync; its own compaction (row threshold,
+        // or CompactionInterval after the last one) seals what the backfill left raw, as it would
+        // while live writes go on. Checkpointed; every file in the data directory counts.
         await duck.CheckpointAsync(CancellationToken.None);
-        var running = DirectoryBytes(directory);
+        var wait = Stopwatch.StartNew();
+        var leftRaw = duck.RawRows;
+        while (duck.RawRows > 0 && wait.Elapsed < TimeSpan.FromMinutes(3))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+
+        await duck.CheckpointAsync(CancellationToken.None);
+        Console.WriteLine(FormattableString.Invariant($"{duck.Compactions} compactions during the backfill; {leftRaw:N0} raw rows after it, {duck.RawRows:N0} after {wait.Elapsed.TotalSeconds:F0} s of the store running idle"));
+        // Counted: the DuckDB file and its WAL, and of the ingest log what is not applied to DuckDB
+        // yet (its segments' applied records are listed, not counted: the log deletes a segment
+        // once applied and full).
+        var running = DuckDbBytes(directory) + duck.IngestLogBacklogBytes;
+        Console.WriteLine(FormattableString.Invariant($"open store: {running:N0} B ({running / (double)points:F3} B/point) counted, {duck.IngestLogBacklogBytes:N0} B of it ingest log not applied; files: {string.Join(", ", new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Select(f => FormattableString.Invariant($"{Path.GetRelativePath(directory, f.FullName)} {f.Length:N0}")))}"));
+        Console.WriteLine("open store file: " + await duck.DescribeFileAsync(CancellationToken.None));
         await duck.DisposeAsync();
-        Console.WriteLine(FormattableString.Invariant($"store file: {running:N0} B checkpointed while open ({running / (double)points:F3} B/point), {DirectoryBytes(directory):N0} B after close ({DirectoryBytes(directory) / (double)points:F3} B/point)"));
-        await File.WriteAllTextAsync(Path.Combine(directory, "points.txt"), points.ToString(CultureInfo.InvariantCulture));
+        Console.WriteLine(FormattableString.Invariant($"store after close: {DuckDbBytes(directory):N0} B ({DuckDbBytes(directory) / (double)points:F3} B/point) in the DuckDB files; {DirectoryBytes(directory):N0} B in the directory"));
+        await File.WriteAllTextAsync(Path.Combine(directory, "points.txt"), FormattableString.Invariant($"{points} {running}"));
         return 0;
     }
 
@@ -191,7 +203,9 @@ internal static class Compare
         var vmData = args[2];
         var directory = args[3];
         var days = Ingest.Arg(args, 4, 30);
-        var points = long.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "points.txt")), CultureInfo.InvariantCulture);
+        var loaded = (await File.ReadAllTextAsync(Path.Combine(directory, "points.txt"))).Split(' ');
+        var points = long.Parse(loaded[0], CultureInfo.InvariantCulture);
+        var openBytes = long.Parse(loaded[1], CultureInfo.InvariantCulture);
         var (_, end) = Range(days);
         var endNs = TimeUnits.FromDateTimeOffset(end);
         using var http = new HttpClient { BaseAddress = vmUrl };
@@ -200,9 +214,10 @@ internal static class Compare
         (await http.GetAsync(new Uri("/internal/force_flush", UriKind.Relative))).EnsureSuccessStatusCode();
         (await http.GetAsync(new Uri("/internal/force_merge", UriKind.Relative))).EnsureSuccessStatusCode();
         await Task.Delay(TimeSpan.FromSeconds(20));
-        var duckBytes = DirectoryBytes(directory) - new FileInfo(Path.Combine(directory, "points.txt")).Length;
+        var duckBytes = DuckDbBytes(directory);
         var vmBytes = DirectoryBytes(vmData);
-        Console.WriteLine(FormattableString.Invariant($"bytes/point: iothub {duckBytes / (double)points:F3} ({duckBytes:N0} B), victoria-metrics {vmBytes / (double)points:F3} ({vmBytes:N0} B), ratio {duckBytes / (double)vmBytes:F3}"));
+        Console.WriteLine(FormattableString.Invariant($"bytes/point, store open (running, checkpointed): iothub {openBytes / (double)points:F3} ({openBytes:N0} B), victoria-metrics {vmBytes / (double)points:F3} ({vmBytes:N0} B), ratio {openBytes / (double)vmBytes:F3}"));
+        Console.WriteLine(FormattableString.Invariant($"bytes/point, store closed: iothub {duckBytes / (double)points:F3} ({duckBytes:N0} B), victoria-metrics {vmBytes / (double)points:F3} ({vmBytes:N0} B), ratio {duckBytes / (double)vmBytes:F3}"));
 
         var open = Stopwatch.StartNew();
         var duck = await DuckDbStore.OpenAsync(new StorageOptions { DataDirectory = directory }, NullLogger.Instance, CancellationToken.None);
@@ -305,6 +320,10 @@ internal static class Compare
         times.Sort();
         return (times[times.Count / 2], count);
     }
+
+    /// <summary>The DuckDB database file and its WAL.</summary>
+    private static long DuckDbBytes(string directory) =>
+        new DirectoryInfo(directory).EnumerateFiles("iothub.duckdb*").Sum(f => f.Length);
 
     private static long DirectoryBytes(string path) =>
         new DirectoryInfo(path).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);

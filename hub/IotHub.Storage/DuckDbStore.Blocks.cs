@@ -24,6 +24,9 @@ public sealed partial class DuckDbStore
     private const int MaxSpanDays = 8;
     private const int BlockTargetPoints = 1_000;
 
+    // Most parts a span in progress is kept in (see SealRawRows).
+    private const int MaxParts = 8;
+
     // Span of each series with blocks (loaded at open, chosen at a series' first seal).
     private readonly ConcurrentDictionary<int, int> _spanDays = new();
 
@@ -33,9 +36,12 @@ public sealed partial class DuckDbStore
     private readonly ConcurrentDictionary<int, long> _rawFrom = new();
 
     /// <summary>
-    /// Seals raw rows (both raw tiers) into blocks. With <paramref name="all"/> false, only the
-    /// spans that end before each series' newest day (its span in progress stays raw, so a block
-    /// is written once while data arrives in time order); with true, every raw row. Returns the rows moved.
+    /// Seals every raw row (both raw tiers) into blocks. A span that ended (it is before its
+    /// series' newest day) gets one block: its parts and raw rows merged (a raw row wins). A span
+    /// in progress gets its raw rows as one more part when they all come after its parts, so a
+    /// compaction encodes only what arrived since the last one; up to <see cref="MaxParts"/>
+    /// parts, then they are merged. With <paramref name="all"/> true, every span's parts are
+    /// merged into one block, spans in progress too. Returns the raw rows moved.
     /// </summary>
     private long SealRawRows(bool all)
     {
@@ -46,12 +52,10 @@ public sealed partial class DuckDbStore
             kinds[series.Id] = series.Kind;
         }
 
-        var existing = new BlockPoints();
-        var merged = new BlockPoints();
         try
         {
             using var transaction = _connection.BeginTransaction();
-            moved = SealPasses(all, kinds, existing, merged);
+            moved = SealPasses(all, kinds);
             transaction.Commit();
         }
         catch
@@ -65,9 +69,10 @@ public sealed partial class DuckDbStore
         return moved;
     }
 
-    private long SealPasses(bool all, Dictionary<int, FieldKind> kinds, BlockPoints existing, BlockPoints merged)
+    private long SealPasses(bool all, Dictionary<int, FieldKind> kinds)
     {
         long moved = 0;
+        var existing = new BlockPoints();
         foreach (var table in SampleTables.All)
         {
             for (var low = 0; low < _nextSeriesId; low += SeriesPerSealPass)
@@ -75,51 +80,64 @@ public sealed partial class DuckDbStore
                 var high = low + SeriesPerSealPass;
                 var range = Invariant($"series_id >= {low} AND series_id < {high}");
                 var raw = $"(SELECT series_id, ts, value FROM {table.Name} WHERE {range} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {range})";
-                var groups = SpanGroups(ReadRawGroups(raw, table, kinds));
-                if (!all)
-                {
-                    groups.RemoveAll(g => _latest.TryGetValue(g.SeriesId, out var newest) && g.Day + g.Days > DayOf(newest.TimestampNs));
-                }
-
+                var groups = SpanGroups(ReadRawGroups(raw, table, kinds), all);
+                AddSpansToMerge(groups, all, range, table, kinds);
                 if (groups.Count == 0)
                 {
                     continue;
                 }
 
-                // The (series, first day, days) blocks sealed now, as a relation for the statements below.
-                var sealedKeys = string.Join(',', groups.Select(g => Invariant($"({g.SeriesId},{g.Day},{g.Days})")));
-                var keys = $"(VALUES {sealedKeys}) k(series_id, day, days)";
-                var sealedBefore = new Dictionary<(int, int), byte[]>();
+                // The (series, first day, days) spans sealed now, as a relation for the statements below.
+                var keys = $"(VALUES {string.Join(',', groups.Select(g => Invariant($"({g.SeriesId},{g.Day},{g.Days})")))}) k(series_id, day, days)";
+                var parts = new Dictionary<(int, int), List<(int Part, byte[] Data)>>();
                 using (var command = _connection.CreateCommand())
                 {
-                    command.CommandText = $"SELECT b.series_id, b.day, b.data FROM blocks b SEMI JOIN {keys} ON b.series_id = k.series_id AND b.day = k.day";
+                    command.CommandText = $"SELECT b.series_id, b.day, b.part, b.data FROM blocks b SEMI JOIN {keys} ON b.series_id = k.series_id AND b.day = k.day ORDER BY b.series_id, b.day, b.part";
                     using var reader = command.ExecuteReader();
                     while (reader.Read())
                     {
-                        sealedBefore[(reader.GetInt32(0), reader.GetInt32(1))] = ReadBlob(reader, 2);
+                        var key = (reader.GetInt32(0), reader.GetInt32(1));
+                        if (!parts.TryGetValue(key, out var list))
+                        {
+                            parts[key] = list = [];
+                        }
+
+                        list.Add((reader.GetInt32(2), ReadBlob(reader, 3)));
                     }
                 }
 
-                if (sealedBefore.Count > 0)
-                {
-                    Execute($"DELETE FROM blocks USING {keys} WHERE blocks.series_id = k.series_id AND blocks.day = k.day");
-                }
-
+                // Spans whose parts are merged into one block: their rows are deleted and written again.
+                var rewritten = new List<(int SeriesId, int Day, int Days, BlockPoints Points, List<(int Part, byte[] Data)> Parts)>();
                 using (var appender = _connection.CreateAppender("blocks"))
                 {
                     foreach (var (seriesId, day, days, points) in groups)
                     {
-                        var block = points;
-                        if (sealedBefore.TryGetValue((seriesId, day), out var bytes))
+                        moved += points.Count;
+                        if (!parts.TryGetValue((seriesId, day), out var list))
                         {
-                            BlockCodec.Decode(bytes, existing, day * Schema.DayNs);
-                            merged.Merge(existing, points);
-                            block = merged;
+                            _hot.Set(seriesId, day, 0, AppendBlock(appender, seriesId, day, days, 0, points));
+                            continue;
                         }
 
-                        _hot.Set(seriesId, day, AppendBlock(appender, seriesId, day, days, block));
-                        moved += points.Count;
+                        var inProgress = _latest.TryGetValue(seriesId, out var newest) && day + days > DayOf(newest.TimestampNs);
+                        if (!all && inProgress && points.Count > 0 && list.Count < MaxParts)
+                        {
+                            BlockCodec.Decode(list[^1].Data, existing, day * Schema.DayNs);
+                            if (points.Timestamps[0] > existing.Timestamps[existing.Count - 1])
+                            {
+                                var part = list[^1].Part + 1;
+                                _hot.Set(seriesId, day, part, AppendBlock(appender, seriesId, day, days, part, points));
+                                continue;
+                            }
+                        }
+
+                        rewritten.Add((seriesId, day, days, points, list));
                     }
+                }
+
+                if (rewritten.Count > 0)
+                {
+                    MergeParts(rewritten, existing);
                 }
 
                 foreach (var name in new[] { table.Name, table.RecentName })
@@ -134,10 +152,63 @@ public sealed partial class DuckDbStore
     }
 
     /// <summary>
-    /// Day groups joined into the series' block spans (a series without blocks gets its span here,
-    /// from the density of its raw points).
+    /// Adds to <paramref name="groups"/> (with no raw points) the spans of these series kept in
+    /// several parts that got no raw rows but are to be merged: those that ended, or all with <paramref name="all"/>.
     /// </summary>
-    private List<(int SeriesId, int Day, int Days, BlockPoints Points)> SpanGroups(List<(int SeriesId, int Day, BlockPoints Points)> dayGroups)
+    private void AddSpansToMerge(List<(int SeriesId, int Day, int Days, BlockPoints Points)> groups, bool all, string range, SampleTable table, Dictionary<int, FieldKind> kinds)
+    {
+        var present = groups.Select(g => (g.SeriesId, g.Day)).ToHashSet();
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"SELECT DISTINCT series_id, day, days FROM blocks WHERE part > 0 AND {range}";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var (seriesId, day, days) = (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2));
+            if (!kinds.TryGetValue(seriesId, out var kind) || !ReferenceEquals(SampleTables.All[SampleTables.IndexOf(kind)], table) || present.Contains((seriesId, day)))
+            {
+                continue;
+            }
+
+            var ended = !_latest.TryGetValue(seriesId, out var newest) || day + days <= DayOf(newest.TimestampNs);
+            if (all || ended)
+            {
+                var none = new BlockPoints();
+                none.Reset(kind, 0);
+                groups.Add((seriesId, day, days, none));
+            }
+        }
+    }
+
+    /// <summary>Replaces the parts of each span by one block of their points and the span's raw points (which win).</summary>
+    private void MergeParts(List<(int SeriesId, int Day, int Days, BlockPoints Points, List<(int Part, byte[] Data)> Parts)> spans, BlockPoints decoded)
+    {
+        var keys = string.Join(',', spans.Select(g => Invariant($"({g.SeriesId},{g.Day})")));
+        Execute($"DELETE FROM blocks USING (VALUES {keys}) k(series_id, day) WHERE blocks.series_id = k.series_id AND blocks.day = k.day");
+        using var appender = _connection.CreateAppender("blocks");
+        var merged = new BlockPoints();
+        var next = new BlockPoints();
+        foreach (var (seriesId, day, days, points, parts) in spans)
+        {
+            // Later parts and then raw rows win over earlier ones on equal timestamps.
+            merged.Reset(points.Kind, points.Count);
+            foreach (var (part, data) in parts)
+            {
+                BlockCodec.Decode(data, decoded, day * Schema.DayNs);
+                next.Merge(merged, decoded);
+                (merged, next) = (next, merged);
+                _hot.Set(seriesId, day, part, null);
+            }
+
+            next.Merge(merged, points);
+            _hot.Set(seriesId, day, 0, AppendBlock(appender, seriesId, day, days, 0, next));
+        }
+    }
+
+    /// <summary>
+    /// Day groups joined into the series' block spans. A series without blocks gets its span here,
+    /// from the density of its raw points once they cover an hour (or, with <paramref name="all"/>, at once).
+    /// </summary>
+    private List<(int SeriesId, int Day, int Days, BlockPoints Points)> SpanGroups(List<(int SeriesId, int Day, BlockPoints Points)> dayGroups, bool all)
     {
         var result = new List<(int SeriesId, int Day, int Days, BlockPoints Points)>();
         for (var first = 0; first < dayGroups.Count;)
@@ -154,8 +225,15 @@ public sealed partial class DuckDbStore
             {
                 var firstTs = dayGroups[first].Points.Timestamps[0];
                 var lastGroup = dayGroups[end - 1].Points;
-                var extentDays = Math.Max(1.0, (lastGroup.Timestamps[lastGroup.Count - 1] - firstTs) / (double)Schema.DayNs);
-                var perDay = points / extentDays;
+                var extent = lastGroup.Timestamps[lastGroup.Count - 1] - firstTs;
+                if (extent < Schema.HourNs && !all)
+                {
+                    // Too short to tell its density: a new series stays raw for its first hour.
+                    first = end;
+                    continue;
+                }
+
+                var perDay = points / Math.Max(1.0 / 24, extent / (double)Schema.DayNs);
                 span = 1;
                 while (span < MaxSpanDays && perDay * span < BlockTargetPoints)
                 {
@@ -322,7 +400,7 @@ public sealed partial class DuckDbStore
         {
             var ids = string.Join(',', series.Select(s => s.Id.ToString(CultureInfo.InvariantCulture)));
             await using var command = connection.CreateCommand();
-            command.CommandText = Invariant($"SELECT series_id, day, data FROM blocks WHERE series_id IN ({ids}) AND day BETWEEN {fromDay} AND {toDay} ORDER BY series_id, day");
+            command.CommandText = Invariant($"SELECT series_id, day, data FROM blocks WHERE series_id IN ({ids}) AND day BETWEEN {fromDay} AND {toDay} ORDER BY series_id, day, part");
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -353,15 +431,15 @@ public sealed partial class DuckDbStore
     /// </summary>
     private void ReloadHotBlocks()
     {
-        var rows = new List<(int SeriesId, int Day, byte[] Data)>();
+        var rows = new List<(int SeriesId, int Day, int Part, byte[] Data)>();
         try
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = Invariant($"SELECT series_id, day, data FROM blocks WHERE day >= {_hot.FromDay}");
+            command.CommandText = Invariant($"SELECT series_id, day, part, data FROM blocks WHERE day >= {_hot.FromDay}");
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                rows.Add((reader.GetInt32(0), reader.GetInt32(1), ReadBlob(reader, 2)));
+                rows.Add((reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), ReadBlob(reader, 3)));
             }
         }
         catch (DuckDBException ex)
@@ -372,9 +450,9 @@ public sealed partial class DuckDbStore
         }
 
         _hot.Clear();
-        foreach (var (seriesId, day, data) in rows)
+        foreach (var (seriesId, day, part, data) in rows)
         {
-            _hot.Set(seriesId, day, data);
+            _hot.Set(seriesId, day, part, data);
         }
     }
 
@@ -382,7 +460,7 @@ public sealed partial class DuckDbStore
     private async Task LoadLatestFromBlocksAsync(Dictionary<int, SeriesInfo> byId, CancellationToken cancellationToken)
     {
         await using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT series_id, max(day), arg_max(data, day), max(days) FROM blocks GROUP BY series_id";
+        command.CommandText = "SELECT series_id, max(day), arg_max(data, CAST(day AS BIGINT) * 65536 + part), max(days) FROM blocks GROUP BY series_id";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var block = new BlockPoints();
         while (await reader.ReadAsync(cancellationToken))
@@ -405,14 +483,14 @@ public sealed partial class DuckDbStore
     private long ExpireBlocks(string seriesIds, long cutoffNs, Dictionary<int, SeriesInfo> byId)
     {
         var lastDay = DayOf(cutoffNs - 1);
-        var expiring = new List<(int SeriesId, int Day, int Days, byte[] Data)>();
+        var expiring = new List<(int SeriesId, int Day, int Days, int Part, byte[] Data)>();
         using (var command = _connection.CreateCommand())
         {
-            command.CommandText = Invariant($"SELECT series_id, day, days, data FROM blocks WHERE day <= {lastDay} AND series_id IN ({seriesIds})");
+            command.CommandText = Invariant($"SELECT series_id, day, days, part, data FROM blocks WHERE day <= {lastDay} AND series_id IN ({seriesIds})");
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                expiring.Add((reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), ReadBlob(reader, 3)));
+                expiring.Add((reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), ReadBlob(reader, 4)));
             }
         }
 
@@ -422,9 +500,9 @@ public sealed partial class DuckDbStore
         }
 
         Execute(Invariant($"DELETE FROM blocks WHERE day <= {lastDay} AND series_id IN ({seriesIds})"));
-        foreach (var (seriesId, day, _, _) in expiring)
+        foreach (var (seriesId, day, _, part, _) in expiring)
         {
-            _hot.Set(seriesId, day, null);
+            _hot.Set(seriesId, day, part, null);
         }
 
         long deleted = 0;
@@ -433,7 +511,7 @@ public sealed partial class DuckDbStore
         using var minutes = _connection.CreateAppender("rollup_1m");
         using var hours = _connection.CreateAppender("rollup_1h");
         using var blocks = _connection.CreateAppender("blocks");
-        foreach (var (seriesId, day, days, data) in expiring)
+        foreach (var (seriesId, day, days, part, data) in expiring)
         {
             BlockCodec.Decode(data, block, day * Schema.DayNs);
             var split = LowerBound(block.Timestamps, block.Count, cutoffNs);
@@ -452,7 +530,7 @@ public sealed partial class DuckDbStore
                     kept.AddFrom(block, i);
                 }
 
-                _hot.Set(seriesId, day, AppendBlock(blocks, seriesId, day, days, kept));
+                _hot.Set(seriesId, day, part, AppendBlock(blocks, seriesId, day, days, part, kept));
             }
         }
 
@@ -498,7 +576,7 @@ public sealed partial class DuckDbStore
             .EndRow();
     }
 
-    private static byte[] AppendBlock(DuckDBAppender appender, int seriesId, int day, int days, BlockPoints points)
+    private static byte[] AppendBlock(DuckDBAppender appender, int seriesId, int day, int days, int part, BlockPoints points)
     {
         var bytes = BlockCodec.Encode(points, day * Schema.DayNs);
         appender.CreateRow()
@@ -507,6 +585,7 @@ public sealed partial class DuckDbStore
             .AppendValue(days)
             .AppendValue(points.Count)
             .AppendValue(bytes)
+            .AppendValue(part)
             .EndRow();
         return bytes;
     }

@@ -14,9 +14,10 @@ namespace IotHub.Storage;
 public sealed partial class DuckDbStore
 {
     /// <summary>
-    /// Seals every raw row into compressed blocks (one per series and UTC day, merged with the
-    /// block already there), the days in progress too. Returns the number of raw rows moved.
-    /// Runs between commits. (Automatic compaction seals only the days before each series' newest.)
+    /// Seals every raw row into compressed blocks (one per series and span of days, merged with
+    /// the block already there), the spans in progress too, each into one block. Returns the
+    /// number of raw rows moved. Runs between commits. (Automatic compaction also seals every raw
+    /// row, but keeps a span in progress in parts, see SealRawRows.)
     /// </summary>
     public Task<long> CompactAsync(CancellationToken cancellationToken) => RunOnCommitLoopAsync(() => Compact(all: true), cancellationToken);
 
@@ -48,8 +49,7 @@ public sealed partial class DuckDbStore
 
         await WaitForAppliedAsync(cancellationToken);
         var series = _seriesByKey.Values.Where(s => measurement is null || string.Equals(s.Measurement, measurement, StringComparison.Ordinal)).OrderBy(s => s.Id).ToList();
-        await using var connection = new DuckDBConnection(_connection.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = OpenSecondConnection();
         await using (var command = connection.CreateCommand())
         {
             command.CommandText = "CREATE TEMP TABLE export_rows (series_id INTEGER NOT NULL, ts BIGINT NOT NULL, value DOUBLE, text VARCHAR)";
@@ -111,12 +111,17 @@ public sealed partial class DuckDbStore
     {
         try
         {
+            var now = _time.GetUtcNow();
             if (_recentRows >= _nextCompactionRows)
             {
                 Compact(all: false);
             }
+            else if (_recentRows > 0 && now - _lastCompaction >= _options.CompactionInterval)
+            {
+                // Writes slower than the row threshold: sealed all the same, so raw rows stay few.
+                Compact(all: false);
+            }
 
-            var now = _time.GetUtcNow();
             if (now - _lastRetentionSweep >= _options.RetentionSweepInterval)
             {
                 _lastRetentionSweep = now;
@@ -134,13 +139,33 @@ public sealed partial class DuckDbStore
     private long Compact(bool all)
     {
         var moved = SealRawRows(all);
-        _recentRows = ScalarLong(Schema.CountRecent);
+        Interlocked.Exchange(ref _recentRows, ScalarLong(Schema.CountRecent));
         LoadRawBounds();
 
-        // Rows of days in progress stay raw; the next compaction waits for a threshold more.
+        // Rows of spans in progress left raw wait for a threshold more (or the interval).
         _nextCompactionRows = _recentRows + _options.CompactionRowThreshold;
+        _lastCompaction = _time.GetUtcNow();
         Interlocked.Increment(ref _compactions);
         LogCompacted(_logger, moved);
+
+        // The blocks DuckDB frees (sealed raw rows, replaced blocks) are reused only once a
+        // checkpoint wrote the tables without them; checkpointing here also keeps the WAL small.
+        // DuckDB allocates the lowest free block first and cuts free blocks off the end of the
+        // file at a checkpoint that changed something: the second one (recording when this
+        // compaction ran) gives back what the first freed at the end of the file.
+        try
+        {
+            Execute("CHECKPOINT");
+            if (ScalarLong(Invariant($"SELECT free_blocks FROM pragma_database_size() WHERE database_name = '{DatabaseAlias}'")) > 0)
+            {
+                Execute(Invariant($"DELETE FROM maintenance; INSERT INTO maintenance VALUES ({TimeUnits.FromDateTimeOffset(_lastCompaction)}); CHECKPOINT"));
+            }
+        }
+        catch (DuckDBException ex)
+        {
+            LogCheckpointSkipped(_logger, ex);
+        }
+
         return moved;
     }
 
@@ -250,6 +275,9 @@ public sealed partial class DuckDbStore
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Retention deleted {Rows} rows")]
     private static partial void LogRetention(ILogger logger, long rows);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Debug, Message = "Checkpoint after compaction skipped; DuckDB checkpoints at its WAL threshold")]
+    private static partial void LogCheckpointSkipped(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Store maintenance failed; it will be tried again")]
     private static partial void LogMaintenanceFailed(ILogger logger, Exception exception);

@@ -72,18 +72,10 @@ public sealed partial class DuckDbStore
     }
 
     /// <summary>A connection for reads: kept open between queries (opening one costs a catalog round).</summary>
-    private async Task<DuckDBConnection> RentReaderAsync(CancellationToken cancellationToken)
+    private Task<DuckDBConnection> RentReaderAsync(CancellationToken cancellationToken)
     {
-        if (_readers.TryTake(out var connection))
-        {
-            return connection;
-        }
-
-        // A second connection to the same database (DuckDB.NET shares the open database by path):
-        // reads see committed data and run beside the commit loop's connection.
-        connection = new DuckDBConnection(_connection.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        return connection;
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(_readers.TryTake(out var connection) ? connection : OpenSecondConnection());
     }
 
     private static List<(long, double)> RawPoints(BlockPoints values)

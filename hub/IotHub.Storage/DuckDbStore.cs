@@ -18,8 +18,14 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
 {
     private const string DatabaseFileName = "iothub.duckdb";
 
+    // The attached store file's name in DuckDB, and its row group size (see OpenAsync). DuckDB's
+    // default: 4,096 kept the file compact while open but made million-value commits ~10 times
+    // slower (benchmarks/RESULTS-store.md).
+    private const string DatabaseAlias = "store";
+    private const int RowGroupSize = 122_880;
+
     // Free share of the file (and least free 256 KiB blocks) that makes closing copy the database to a fresh file.
-    private const double ReclaimFreeFraction = 0.2;
+    private const double ReclaimFreeFraction = 0.05;
     private const long ReclaimMinimumFreeBlocks = 8;
 
     private readonly StorageOptions _options;
@@ -56,10 +62,17 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     private long _commits;
     private long _compactions;
 
-    // Commit loop only: rows in the recent tier since the last compaction, and when retention last ran.
+    // Raw rows not sealed yet (written by the commit loop, read by the wake timer); commit loop
+    // only: the count that triggers the next compaction, when the last one and retention ran.
     private long _recentRows;
     private long _nextCompactionRows;
+    private DateTimeOffset _lastCompaction;
     private DateTimeOffset _lastRetentionSweep;
+
+    // Wakes the commit loop every CompactionInterval while raw rows wait, so a store that stopped
+    // receiving writes still seals them (see WakeForCompactionAsync).
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _wakeLoop;
 
     private DuckDbStore(StorageOptions options, ILogger logger, TimeProvider time, DuckDBConnection connection)
     {
@@ -73,9 +86,14 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             SingleReader = true,
         });
         _lastRetentionSweep = time.GetUtcNow();
+        _lastCompaction = _lastRetentionSweep;
         _hot = new HotBlocks(options.HotBlockDays > 0 ? DayOf(TimeUnits.FromDateTimeOffset(_lastRetentionSweep)) - options.HotBlockDays : int.MaxValue);
         _commitLoop = Task.Run(CommitLoopAsync);
+        _wakeLoop = Task.Run(WakeForCompactionAsync);
     }
+
+    /// <summary>Raw rows not sealed into blocks yet (about 12 bytes each on disk, against well under one in a block).</summary>
+    public long RawRows => Interlocked.Read(ref _recentRows);
 
     /// <summary>Points committed since open.</summary>
     public long PointsWritten => Interlocked.Read(ref _pointsWritten);
@@ -128,14 +146,22 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
 
         // A copy left by a close that stopped before replacing the file: the file is whole, the copy is not needed.
         File.Delete(path + ".reclaim");
-        var connection = new DuckDBConnection($"Data Source={path}");
+        // The file is attached to an in-memory instance rather than opened as its main database:
+        // only ATTACH takes a row group size. (With DuckDB's 122,880 rows, checkpoints rewrite the
+        // last row group of a table whole as it grows: the blocks table of a 30-day city is one.)
+        var connection = new DuckDBConnection("Data Source=:memory:");
         try
         {
             await connection.OpenAsync(cancellationToken);
+            await ExecuteAsync(connection, FormattableString.Invariant($"ATTACH {SqlString(path)} AS {DatabaseAlias} (ROW_GROUP_SIZE {RowGroupSize}); USE {DatabaseAlias}; SET temp_directory = {SqlString(path + ".tmp")}"), cancellationToken);
             await ExecuteAsync(connection, Schema.Create, cancellationToken);
+            await ExecuteAsync(connection, Schema.AddBlockParts, cancellationToken);
             await MigrateAsync(connection, options, time, cancellationToken);
             await ExecuteAsync(connection, FormattableString.Invariant($"SET checkpoint_threshold = '{options.CheckpointWalMegabytes}MB'"), cancellationToken);
             await ExecuteAsync(connection, FormattableString.Invariant($"SET memory_limit = '{options.MemoryLimitMegabytes}MB'"), cancellationToken);
+
+            // Appends go to the WAL rather than straight into the file (but see Commit).
+            await ExecuteAsync(connection, "SET enable_optimistic_write = false", cancellationToken);
             var store = new DuckDbStore(options, logger, time, connection);
             await store.LoadStateAsync(cancellationToken);
             if (options.IngestLog)
@@ -307,18 +333,69 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     public async Task<long> CountRowsAsync(CancellationToken cancellationToken)
     {
         await WaitForAppliedAsync(cancellationToken);
-        await using var connection = new DuckDBConnection(_connection.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = OpenSecondConnection();
         await using var command = connection.CreateCommand();
         command.CommandText = Schema.CountAll;
         var result = await command.ExecuteScalarAsync(cancellationToken);
         return Convert.ToInt64(result, System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Where the database file's bytes go (diagnostics for benchmarks): its 256 KiB blocks in use
+    /// and free, and per table its rows and the blocks its column segments occupy (a block shared
+    /// by small segments of several tables counts for each).
+    /// </summary>
+    public async Task<string> DescribeFileAsync(CancellationToken cancellationToken)
+    {
+        await WaitForAppliedAsync(cancellationToken);
+        await using var connection = OpenSecondConnection();
+        var text = new System.Text.StringBuilder();
+        var tables = new List<string>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = Invariant($"SELECT total_blocks, free_blocks, wal_size FROM pragma_database_size() WHERE database_name = '{DatabaseAlias}'");
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                text.Append(Invariant($"{reader.GetInt64(0)} blocks of 256 KiB, {reader.GetInt64(1)} free, WAL {reader.GetValue(2)}"));
+            }
+        }
+
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = Invariant($"SELECT table_name FROM duckdb_tables() WHERE database_name = '{DatabaseAlias}' ORDER BY table_name");
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var table in tables)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT (SELECT count(*) FROM {table}), (SELECT count(DISTINCT block_id) FROM pragma_storage_info('{table}') WHERE block_id >= 0)";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken) && reader.GetInt64(1) > 0)
+            {
+                text.Append(Invariant($"; {table}: {reader.GetInt64(0):N0} rows in {reader.GetInt64(1)} blocks"));
+            }
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>Stops taking writes, commits what is queued, and closes the database.</summary>
     public async ValueTask DisposeAsync()
     {
         await CloseIngestLogAsync();
+        if (!_stopping.IsCancellationRequested)
+        {
+            await _stopping.CancelAsync();
+            await _wakeLoop;
+            _stopping.Dispose();
+        }
+
         _queue.Writer.TryComplete();
         try
         {
@@ -356,8 +433,30 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     private string ReclaimPath => DatabasePath + ".reclaim";
 
     /// <summary>
-    /// DuckDB reuses the blocks that deleted rows free (sealed raw rows, replaced blocks) but never
-    /// returns them to the file system. When at least <see cref="ReclaimFreeFraction"/> of the file
+    /// Another connection to the store's database instance (reads see committed data and run
+    /// beside the commit loop's connection), with the store file as its default database.
+    /// </summary>
+    private DuckDBConnection OpenSecondConnection()
+    {
+        var connection = _connection.Duplicate();
+        try
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "USE " + DatabaseAlias;
+            command.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// DuckDB reuses the blocks that deleted rows free (merged parts, replaced blocks) but returns
+    /// to the file system only those at the end of the file. When at least <see cref="ReclaimFreeFraction"/> of the file
     /// is free on close, the database is copied into a fresh file (live data only), which replaces
     /// the old one once every connection is closed. Returns whether the copy was made.
     /// </summary>
@@ -385,18 +484,34 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
 
         File.Delete(ReclaimPath);
         await ExecuteAsync(_connection, $"ATTACH {SqlString(ReclaimPath)} AS reclaimed", CancellationToken.None);
-        await ExecuteAsync(_connection, "COPY FROM DATABASE " + await CurrentDatabaseAsync() + " TO reclaimed", CancellationToken.None);
+        await ExecuteAsync(_connection, "COPY FROM DATABASE " + DatabaseAlias + " TO reclaimed", CancellationToken.None);
         await ExecuteAsync(_connection, "DETACH reclaimed", CancellationToken.None);
         LogReclaimed(_logger, free, total);
         return true;
     }
 
-    private async Task<string> CurrentDatabaseAsync()
+    /// <summary>
+    /// Every <see cref="StorageOptions.CompactionInterval"/> while raw rows wait, queues an empty
+    /// maintenance request: the commit loop wakes and its automatic maintenance seals them. When
+    /// the queue is full nothing is queued (the loop is busy committing and checks after each commit).
+    /// </summary>
+    private async Task WakeForCompactionAsync()
     {
-        await using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT current_database()";
-        var name = (string)(await command.ExecuteScalarAsync())!;
-        return "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        using var timer = new PeriodicTimer(_options.CompactionInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                if (RawRows > 0)
+                {
+                    _queue.Writer.TryWrite(new WriteRequest(RequestKind.Maintenance, null, null, null, 0) { Maintenance = static () => 0 });
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The store is closing.
+        }
     }
 
     private async Task EnqueueAsync(WriteRequest request, CancellationToken cancellationToken)

@@ -11,8 +11,9 @@ namespace IotHub.Storage;
 /// </summary>
 internal sealed class HotBlocks
 {
-    // Per series: day -> block bytes. Replaced whole per change (copy on write), read without locks.
-    private readonly ConcurrentDictionary<int, SortedList<int, byte[]>> _bySeries = new();
+    // Per series: (first day, part) -> block bytes, in day and part order. Replaced whole per change
+    // (copy on write), read without locks.
+    private readonly ConcurrentDictionary<int, SortedList<long, byte[]>> _bySeries = new();
     private volatile int _fromDay;
 
     public HotBlocks(int fromDay) => _fromDay = fromDay;
@@ -23,8 +24,8 @@ internal sealed class HotBlocks
     /// <summary>Whether [<paramref name="fromDay"/>, ...) is all in memory.</summary>
     public bool Covers(int fromDay) => fromDay >= _fromDay;
 
-    /// <summary>Sets or (with null) removes the block of a series and day; days before <see cref="FromDay"/> are ignored.</summary>
-    public void Set(int seriesId, int day, byte[]? block)
+    /// <summary>Sets or (with null) removes a block (part) of a series and span; days before <see cref="FromDay"/> are ignored.</summary>
+    public void Set(int seriesId, int day, int part, byte[]? block)
     {
         if (day < _fromDay)
         {
@@ -35,32 +36,32 @@ internal sealed class HotBlocks
             seriesId,
             static (_, state) =>
             {
-                var list = new SortedList<int, byte[]>();
+                var list = new SortedList<long, byte[]>();
                 if (state.block is not null)
                 {
-                    list[state.day] = state.block;
+                    list[state.key] = state.block;
                 }
 
                 return list;
             },
             static (_, existing, state) =>
             {
-                var list = new SortedList<int, byte[]>(existing);
+                var list = new SortedList<long, byte[]>(existing);
                 if (state.block is null)
                 {
-                    list.Remove(state.day);
+                    list.Remove(state.key);
                 }
                 else
                 {
-                    list[state.day] = state.block;
+                    list[state.key] = state.block;
                 }
 
                 return list;
             },
-            (day, block));
+            (key: Key(day, part), block));
     }
 
-    /// <summary>The blocks of a series starting in [<paramref name="fromDay"/>, <paramref name="toDay"/>], by first day.</summary>
+    /// <summary>The blocks of a series starting in [<paramref name="fromDay"/>, <paramref name="toDay"/>], by first day and part.</summary>
     public IEnumerable<(int Day, byte[] Block)> Range(int seriesId, int fromDay, int toDay)
     {
         if (!_bySeries.TryGetValue(seriesId, out var list))
@@ -68,8 +69,9 @@ internal sealed class HotBlocks
             yield break;
         }
 
-        foreach (var (day, block) in list)
+        foreach (var (key, block) in list)
         {
+            var day = (int)(key >> 16);
             if (day > toDay)
             {
                 yield break;
@@ -93,12 +95,15 @@ internal sealed class HotBlocks
         _fromDay = fromDay;
         foreach (var (seriesId, list) in _bySeries)
         {
-            if (list.Count > 0 && list.Keys[0] < fromDay)
+            if (list.Count > 0 && list.Keys[0] < Key(fromDay, 0))
             {
-                _bySeries[seriesId] = new SortedList<int, byte[]>(list.Where(kv => kv.Key >= fromDay).ToDictionary(kv => kv.Key, kv => kv.Value));
+                _bySeries[seriesId] = new SortedList<long, byte[]>(list.Where(kv => kv.Key >= Key(fromDay, 0)).ToDictionary(kv => kv.Key, kv => kv.Value));
             }
         }
     }
+
+    // Parts are few (see DuckDbStore.MaxParts), so 16 bits hold them.
+    private static long Key(int day, int part) => ((long)day << 16) | (uint)part;
 
     /// <summary>Forgets everything (before a reload).</summary>
     public void Clear() => _bySeries.Clear();

@@ -4,7 +4,8 @@ namespace IotHub.Storage;
 /// The store's tables. Raw samples arrive in <c>recent_*</c> (split by value type so each column
 /// stays typed, in arrival order: cheap appends); compaction seals them into <c>blocks</c>: one
 /// row per series and span of <c>days</c> UTC days from <c>day</c> (days since the epoch),
-/// holding those points compressed by <see cref="BlockCodec"/> (well under a byte per point for
+/// holding those points compressed by <see cref="BlockCodec"/>; a span in progress may be held in
+/// several <c>part</c>s (1, 2, ... each after the one before), merged into one (part 0) when it ends (well under a byte per point for
 /// the city's data instead of ~30 in rows, see benchmarks/RESULTS-store.md). <c>samples_*</c> is the sorted tier of stores made before blocks;
 /// compaction seals what it holds too. A (series, time) pair is in at most one raw row; a raw row
 /// is always newer than a block point of the same pair (it was written after the block was
@@ -12,6 +13,7 @@ namespace IotHub.Storage;
 /// Rollups (1 minute, 1 hour) are computed from raw points while those are kept; when raw points
 /// expire, their rollup rows are written to <c>rollup_1m</c> and <c>rollup_1h</c> in the same
 /// transaction, so a bucket is answered either from raw points or from its rollup row.
+/// <c>maintenance</c> holds when the last compaction ran (ns since the epoch).
 /// </summary>
 internal static class Schema
 {
@@ -37,8 +39,12 @@ internal static class Schema
         CREATE TABLE IF NOT EXISTS rollup_1m (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
         CREATE TABLE IF NOT EXISTS rollup_1h (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL, sum DOUBLE NOT NULL, count BIGINT NOT NULL, last_ts BIGINT NOT NULL, last DOUBLE NOT NULL);
         CREATE TABLE IF NOT EXISTS blocks (series_id INTEGER NOT NULL, day INTEGER NOT NULL, days INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS maintenance (compacted_at BIGINT NOT NULL);
         CREATE TABLE IF NOT EXISTS uplink_batches (device VARCHAR PRIMARY KEY, sequence UBIGINT NOT NULL);
         """;
+
+    /// <summary>The <c>part</c> column of blocks, added to stores made before parts (run at open, after <see cref="Create"/>).</summary>
+    public const string AddBlockParts = "ALTER TABLE blocks ADD COLUMN IF NOT EXISTS part INTEGER DEFAULT 0";
 
     /// <summary>
     /// Moves the uncompacted rollup partials of a store made before blocks (one table for both

@@ -35,12 +35,19 @@ public sealed class StorageOptions
     public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// Raw rows (since the last compaction) that trigger a compaction: the raw rows of the days
-    /// before each series' newest are sealed into compressed blocks (one per series and day,
-    /// about 0.7 byte per point instead of ~12 as rows). A compaction holds up commits for its
-    /// duration. Default 2,000,000.
+    /// Raw rows (since the last compaction) that trigger a compaction: every raw row is sealed into
+    /// compressed blocks (one per series and span of days, about 0.7 byte per point instead of
+    /// ~12 as rows; a span in progress gets what arrived as one more part). A compaction holds up
+    /// commits for its duration. Default 2,000,000.
     /// </summary>
     public int CompactionRowThreshold { get; set; } = 2_000_000;
+
+    /// <summary>
+    /// Longest time raw rows wait for a compaction when fewer than
+    /// <see cref="CompactionRowThreshold"/> arrive (the store wakes itself when writes stop), so a
+    /// running store holds little more than compressed blocks. Default 1 minute.
+    /// </summary>
+    public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// Days of sealed blocks (before today, UTC) also kept in memory, compressed as on disk (about
@@ -122,6 +129,11 @@ public sealed class StorageOptions
         if (CompactionRowThreshold is < 1_000 or > 100_000_000)
         {
             throw new ArgumentException($"Storage: CompactionRowThreshold must be 1000..100000000, was {CompactionRowThreshold}.");
+        }
+
+        if (CompactionInterval < TimeSpan.FromSeconds(1) || CompactionInterval > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentException($"Storage: CompactionInterval must be 1 s..1 day, was {CompactionInterval}.");
         }
 
         if (CheckpointWalMegabytes is < 1 or > 65_536)

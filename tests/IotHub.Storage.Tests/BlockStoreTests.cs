@@ -168,6 +168,9 @@ public sealed class BlockStoreTests : IDisposable
                 [.. Enumerable.Range(0, 4000).Select(i => Math.Round(Math.Sin((i + s) / 50.0), 3))],
                 4000)).ToList();
             await store.WriteColumnsAsync(columns, new UplinkBatch("g1", 41), CancellationToken.None);
+
+            // Checkpointed before they are sealed, the raw rows take blocks at the start of the file.
+            await store.CheckpointAsync(CancellationToken.None);
             await store.CompactAsync(CancellationToken.None);
             await store.CheckpointAsync(CancellationToken.None);
             sizeBefore = new FileInfo(path).Length;
@@ -180,6 +183,74 @@ public sealed class BlockStoreTests : IDisposable
         Assert.Equal(41UL, reopened.LastBatchSequence("g1"));
         Assert.Equal(4000, (await RawAsync(reopened, start, Today, "g7")).Count);
         Assert.Equal(WriteOutcome.Duplicate, await reopened.WriteAsync([Level("g1", start, 1)], new UplinkBatch("g1", 41), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task RunningStore_SpanInProgress_SealedInPartsThenMergedByALateWriteWhenIdle()
+    {
+        // Today's span is in progress for both series; every point is 30 s after the one before.
+        var options = new StorageOptions { DataDirectory = _directory, RetentionSweepInterval = TimeSpan.FromDays(1000), CompactionRowThreshold = 1_000, CompactionInterval = TimeSpan.FromMinutes(1) };
+        var g1 = Enumerable.Range(0, 1_500).Select(i => Level("g1", Today + (i * 30 * Second), Math.Round(i * 0.01, 2))).ToList();
+        var g2 = Enumerable.Range(0, 1_000).Select(i => Level("g2", Today + (i * 30 * Second), i)).ToList();
+        var expected = g1.ToDictionary(p => p.TimestampNs, p => p.Fields[0].Value.AsFloat);
+        await using (var store = await OpenAsync(options))
+        {
+            // Over the threshold: sealed although the span is in progress; then 300 more of g1 as a second part.
+            await store.WriteAsync(g1[..1_200], CancellationToken.None);
+            await store.CheckpointAsync(CancellationToken.None);
+            Assert.Equal(0, store.RawRows);
+            await store.WriteAsync(g1[1_200..], CancellationToken.None);
+            await store.WriteAsync(g2, CancellationToken.None);
+            await store.CheckpointAsync(CancellationToken.None);
+            Assert.Equal(0, store.RawRows);
+            Assert.Equal(expected.Select(kv => (kv.Key, kv.Value)), await RawAsync(store, Today, Today + Day));
+        }
+
+        Assert.Equal([0, 1], await PartsOfFirstSeriesAsync());
+        await using (var store = await OpenAsync(options))
+        {
+            Assert.Equal(expected.Select(kv => (kv.Key, kv.Value)), await RawAsync(store, Today, Today + Day));
+            Assert.Equal(g1[^1].TimestampNs, Assert.Single(store.GetLatestForDevice("g1")).TimestampNs);
+
+            // A late write into the first part, then no writes: after a minute the store wakes
+            // itself, and the late point makes it merge the span's parts.
+            await store.WriteAsync([Level("g1", Today + (10 * 30 * Second), 99)], CancellationToken.None);
+            expected[Today + (10 * 30 * Second)] = 99;
+            await store.CheckpointAsync(CancellationToken.None);
+            Assert.Equal(1, store.RawRows);
+            _time.Advance(TimeSpan.FromMinutes(2));
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (store.RawRows > 0 && waited.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.Equal(0, store.RawRows);
+            Assert.Equal(expected.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value)), await RawAsync(store, Today, Today + Day));
+            Assert.Equal(g2.Select(p => (p.TimestampNs, p.Fields[0].Value.AsFloat)), await RawAsync(store, Today, Today + Day, "g2"));
+        }
+
+        Assert.Equal([0], await PartsOfFirstSeriesAsync());
+        await using var reopened = await OpenAsync(options);
+        Assert.Equal(2_500, await reopened.CountRowsAsync(CancellationToken.None));
+        Assert.Equal(expected.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value)), await RawAsync(reopened, Today, Today + Day));
+    }
+
+    /// <summary>The parts of the blocks of series 0 (g1), read from the closed store's file.</summary>
+    private async Task<List<int>> PartsOfFirstSeriesAsync()
+    {
+        await using var connection = new DuckDBConnection($"Data Source={Path.Combine(_directory, "iothub.duckdb")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT part FROM blocks WHERE series_id = 0 ORDER BY part";
+        await using var reader = await command.ExecuteReaderAsync();
+        var parts = new List<int>();
+        while (await reader.ReadAsync())
+        {
+            parts.Add(reader.GetInt32(0));
+        }
+
+        return parts;
     }
 
     private static async Task<List<(long, double)>> RawAsync(DuckDbStore store, long from, long to, string device = "g1")
