@@ -116,22 +116,7 @@ public sealed partial class LineProtocolReader
         ref var text = ref MemoryMarshal.GetReference(line);
         foreach (ref readonly var field in _fields.AsSpan(0, _fieldCount))
         {
-            var key = InLine(ref text, field.Key);
-            switch (field.Kind)
-            {
-                case FieldKind.Float:
-                    sink.AddFloatField(key, BitConverter.Int64BitsToDouble(field.Bits));
-                    break;
-                case FieldKind.Integer:
-                    sink.AddIntegerField(key, field.Bits);
-                    break;
-                case FieldKind.UInteger:
-                    sink.AddUIntegerField(key, unchecked((ulong)field.Bits));
-                    break;
-                default:
-                    sink.AddBooleanField(key, field.Bits != 0);
-                    break;
-            }
+            AddNonStringField(ref sink, InLine(ref text, field.Key), field);
         }
     }
 

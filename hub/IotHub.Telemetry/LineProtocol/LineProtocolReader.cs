@@ -1195,24 +1195,36 @@ public sealed partial class LineProtocolReader : IDisposable
         foreach (ref readonly var field in _fields.AsSpan(0, _fieldCount))
         {
             var key = Resolve(line, field.Key);
-            switch (field.Kind)
+            if (field.Kind == FieldKind.String)
             {
-                case FieldKind.Float:
-                    sink.AddFloatField(key, BitConverter.Int64BitsToDouble(field.Bits));
-                    break;
-                case FieldKind.Integer:
-                    sink.AddIntegerField(key, field.Bits);
-                    break;
-                case FieldKind.UInteger:
-                    sink.AddUIntegerField(key, unchecked((ulong)field.Bits));
-                    break;
-                case FieldKind.Boolean:
-                    sink.AddBooleanField(key, field.Bits != 0);
-                    break;
-                default:
-                    sink.AddStringField(key, Resolve(line, field.Text));
-                    break;
+                sink.AddStringField(key, Resolve(line, field.Text));
             }
+            else
+            {
+                AddNonStringField(ref sink, key, field);
+            }
+        }
+    }
+
+    /// <summary>Delivers a float, integer, unsigned or boolean field (any kind but a string) from its parsed bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddNonStringField<TSink>(ref TSink sink, ReadOnlySpan<byte> key, in FieldToken field)
+        where TSink : ILineProtocolSink, allows ref struct
+    {
+        switch (field.Kind)
+        {
+            case FieldKind.Float:
+                sink.AddFloatField(key, BitConverter.Int64BitsToDouble(field.Bits));
+                break;
+            case FieldKind.Integer:
+                sink.AddIntegerField(key, field.Bits);
+                break;
+            case FieldKind.UInteger:
+                sink.AddUIntegerField(key, unchecked((ulong)field.Bits));
+                break;
+            default:
+                sink.AddBooleanField(key, field.Bits != 0);
+                break;
         }
     }
 
