@@ -320,7 +320,7 @@ internal sealed partial class IngestLog : IDisposable
     {
         if (_failure is { } failed)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static state => Complete(state.Entries, state.Failure), (Entries: group.ToList(), Failure: failed), preferLocal: false);
+            CompleteOnThreadPool(group.ToList(), failed);
             return;
         }
 
@@ -355,7 +355,7 @@ internal sealed partial class IngestLog : IDisposable
             LogWriteFailed(_logger, group.Count, bytes, ex);
             var failure = new StorageException("The ingest log could not write to disk: " + ex.Message, ex);
             _failure = failure;
-            ThreadPool.UnsafeQueueUserWorkItem(static state => Complete(state.Entries, state.Failure), (Entries: group.ToList(), Failure: failure), preferLocal: false);
+            CompleteOnThreadPool(group.ToList(), failure);
             Durable.Pulse();
             return;
         }
@@ -367,10 +367,16 @@ internal sealed partial class IngestLog : IDisposable
         var durable = group.ToList();
         _onDurable(durable);
         Durable.Advance(group[^1].End);
-        ThreadPool.UnsafeQueueUserWorkItem(static entries => Complete(entries, null), durable, preferLocal: false);
+        CompleteOnThreadPool(durable, null);
     }
 
-    /// <summary>Completes the records' tasks (their writers' continuations run here, one after another).</summary>
+    /// <summary>
+    /// Completes the records' tasks (succeeded when <paramref name="failure"/> is null) from one thread-pool work item, never on
+    /// the flusher thread: their writers' continuations run there, one after another.
+    /// </summary>
+    private static void CompleteOnThreadPool(List<IngestLogEntry> entries, StorageException? failure) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static state => Complete(state.Entries, state.Failure), (Entries: entries, Failure: failure), preferLocal: false);
+
     private static void Complete(List<IngestLogEntry> entries, StorageException? failure)
     {
         foreach (var entry in entries)
