@@ -63,16 +63,8 @@ internal static class StoreHistory
             foreach (var (field, column) in new[] { ("volume", TrafficColumns.Volume(detector)), ("speed", TrafficColumns.Speed(detector)), ("queue_length", TrafficColumns.Queue(detector)) })
             {
                 var values = frame.AddColumn(column);
-                var query = new SeriesQuery(
-                    TrafficMeasurement,
-                    field,
-                    new Dictionary<string, string>(StringComparer.Ordinal) { ["device"] = detector },
-                    start - step,
-                    TimeUnits.FromDateTimeOffset(end),
-                    step,
-                    Aggregate.Mean,
-                    rows + 2);
-                foreach (var (time, value) in await QueryOrEmptyAsync(store, query, cancellationToken))
+                var points = await DeviceSeriesAsync(store, TrafficMeasurement, detector, field, start - step, TimeUnits.FromDateTimeOffset(end), step, Aggregate.Mean, cancellationToken);
+                foreach (var (time, value) in points)
                 {
                     long row = (time + step - start) / step;
                     if (row >= 0 && row < rows)
@@ -97,16 +89,7 @@ internal static class StoreHistory
         var result = new List<(DateTimeOffset, int, double)>();
         foreach (var (id, car) in cars)
         {
-            var query = new SeriesQuery(
-                CarMeasurement,
-                "load_factor",
-                new Dictionary<string, string>(StringComparer.Ordinal) { ["device"] = id },
-                start,
-                end,
-                Minute,
-                Aggregate.Last,
-                (int)Math.Min(int.MaxValue, ((end - start) / Minute) + 2));
-            foreach (var (time, value) in await QueryOrEmptyAsync(store, query, cancellationToken))
+            foreach (var (time, value) in await DeviceSeriesAsync(store, CarMeasurement, id, "load_factor", start, end, Minute, Aggregate.Last, cancellationToken))
             {
                 result.Add((TimeUnits.ToDateTimeOffset(time), car, value));
             }
@@ -116,8 +99,22 @@ internal static class StoreHistory
         return result;
     }
 
-    private static async Task<IEnumerable<(long TimestampNs, double Value)>> QueryOrEmptyAsync(ITimeSeriesStore store, SeriesQuery query, CancellationToken cancellationToken)
+    /// <summary>
+    /// One device's <paramref name="field"/> of <paramref name="measurement"/> in [<paramref name="fromNs"/>, <paramref name="toNs"/>)
+    /// in <paramref name="stepNs"/> buckets (every bucket of the range fits the row limit); empty when nothing of it is stored yet.
+    /// </summary>
+    private static async Task<IEnumerable<(long TimestampNs, double Value)>> DeviceSeriesAsync(
+        ITimeSeriesStore store, string measurement, string device, string field, long fromNs, long toNs, long stepNs, Aggregate aggregate, CancellationToken cancellationToken)
     {
+        var query = new SeriesQuery(
+            measurement,
+            field,
+            new Dictionary<string, string>(StringComparer.Ordinal) { ["device"] = device },
+            fromNs,
+            toNs,
+            stepNs,
+            aggregate,
+            (int)Math.Min(int.MaxValue, ((toNs - fromNs) / stepNs) + 2));
         try
         {
             return (await store.QueryAsync(query, cancellationToken)).SelectMany(s => s.Points);
@@ -166,16 +163,7 @@ internal static class StoreHistory
         long to = TimeUnits.FromDateTimeOffset(frame.TimeAt(frame.Length - 1)) + Minute;
         long step = frame.Step.Ticks * 100;
         long start = TimeUnits.FromDateTimeOffset(frame.Start);
-        var query = new SeriesQuery(
-            measurement,
-            field,
-            new Dictionary<string, string>(StringComparer.Ordinal) { ["device"] = device },
-            from,
-            to,
-            Minute,
-            Aggregate.Last,
-            (int)Math.Min(int.MaxValue, ((to - from) / Minute) + 2));
-        foreach (var (time, value) in await QueryOrEmptyAsync(store, query, cancellationToken))
+        foreach (var (time, value) in await DeviceSeriesAsync(store, measurement, device, field, from, to, Minute, Aggregate.Last, cancellationToken))
         {
             // A 1-minute bucket belongs to the first row at or after its start: the row holds the newest reading of its step.
             long row = (time - start + step - 1) / step;
