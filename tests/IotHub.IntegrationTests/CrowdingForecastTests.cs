@@ -108,10 +108,7 @@ public sealed class CrowdingForecastTests
     {
         await using var hub = await HubProcess.StartAsync("serve");
         using var api = hub.CreateApiClient();
-        await Poll.UntilAsync(
-            async () => (await api.GetJsonAsync("/api/v1/forecast/status")).GetProperty("state").GetString() == "waiting-for-history",
-            TimeSpan.FromSeconds(30),
-            () => hub.Output);
+        await ForecastHub.WaitForStateAsync(api, hub, "waiting-for-history", TimeSpan.FromSeconds(30));
 
         await AssertProblemAsync(api, "/api/v1/forecast/crowding?line=shinjuku&train=1&date=2026-11-27", HttpStatusCode.ServiceUnavailable, "no crowding model is loaded yet");
     }

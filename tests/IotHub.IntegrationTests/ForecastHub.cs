@@ -23,8 +23,12 @@ internal static class ForecastHub
 
     /// <summary>Waits (two minutes at most) until the hub's first models are loaded.</summary>
     public static Task WaitForModelsAsync(HttpClient api, HubProcess hub) =>
+        WaitForStateAsync(api, hub, "ready", TimeSpan.FromSeconds(120));
+
+    /// <summary>Waits (at most <paramref name="timeout"/>) until the forecast status reports <paramref name="state"/>.</summary>
+    public static Task WaitForStateAsync(HttpClient api, HubProcess hub, string state, TimeSpan timeout) =>
         Poll.UntilAsync(
-            async () => (await api.GetJsonAsync("/api/v1/forecast/status")).GetProperty("state").GetString() == "ready",
-            TimeSpan.FromSeconds(120),
-            () => "models never loaded:\n" + hub.Output);
+            async () => (await api.GetJsonAsync("/api/v1/forecast/status")).GetProperty("state").GetString() == state,
+            timeout,
+            () => $"forecast state never '{state}':\n" + hub.Output);
 }

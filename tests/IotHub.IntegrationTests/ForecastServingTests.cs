@@ -181,10 +181,7 @@ public sealed class ForecastServingTests
     {
         await using var hub = await HubProcess.StartAsync("serve");
         using var api = hub.CreateApiClient();
-        await Poll.UntilAsync(
-            async () => (await api.GetJsonAsync("/api/v1/forecast/status")).GetProperty("state").GetString() == "waiting-for-history",
-            TimeSpan.FromSeconds(30),
-            () => hub.Output);
+        await ForecastHub.WaitForStateAsync(api, hub, "waiting-for-history", TimeSpan.FromSeconds(30));
         var status = await api.GetJsonAsync("/api/v1/forecast/status");
         string gauge = status.GetProperty("gauges")[0].GetString()!;
         string detector = status.GetProperty("detectors")[0].GetString()!;
