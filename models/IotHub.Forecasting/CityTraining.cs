@@ -118,23 +118,18 @@ internal sealed class CityTraining
         _report.Heading("Rivers: level at every gauge, 10-120 minutes ahead");
         _report.Paragraph("One LightGbm model per horizon, pooled over every gauge (gauge size enters as features), predicting the change from now. Features include two rain nowcasts: the radar nowcast the gauges relay (`rain_nowcast_10` ... `_60`, verified above), over the local catchment until the horizon, in 30 and 60 minutes, its heaviest 10 minutes and over the upstream catchments; and the rain gauges' own field moved along the cells' motion (estimated at each origin by matching the field now with the field 20 minutes earlier moved by 8, 16 or 24 km/h eastward). The level models' rainfall-runoff forecast rains the radar nowcast (none after its hour). Storm periods: catchment rain in the last 3 h >= 1 mm, or the level at the origin or at the target time >= 0.2 m above the gauge's dry level (5th percentile).");
         _report.Scores(backtest.Scores, "m");
-        _report.Paragraph("Threshold crossings (all four thresholds, every gauge, re-armed after falling 0.1 m below). A warning is raised while the level is below a threshold and the probability of reaching it at some horizon up to 120 min is at least the warning probability; warnings less than 30 min apart form one alert; an alert is true if the crossing comes before it ends or within 120 min of its last warning.");
+        _report.Paragraph("Threshold crossings (all four thresholds, every gauge, one event per threshold episode: re-armed after falling 0.1 m below). Scored event-based, as flood warning services verify warnings (NWS Instruction 10-1601, flash flood warnings: a warning is verified when the event occurs in its valid time; false alarm ratio = unverified warnings / warnings; lead time = event time - issue time of the warning in force). A warning is raised while the threshold is armed and the probability of reaching it at some horizon up to 120 min is at least the warning probability; it is valid for 120 min, and a forecast that still warns while it is in force renews it (one alert) rather than issuing another. An alert is a hit when the crossing comes while it is in force, false when 120 min pass after its last warning with no crossing. Lead: crossing time - the alert's first warning.");
         var levelWarned = backtest.LevelCrossings;
         _report.Paragraph(MarkdownReport.Invariant($"The probabilities in this table come from the warning models: a second regression per horizon without the rainfall-runoff features (the level forecasts above keep them); the hub warns at {RiverForecaster.WarningProbability:F2}. For comparison, the level models' own probabilities at {RiverForecaster.WarningProbability:F2}: {levelWarned.WarnedAtLeast30Minutes}/{levelWarned.Crossings} ({levelWarned.HitRate30:P0}) warned >= 30 min ahead, {levelWarned.Warned} warned at all, {levelWarned.FalseAlerts}/{levelWarned.Alerts} ({levelWarned.FalseAlarmRatio:P0}) false alerts."));
-        _report.Table(
-            ["warning probability", "crossings", "warned >= 30 min ahead", "warned at all", "alerts", "false alerts", "median lead (min)"],
-            backtest.Crossings.Select(x => (IReadOnlyList<string>)
-            [
-                MarkdownReport.F(x.WarningProbability), x.Crossings.ToString(CultureInfo.InvariantCulture),
-                MarkdownReport.Invariant($"{x.WarnedAtLeast30Minutes} ({x.HitRate30:P0})"), x.Warned.ToString(CultureInfo.InvariantCulture),
-                x.Alerts.ToString(CultureInfo.InvariantCulture), MarkdownReport.Invariant($"{x.FalseAlerts} ({x.FalseAlarmRatio:P0})"), MarkdownReport.F(x.MedianLeadMinutes),
-            ]));
+        CrossingTable(backtest.Crossings);
+        _report.Paragraph("The same warnings scored by the definition used before this round (warnings at most 30 min apart form one alert, so a warning renewed 40-110 min after the last, while that one is still valid, counted as another alert; warnings also raised just after a crossing, before the threshold re-armed):");
+        CrossingTable(backtest.LegacyCrossings);
         var served = backtest.Crossings.First(x => x.WarningProbability == RiverForecaster.WarningProbability);
         double[] edges = [0.1, 0.3, 0.6];
         var shortfalls = served.FalseAlertShortfalls;
         int Between(double low, double high) => shortfalls.Count(d => d >= low && d < high);
         _report.Paragraph(MarkdownReport.Invariant(
-            $"The {served.FalseAlerts} false alerts at {served.WarningProbability:F2}, by how far the level stayed below the threshold warned of at its highest (from the alert's start to 120 min after its last warning): < 0.1 m {Between(double.MinValue, edges[0])}, 0.1-0.3 m {Between(edges[0], edges[1])}, 0.3-0.6 m {Between(edges[1], edges[2])}, >= 0.6 m {Between(edges[2], double.MaxValue)}; median {RiverForecaster.Median(shortfalls):F2} m."));
+            $"The {served.FalseAlerts} false alerts at {served.WarningProbability:F2}, by how far the level stayed below the threshold warned of at its highest while the alert was in force (from its first warning to 120 min after its last): < 0.1 m {Between(double.MinValue, edges[0])}, 0.1-0.3 m {Between(edges[0], edges[1])}, 0.3-0.6 m {Between(edges[1], edges[2])}, >= 0.6 m {Between(edges[2], double.MaxValue)}; median {RiverForecaster.Median(shortfalls):F2} m."));
         if (backtest.WorstStorm is { } worst && _plot(worst, Path.Combine(_options.ReportFolder, "river-worst-storm.png")))
         {
             _report.Image("worst storm", "river-worst-storm.png");
@@ -147,7 +142,21 @@ internal sealed class CityTraining
         {
             _results.Add(MarkdownReport.Invariant($"rivers, warning models, warning probability {x.WarningProbability:F2}: crossings warned >= 30 min ahead {x.WarnedAtLeast30Minutes}/{x.Crossings} = {x.HitRate30:P0} (need >= 80%); false alerts {x.FalseAlerts}/{x.Alerts} = {x.FalseAlarmRatio:P0} (need <= 20%)"));
         }
+
+        foreach (var x in backtest.LegacyCrossings)
+        {
+            _results.Add(MarkdownReport.Invariant($"rivers, warning models, warning probability {x.WarningProbability:F2}, previous alert definition: crossings warned >= 30 min ahead {x.WarnedAtLeast30Minutes}/{x.Crossings} = {x.HitRate30:P0}; false alerts {x.FalseAlerts}/{x.Alerts} = {x.FalseAlarmRatio:P0}"));
+        }
     }
+
+    private void CrossingTable(IReadOnlyList<CrossingScores> rows) => _report.Table(
+        ["warning probability", "crossings", "warned >= 30 min ahead", "warned at all", "alerts", "false alerts", "median lead (min)"],
+        rows.Select(x => (IReadOnlyList<string>)
+        [
+            MarkdownReport.F(x.WarningProbability), x.Crossings.ToString(CultureInfo.InvariantCulture),
+            MarkdownReport.Invariant($"{x.WarnedAtLeast30Minutes} ({x.HitRate30:P0})"), x.Warned.ToString(CultureInfo.InvariantCulture),
+            x.Alerts.ToString(CultureInfo.InvariantCulture), MarkdownReport.Invariant($"{x.FalseAlerts} ({x.FalseAlarmRatio:P0})"), MarkdownReport.F(x.MedianLeadMinutes),
+        ]));
 
     private void Sewers(int totalDays)
     {

@@ -18,9 +18,6 @@ internal sealed class RiverForecaster
     /// <summary>Warning probabilities the backtest scores, to show the trade-off between lead and false alarms.</summary>
     public static readonly double[] WarningProbabilities = [0.3, 0.5, 0.7, 0.85];
 
-    // A threshold is crossed again only after the level fell this far below it (DOMAIN.md: alerts must not flap).
-    private const double RearmMargin = 0.10;
-
     private readonly RiverNetwork _network;
     private readonly TrainerKind _trainer;
     private readonly GbmOptions _options;
@@ -192,9 +189,11 @@ internal sealed class RiverForecaster
 
         var levelCrossings = new List<CrossingScores>();
         var crossings = new List<CrossingScores>[WarningProbabilities.Length];
+        var legacy = new List<CrossingScores>[WarningProbabilities.Length];
         for (int p = 0; p < crossings.Length; p++)
         {
             crossings[p] = [];
+            legacy[p] = [];
         }
 
         HorizonModel[] last = [];
@@ -241,10 +240,11 @@ internal sealed class RiverForecaster
                 int testFrom = fold.TestFrom + RiverFeatures.History;
                 for (int p = 0; p < WarningProbabilities.Length; p++)
                 {
-                    crossings[p].Add(Crossings(warning, warned, bins, observed, g, testFrom, fold.TestTo, WarningProbabilities[p]));
+                    crossings[p].AddRange(Crossings(warning, warned, bins, observed, g, testFrom, fold.TestTo, WarningProbabilities[p], AlertRule.EventBased));
+                    legacy[p].AddRange(Crossings(warning, warned, bins, observed, g, testFrom, fold.TestTo, WarningProbabilities[p], AlertRule.Legacy));
                 }
 
-                levelCrossings.Add(Crossings(level, predicted, bins, observed, g, testFrom, fold.TestTo, WarningProbability));
+                levelCrossings.AddRange(Crossings(level, predicted, bins, observed, g, testFrom, fold.TestTo, WarningProbability, AlertRule.EventBased));
                 var (ratio, plot) = StormPlot(frame, features, level, predicted, bins, observed, g, fold);
                 if (ratio > worstRatio)
                 {
@@ -262,9 +262,11 @@ internal sealed class RiverForecaster
         }
 
         var totals = new CrossingScores[WarningProbabilities.Length];
+        var legacyTotals = new CrossingScores[WarningProbabilities.Length];
         for (int p = 0; p < totals.Length; p++)
         {
-            totals[p] = Total(crossings[p], WarningProbabilities[p]);
+            totals[p] = WarningVerification.Total(crossings[p], WarningProbabilities[p]);
+            legacyTotals[p] = WarningVerification.Total(legacy[p], WarningProbabilities[p]);
         }
 
         for (int h = 0; h < last.Length; h++)
@@ -286,18 +288,8 @@ internal sealed class RiverForecaster
             });
         }
 
-        return new RiverBacktest(scores, totals, Total(levelCrossings, WarningProbability), worst, last, trainSeconds);
+        return new RiverBacktest(scores, totals, legacyTotals, WarningVerification.Total(levelCrossings, WarningProbability), worst, last, trainSeconds);
     }
-
-    private static CrossingScores Total(List<CrossingScores> list, double probability) => new(
-        list.Sum(c => c.Crossings),
-        list.Sum(c => c.WarnedAtLeast30Minutes),
-        list.Sum(c => c.Warned),
-        list.Sum(c => c.Alerts),
-        list.Sum(c => c.FalseAlerts),
-        Median(list.Where(c => c.Warned > 0).Select(c => c.MedianLeadMinutes)),
-        probability,
-        [.. list.SelectMany(c => c.FalseAlertShortfalls)]);
 
     /// <summary>Scores of the model and both baselines on the rows <paramref name="mask"/> keeps (all when null).</summary>
     internal static HorizonScores Score(string target, int horizonMinutes, List<double> a, List<double> m, List<double> p, List<double> ha, List<bool>? mask, string subset)
@@ -330,105 +322,14 @@ internal sealed class RiverForecaster
         return best;
     }
 
-    private CrossingScores Crossings(HorizonModel[] models, double[][][] predicted, int[][] bins, double[] level, int g, int from, int to, double warningProbability)
+    /// <summary>Warning scores of gauge <paramref name="g"/> over rows [from, to), one per threshold.</summary>
+    private IEnumerable<CrossingScores> Crossings(HorizonModel[] models, double[][][] predicted, int[][] bins, double[] level, int g, int from, int to, double warningProbability, AlertRule rule)
     {
         var t = _network.Gauges[g].Thresholds;
-        double[] thresholds = [t.Standby, t.FloodCaution, t.EvacuationJudgement, t.FloodDanger];
-        int crossingsCount = 0, warned30 = 0, warned = 0, alerts = 0, falseAlerts = 0;
-        var leads = new List<double>();
-        var shortfalls = new List<double>();
-        foreach (double threshold in thresholds)
+        foreach (double threshold in (double[])[t.Standby, t.FloodCaution, t.EvacuationJudgement, t.FloodDanger])
         {
-            // Actual crossings.
-            var crossings = new List<int>();
-            bool armed = level[from] < threshold;
-            for (int i = from + 1; i < to; i++)
-            {
-                if (armed && level[i] >= threshold)
-                {
-                    crossings.Add(i);
-                    armed = false;
-                }
-                else if (!armed && level[i] < threshold - RearmMargin)
-                {
-                    armed = true;
-                }
-            }
-
-            // Alerts: runs of warnings (gaps of up to 2 rows merged), only while below the threshold.
-            var episodes = new List<(int Start, int End)>();
-            int start = -1, lastWarn = -100;
-            for (int i = from; i < to; i++)
-            {
-                bool warn = level[i] < threshold && ProbabilityAtLeast(models, predicted, bins, g, i, threshold) >= warningProbability;
-                if (!warn)
-                {
-                    continue;
-                }
-
-                if (start >= 0 && i - lastWarn <= 3)
-                {
-                    lastWarn = i;
-                    continue;
-                }
-
-                if (start >= 0)
-                {
-                    episodes.Add((start, lastWarn));
-                }
-
-                start = i;
-                lastWarn = i;
-            }
-
-            if (start >= 0)
-            {
-                episodes.Add((start, lastWarn));
-            }
-
-            alerts += episodes.Count;
-            foreach (var (s, e) in episodes)
-            {
-                bool hit = crossings.Exists(c => c >= s && c <= e + 12);
-                if (!hit)
-                {
-                    falseAlerts++;
-                    double peak = double.MinValue;
-                    for (int i = s; i <= Math.Min(to - 1, e + 12); i++)
-                    {
-                        peak = double.IsNaN(level[i]) ? peak : Math.Max(peak, level[i]);
-                    }
-
-                    shortfalls.Add(threshold - peak);
-                }
-            }
-
-            foreach (int c in crossings)
-            {
-                crossingsCount++;
-                int earliest = int.MaxValue;
-                foreach (var (s, e) in episodes)
-                {
-                    if (s <= c && c <= e + 12)
-                    {
-                        earliest = Math.Min(earliest, s);
-                    }
-                }
-
-                if (earliest != int.MaxValue)
-                {
-                    warned++;
-                    double lead = (c - earliest) * 10.0;
-                    leads.Add(lead);
-                    if (lead >= 30)
-                    {
-                        warned30++;
-                    }
-                }
-            }
+            yield return WarningVerification.Score(level, i => ProbabilityAtLeast(models, predicted, bins, g, i, threshold), threshold, from, to, warningProbability, rule);
         }
-
-        return new CrossingScores(crossingsCount, warned30, warned, alerts, falseAlerts, Median(leads), warningProbability, shortfalls);
     }
 
     private (double Ratio, PlotSeries Plot) StormPlot(SeriesFrame frame, RiverFeatures features, HorizonModel[] models, double[][][] predicted, int[][] bins, double[] level, int g, Fold fold)
