@@ -124,8 +124,6 @@ internal sealed class CityTraining
         CrossingTable(backtest.Crossings);
         _report.Paragraph("The same warnings scored by the definition used before this round (warnings at most 30 min apart form one alert, so a warning renewed 40-110 min after the last, while that one is still valid, counted as another alert; warnings also raised just after a crossing, before the threshold re-armed):");
         CrossingTable(backtest.LegacyCrossings);
-        _report.Paragraph("Warnings from a crossing probability learned on the outcome (reaches the threshold within 120 min) over the warning models' out-of-fold forecasts of the whole training window, scored event-based:");
-        CrossingTable(backtest.OutcomeCrossings);
         var served = backtest.Crossings.First(x => x.WarningProbability == RiverForecaster.WarningProbability);
         double[] edges = [0.1, 0.3, 0.6];
         var shortfalls = served.FalseAlertShortfalls;

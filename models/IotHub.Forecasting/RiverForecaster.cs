@@ -16,7 +16,7 @@ internal sealed class RiverForecaster
     public const double WarningProbability = 0.5;
 
     /// <summary>Warning probabilities the backtest scores, to show the trade-off between lead and false alarms.</summary>
-    public static readonly double[] WarningProbabilities = [0.2, 0.3, 0.5, 0.7, 0.85];
+    public static readonly double[] WarningProbabilities = [0.3, 0.5, 0.7, 0.85];
 
     private readonly RiverNetwork _network;
     private readonly TrainerKind _trainer;
@@ -66,49 +66,7 @@ internal sealed class RiverForecaster
     /// <summary>The models of <paramref name="target"/> among <paramref name="models"/>, by horizon.</summary>
     internal static HorizonModel[] Of(HorizonModel[] models, string target) => [.. models.Where(m => m.Card.Target == target).OrderBy(m => m.Card.HorizonMinutes)];
 
-    /// <summary>
-    /// Out-of-fold forecasts of the warning models over rows [from, to): the window is cut into <paramref name="blocks"/> spans of
-    /// time, and each span is forecast by warning models fitted on the other spans (rows whose target falls in the span left out).
-    /// Returns the forecasts [horizon][gauge][row] and, per span, the models that made them.
-    /// </summary>
-    internal (double[][][] Level, HorizonModel[][] Models, int[] Starts) OutOfFold(RiverFeatures plainFeatures, SeriesFrame frame, int from, int to, int blocks)
-    {
-        int gauges = _network.Gauges.Length;
-        var level = new double[HorizonMinutes.Length][][];
-        for (int h = 0; h < level.Length; h++)
-        {
-            level[h] = new double[gauges][];
-            for (int g = 0; g < gauges; g++)
-            {
-                level[h][g] = new double[frame.Length];
-                Array.Fill(level[h][g], double.NaN);
-            }
-        }
-
-        var models = new HorizonModel[blocks][];
-        var starts = new int[blocks + 1];
-        for (int b = 0; b <= blocks; b++)
-        {
-            starts[b] = from + (int)((long)(to - from) * b / blocks);
-        }
-
-        for (int b = 0; b < blocks; b++)
-        {
-            models[b] = Fit(plainFeatures, frame, from, to, WarningTarget, 0, null, CancellationToken.None, (starts[b], starts[b + 1]));
-            var (predicted, _) = Predict(models[b], plainFeatures, frame, starts[b], starts[b + 1]);
-            for (int h = 0; h < level.Length; h++)
-            {
-                for (int g = 0; g < gauges; g++)
-                {
-                    Array.Copy(predicted[h][g], starts[b], level[h][g], starts[b], starts[b + 1] - starts[b]);
-                }
-            }
-        }
-
-        return (level, models, starts);
-    }
-
-    private HorizonModel[] Fit(RiverFeatures features, SeriesFrame frame, int from, int to, string target, int firstFit, IProgress<int>? started, CancellationToken cancellationToken, (int From, int To)? leaveOut = null)
+    private HorizonModel[] Fit(RiverFeatures features, SeriesFrame frame, int from, int to, string target, int firstFit, IProgress<int>? started, CancellationToken cancellationToken)
     {
         var models = new HorizonModel[HorizonMinutes.Length];
         for (int h = 0; h < HorizonMinutes.Length; h++)
@@ -122,11 +80,6 @@ internal sealed class RiverForecaster
                 var level = frame[RiverColumns.Level(_network.Gauges[g].DeviceId)];
                 for (int i = from + RiverFeatures.History; i + steps < to; i++)
                 {
-                    if (leaveOut is { } span && i + steps >= span.From && i < span.To)
-                    {
-                        continue;
-                    }
-
                     int bin = features.Bin(g, i);
 
                     // Dry weather is most of the record and teaches little: keep one row in four.
@@ -235,12 +188,6 @@ internal sealed class RiverForecaster
         }
 
         var levelCrossings = new List<CrossingScores>();
-        var outcome = new List<CrossingScores>[WarningProbabilities.Length];
-        for (int p = 0; p < outcome.Length; p++)
-        {
-            outcome[p] = [];
-        }
-
         var crossings = new List<CrossingScores>[WarningProbabilities.Length];
         var legacy = new List<CrossingScores>[WarningProbabilities.Length];
         for (int p = 0; p < crossings.Length; p++)
@@ -265,8 +212,6 @@ internal sealed class RiverForecaster
             var warning = Of(last, WarningTarget);
             var (predicted, bins) = Predict(level, features, frame, fold.TestFrom, fold.TestTo);
             var (warned, _) = Predict(warning, RiverFeatures.UsesPhysics(warning[0].Card.Features) ? features : plainFeatures, frame, fold.TestFrom, fold.TestTo);
-            progress?.Report(string.Create(CultureInfo.InvariantCulture, $"rivers: crossing probability, fold ending {frame.TimeAt(fold.TrainTo):yyyy-MM-dd}"));
-            var crossing = CrossingProbability.Train(this, plainFeatures, frame, fold.TrainFrom, fold.TrainTo, _options, _trainer);
             for (int g = 0; g < gauges; g++)
             {
                 var observed = frame[RiverColumns.Level(_network.Gauges[g].DeviceId)];
@@ -299,18 +244,6 @@ internal sealed class RiverForecaster
                     legacy[p].AddRange(Crossings(warning, warned, bins, observed, g, testFrom, fold.TestTo, WarningProbabilities[p], AlertRule.Legacy));
                 }
 
-                var outcomeP = crossing.Predict(_network, plainFeatures, warning, warned, g, testFrom, fold.TestTo, frame.Length);
-                var gt = _network.Gauges[g].Thresholds;
-                double[] gaugeThresholds = [gt.Standby, gt.FloodCaution, gt.EvacuationJudgement, gt.FloodDanger];
-                for (int p = 0; p < WarningProbabilities.Length; p++)
-                {
-                    for (int k = 0; k < gaugeThresholds.Length; k++)
-                    {
-                        var probabilities = outcomeP[k];
-                        outcome[p].Add(WarningVerification.Score(observed, i => probabilities[i], gaugeThresholds[k], testFrom, fold.TestTo, WarningProbabilities[p], AlertRule.EventBased));
-                    }
-                }
-
                 levelCrossings.AddRange(Crossings(level, predicted, bins, observed, g, testFrom, fold.TestTo, WarningProbability, AlertRule.EventBased));
                 var (ratio, plot) = StormPlot(frame, features, level, predicted, bins, observed, g, fold);
                 if (ratio > worstRatio)
@@ -330,12 +263,10 @@ internal sealed class RiverForecaster
 
         var totals = new CrossingScores[WarningProbabilities.Length];
         var legacyTotals = new CrossingScores[WarningProbabilities.Length];
-        var outcomeTotals = new CrossingScores[WarningProbabilities.Length];
         for (int p = 0; p < totals.Length; p++)
         {
             totals[p] = WarningVerification.Total(crossings[p], WarningProbabilities[p]);
             legacyTotals[p] = WarningVerification.Total(legacy[p], WarningProbabilities[p]);
-            outcomeTotals[p] = WarningVerification.Total(outcome[p], WarningProbabilities[p]);
         }
 
         for (int h = 0; h < last.Length; h++)
@@ -357,7 +288,7 @@ internal sealed class RiverForecaster
             });
         }
 
-        return new RiverBacktest(scores, totals, legacyTotals, outcomeTotals, WarningVerification.Total(levelCrossings, WarningProbability), worst, last, trainSeconds);
+        return new RiverBacktest(scores, totals, legacyTotals, WarningVerification.Total(levelCrossings, WarningProbability), worst, last, trainSeconds);
     }
 
     /// <summary>Scores of the model and both baselines on the rows <paramref name="mask"/> keeps (all when null).</summary>
