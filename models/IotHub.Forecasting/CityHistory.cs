@@ -66,7 +66,7 @@ internal static class CityHistory
     /// <summary>
     /// Sewer history, 5-minute rows: the level and surcharge flag of the first <paramref name="manholesPerDistrict"/>
     /// manholes of every district (the level is the pipe's diameter while surcharged: full) and every
-    /// rain gauge's 10-minute rain. The simulation holds the rivers (for their rain gauges) and only
+    /// river gauge's 10-minute rain and relayed radar rain nowcast. The simulation holds the rivers (for their rain gauges) and only
     /// those manholes, under the city's weather.
     /// </summary>
     public static SeriesFrame Sewers(CityScenario city, int seed, DateTimeOffset start, int days, int manholesPerDistrict)
@@ -79,7 +79,8 @@ internal static class CityHistory
         var manholes = districts.SelectMany(d => d.Manholes)
             .Select(m => (m.DeviceId, m.PipeDiameter, Level: frame.AddColumn(SewerColumns.Level(m.DeviceId)), Surcharged: frame.AddColumn(SewerColumns.Surcharged(m.DeviceId))))
             .ToList();
-        var gauges = city.Rivers.SelectMany(r => r.Gauges).Select(g => (g.DeviceId, Rain: frame.AddColumn(RiverColumns.Rain10Min(g.DeviceId)))).ToList();
+        var gauges = city.Rivers.SelectMany(r => r.Gauges).Select(g => (g.DeviceId, Rain: frame.AddColumn(RiverColumns.Rain10Min(g.DeviceId)),
+            Nowcast: DeviceKinds.RainNowcastFields.Select((field, n) => (field, n)).ToDictionary(x => x.field, x => frame.AddColumn(RiverColumns.RainNowcast(g.DeviceId, x.n)), StringComparer.Ordinal))).ToList();
         for (int i = 0; i < rows; i++)
         {
             sim.AdvanceTo(frame.TimeAt(i));
@@ -99,13 +100,17 @@ internal static class CityHistory
                 }
             }
 
-            foreach (var (id, rain) in gauges)
+            foreach (var (id, rain, nowcast) in gauges)
             {
                 foreach (var field in sim.Read(id))
                 {
                     if (field.Key == "rain_10min")
                     {
                         rain[i] = (double)field.Value;
+                    }
+                    else if (nowcast.TryGetValue(field.Key, out var column))
+                    {
+                        column[i] = (double)field.Value;
                     }
                 }
             }

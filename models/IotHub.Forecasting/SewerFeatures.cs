@@ -8,7 +8,8 @@ namespace IotHub.Forecasting;
 /// and at the target time (sewage has a daily rhythm), the rain at the cover interpolated from the rain gauges, and
 /// a nowcast of the rain still to come: the rain observed upwind, at the distances convective cells
 /// travel eastward by the target time (the simulator's cells, like Tokyo's summer storms, drift
-/// east at 5-25 km/h), as radar nowcasts advect the observed field along the cells' motion.
+/// east at 5-25 km/h), as radar nowcasts advect the observed field along the cells' motion; and the radar nowcast the
+/// nearest river gauge relays for its catchment.
 /// </summary>
 internal sealed class SewerFeatures
 {
@@ -22,6 +23,7 @@ internal sealed class SewerFeatures
         "rain_0", "rain_5", "rain_10", "rain_20", "rain_30", "rain_1h", "d_rain_10",
         "upwind_slow", "upwind_mid", "upwind_fast", "upwind_max", "upwind_slow_d10", "upwind_mid_d10", "upwind_fast_d10",
         "nowcast_rain", "motion_km_h",
+        "radar_horizon", "radar_10", "radar_30", "radar_peak_10",
     ];
 
     private readonly SeriesFrame _frame;
@@ -30,6 +32,7 @@ internal sealed class SewerFeatures
     private readonly double[][] _level;
     private readonly double[][] _surcharged;
     private readonly RainNowcast _nowcast;
+    private readonly double[]?[][] _radar;
 
     public SewerFeatures(CityScenario city, SeriesFrame frame)
     {
@@ -50,7 +53,17 @@ internal sealed class SewerFeatures
         _design = [.. design];
         _level = [.. _manholes.Select(m => frame[SewerColumns.Level(m.DeviceId)])];
         _surcharged = [.. _manholes.Select(m => frame.Contains(SewerColumns.Surcharged(m.DeviceId)) ? frame[SewerColumns.Surcharged(m.DeviceId)] : new double[frame.Length])];
-        _nowcast = new RainNowcast(city.Rivers.SelectMany(r => r.Gauges), frame);
+        var gauges = city.Rivers.SelectMany(r => r.Gauges).ToArray();
+        _nowcast = new RainNowcast(gauges, frame);
+
+        // The radar nowcast the nearest river gauge relays for its catchment (none where the frame holds no such columns).
+        _radar = [.. _manholes.Select(m =>
+        {
+            var nearest = gauges.MinBy(g => g.Location.DistanceKm(m.Location));
+            return nearest is null
+                ? new double[]?[RiverColumns.RainNowcastIntervals]
+                : [.. Enumerable.Range(0, RiverColumns.RainNowcastIntervals).Select(n => frame.Contains(RiverColumns.RainNowcast(nearest.DeviceId, n)) ? frame[RiverColumns.RainNowcast(nearest.DeviceId, n)] : null)];
+        })];
     }
 
     public int Count => _manholes.Length;
@@ -126,7 +139,32 @@ internal sealed class SewerFeatures
         int motion = _nowcast.Motion(index);
         f[k++] = (float)_nowcast.Accumulated(at, index, motion, (int)(horizonSteps * _frame.Step.TotalMinutes));
         f[k++] = (float)RainNowcast.Speeds[motion];
+
+        // The radar nowcast (mm per 10 minutes, NaN where none is stored): until the horizon, the next 10 and 30 minutes, its heaviest 10 minutes.
+        int horizonIntervals = Math.Clamp((int)Math.Ceiling(horizonSteps * _frame.Step.TotalMinutes / 10), 1, RiverColumns.RainNowcastIntervals);
+        f[k++] = (float)Radar(m, index, horizonIntervals);
+        f[k++] = (float)Radar(m, index, 1);
+        f[k++] = (float)Radar(m, index, 3);
+        double peak = double.NaN;
+        for (int n = 0; n < RiverColumns.RainNowcastIntervals; n++)
+        {
+            double v = _radar[m][n] is { } column ? column[index] : double.NaN;
+            peak = double.IsNaN(peak) || v > peak ? v : peak;
+        }
+
+        f[k++] = (float)peak;
         return f;
+    }
+
+    private double Radar(int m, int index, int intervals)
+    {
+        double sum = 0;
+        for (int n = 0; n < intervals; n++)
+        {
+            sum += _radar[m][n] is { } column ? column[index] : double.NaN;
+        }
+
+        return sum;
     }
 
     private static double Value(double[] values, int index) =>

@@ -131,7 +131,7 @@ internal static class StoreHistory
 
     /// <summary>
     /// <paramref name="rows"/> 5-minute rows ending at <paramref name="end"/> for <paramref name="manholes"/> (id, pipe diameter)
-    /// and the rain of <paramref name="gauges"/>: each row the newest reading of the 5 minutes up to it; a surcharged
+    /// and the rain and relayed radar rain nowcast of <paramref name="gauges"/>: each row the newest reading of the 5 minutes up to it; a surcharged
     /// pipe (no level reported) counts as full.
     /// </summary>
     public static async Task<SeriesFrame> SewersAsync(ITimeSeriesStore store, IReadOnlyList<(string Id, double Diameter)> manholes, IReadOnlyList<string> gauges, DateTimeOffset end, int rows, CancellationToken cancellationToken)
@@ -152,6 +152,10 @@ internal static class StoreHistory
         foreach (string gauge in gauges)
         {
             await FillAsync(store, frame, RiverMeasurement, gauge, "rain_10min", frame.AddColumn(RiverColumns.Rain10Min(gauge)), cancellationToken);
+            for (int n = 0; n < RiverColumns.RainNowcastIntervals; n++)
+            {
+                await FillAsync(store, frame, RiverMeasurement, gauge, IotHub.City.DeviceKinds.RainNowcastFields[n], frame.AddColumn(RiverColumns.RainNowcast(gauge, n)), cancellationToken);
+            }
         }
 
         return frame;
