@@ -121,9 +121,12 @@ internal sealed class CityTraining
         _report.Paragraph("Threshold crossings (all four thresholds, every gauge, one event per threshold episode: re-armed after falling 0.1 m below). Scored event-based, as flood warning services verify warnings (NWS Instruction 10-1601, flash flood warnings: a warning is verified when the event occurs in its valid time; false alarm ratio = unverified warnings / warnings; lead time = event time - issue time of the warning in force). A warning is raised while the threshold is armed and the probability of reaching it at some horizon up to 120 min is at least the warning probability; it is valid for 120 min, and a forecast that still warns while it is in force renews it (one alert) rather than issuing another. An alert is a hit when the crossing comes while it is in force, false when 120 min pass after its last warning with no crossing. Lead: crossing time - the alert's first warning.");
         var levelWarned = backtest.LevelCrossings;
         _report.Paragraph(MarkdownReport.Invariant($"The probabilities in this table come from the warning models: a second regression per horizon without the rainfall-runoff features (the level forecasts above keep them); the hub warns at {RiverForecaster.WarningProbability:F2}. For comparison, the level models' own probabilities at {RiverForecaster.WarningProbability:F2}: {levelWarned.WarnedAtLeast30Minutes}/{levelWarned.Crossings} ({levelWarned.HitRate30:P0}) warned >= 30 min ahead, {levelWarned.Warned} warned at all, {levelWarned.FalseAlerts}/{levelWarned.Alerts} ({levelWarned.FalseAlarmRatio:P0}) false alerts."));
-        CrossingTable(backtest.Crossings);
+        CrossingTable(backtest.Crossings, "warning probability", null);
+        string[] thresholdNames = ["standby", "flood caution", "evacuation judgement", "flood danger"];
+        _report.Paragraph(MarkdownReport.Invariant($"Per threshold, at {RiverForecaster.WarningProbability:F2}:"));
+        CrossingTable(backtest.ByThreshold, "threshold", k => thresholdNames[k]);
         _report.Paragraph("The same warnings scored by the definition used before this round (warnings at most 30 min apart form one alert, so a warning renewed 40-110 min after the last, while that one is still valid, counted as another alert; warnings also raised just after a crossing, before the threshold re-armed):");
-        CrossingTable(backtest.LegacyCrossings);
+        CrossingTable(backtest.LegacyCrossings, "warning probability", null);
         var served = backtest.Crossings.First(x => x.WarningProbability == RiverForecaster.WarningProbability);
         double[] edges = [0.1, 0.3, 0.6];
         var shortfalls = served.FalseAlertShortfalls;
@@ -149,11 +152,12 @@ internal sealed class CityTraining
         }
     }
 
-    private void CrossingTable(IReadOnlyList<CrossingScores> rows) => _report.Table(
-        ["warning probability", "crossings", "warned >= 30 min ahead", "warned at all", "alerts", "false alerts", "median lead (min)"],
-        rows.Select(x => (IReadOnlyList<string>)
+    // One row per score; the first column is the row's label (null: its warning probability).
+    private void CrossingTable(IReadOnlyList<CrossingScores> rows, string first, Func<int, string>? label) => _report.Table(
+        [first, "crossings", "warned >= 30 min ahead", "warned at all", "alerts", "false alerts", "median lead (min)"],
+        rows.Select((x, k) => (IReadOnlyList<string>)
         [
-            MarkdownReport.F(x.WarningProbability), x.Crossings.ToString(CultureInfo.InvariantCulture),
+            label?.Invoke(k) ?? MarkdownReport.F(x.WarningProbability), x.Crossings.ToString(CultureInfo.InvariantCulture),
             MarkdownReport.Invariant($"{x.WarnedAtLeast30Minutes} ({x.HitRate30:P0})"), x.Warned.ToString(CultureInfo.InvariantCulture),
             x.Alerts.ToString(CultureInfo.InvariantCulture), MarkdownReport.Invariant($"{x.FalseAlerts} ({x.FalseAlarmRatio:P0})"), MarkdownReport.F(x.MedianLeadMinutes),
         ]));

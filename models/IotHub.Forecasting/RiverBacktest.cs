@@ -4,8 +4,9 @@ namespace IotHub.Forecasting;
 /// <param name="Scores">Per horizon, all rows and storm periods.</param>
 /// <param name="Crossings">Threshold-crossing warnings from the warning models, one per warning probability of <see cref="RiverForecaster.WarningProbabilities"/>, scored event-based (<see cref="AlertRule.EventBased"/>).</param>
 /// <param name="LegacyCrossings">The same warnings scored by the definition used before (<see cref="AlertRule.Legacy"/>), for comparison.</param>
+/// <param name="ByThreshold">The served warnings (<see cref="RiverForecaster.WarningProbability"/>, event-based) per threshold: standby, flood caution, evacuation judgement, flood danger.</param>
 /// <param name="LevelCrossings">Threshold-crossing warnings from the level models (rainfall-runoff features) at <see cref="RiverForecaster.WarningProbability"/>, for comparison.</param>
 /// <param name="WorstStorm">Forecast against actual around the highest level relative to flood danger.</param>
 /// <param name="Models">The last fold's models, with its held-out metrics on their cards.</param>
 /// <param name="LastTrainSeconds">Training time of the last fold.</param>
-internal sealed record RiverBacktest(IReadOnlyList<HorizonScores> Scores, IReadOnlyList<CrossingScores> Crossings, IReadOnlyList<CrossingScores> LegacyCrossings, CrossingScores LevelCrossings, PlotSeries? WorstStorm, HorizonModel[] Models, double LastTrainSeconds);
+internal sealed record RiverBacktest(IReadOnlyList<HorizonScores> Scores, IReadOnlyList<CrossingScores> Crossings, IReadOnlyList<CrossingScores> LegacyCrossings, IReadOnlyList<CrossingScores> ByThreshold, CrossingScores LevelCrossings, PlotSeries? WorstStorm, HorizonModel[] Models, double LastTrainSeconds);

@@ -188,6 +188,12 @@ internal sealed class RiverForecaster
         }
 
         var levelCrossings = new List<CrossingScores>();
+        var byThreshold = new List<CrossingScores>[4];
+        for (int k = 0; k < byThreshold.Length; k++)
+        {
+            byThreshold[k] = [];
+        }
+
         var crossings = new List<CrossingScores>[WarningProbabilities.Length];
         var legacy = new List<CrossingScores>[WarningProbabilities.Length];
         for (int p = 0; p < crossings.Length; p++)
@@ -240,7 +246,13 @@ internal sealed class RiverForecaster
                 int testFrom = fold.TestFrom + RiverFeatures.History;
                 for (int p = 0; p < WarningProbabilities.Length; p++)
                 {
-                    crossings[p].AddRange(Crossings(warning, warned, bins, observed, g, testFrom, fold.TestTo, WarningProbabilities[p], AlertRule.EventBased));
+                    var perThreshold = Crossings(warning, warned, bins, observed, g, testFrom, fold.TestTo, WarningProbabilities[p], AlertRule.EventBased).ToArray();
+                    crossings[p].AddRange(perThreshold);
+                    for (int k = 0; k < perThreshold.Length && WarningProbabilities[p] == WarningProbability; k++)
+                    {
+                        byThreshold[k].Add(perThreshold[k]);
+                    }
+
                     legacy[p].AddRange(Crossings(warning, warned, bins, observed, g, testFrom, fold.TestTo, WarningProbabilities[p], AlertRule.Legacy));
                 }
 
@@ -288,7 +300,7 @@ internal sealed class RiverForecaster
             });
         }
 
-        return new RiverBacktest(scores, totals, legacyTotals, WarningVerification.Total(levelCrossings, WarningProbability), worst, last, trainSeconds);
+        return new RiverBacktest(scores, totals, legacyTotals, [.. byThreshold.Select(b => WarningVerification.Total(b, WarningProbability))], WarningVerification.Total(levelCrossings, WarningProbability), worst, last, trainSeconds);
     }
 
     /// <summary>Scores of the model and both baselines on the rows <paramref name="mask"/> keeps (all when null).</summary>
