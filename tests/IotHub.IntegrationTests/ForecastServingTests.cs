@@ -75,6 +75,7 @@ public sealed class ForecastServingTests
             TimeSpan.FromSeconds(30),
             () => $"no alert for {expected!.Message}:\n" + hub.Output);
         Assert.Equal(expected!.Message, alert.GetProperty("message").GetString());
+        Assert.Equal(alert.GetProperty("lastWarnedAt").GetDateTimeOffset() + TimeSpan.FromMinutes(120), alert.GetProperty("validUntil").GetDateTimeOffset());
         Assert.Contains($"will reach its {expected.ThresholdName} level", alert.GetProperty("message").GetString(), StringComparison.Ordinal);
         await Poll.UntilAsync(() => Task.FromResult(hub.Output.Contains("Forecast alert: " + expected.Message, StringComparison.Ordinal)), TimeSpan.FromSeconds(10), () => "alert not logged:\n" + hub.Output);
 

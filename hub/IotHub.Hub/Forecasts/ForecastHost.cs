@@ -38,6 +38,7 @@ internal sealed partial class ForecastHost : BackgroundService
     private readonly bool _simulate;
     private readonly int _seed;
     private ForecastStatus _status;
+    private readonly WarningsInForce _inForce = new();
     private ForecastAlerts _alerts = new(null, []);
     private CancellationTokenSource _wake = new();
     private int _training;
@@ -451,26 +452,35 @@ internal sealed partial class ForecastHost : BackgroundService
         var now = _time.GetUtcNow();
         if (!HasRiverModels)
         {
+            _inForce.Clear();
             Volatile.Write(ref _alerts, new ForecastAlerts(now, []));
             return;
         }
 
         var frame = await RecentAsync(cancellationToken);
         var warnings = Service.RiverWarnings(frame, _options.WarningProbability);
-        var previous = Alerts.Alerts.ToDictionary(a => (a.Warning.GaugeId, a.Warning.Threshold), a => a.Since);
-        var alerts = new List<ForecastAlert>();
-        foreach (var warning in warnings.OrderByDescending(w => w.Threshold).ThenBy(w => w.MinutesAhead))
+        var levels = new Dictionary<string, double>(StringComparer.Ordinal);
+        var thresholds = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        foreach (var gauge in Gauges)
         {
-            if (!previous.TryGetValue((warning.GaugeId, warning.Threshold), out var since))
-            {
-                since = now;
-                LogAlert(warning.Message);
-            }
-
-            alerts.Add(new ForecastAlert(warning, since));
+            var t = gauge.Thresholds;
+            thresholds[gauge.DeviceId] = [t.Standby, t.FloodCaution, t.EvacuationJudgement, t.FloodDanger];
+            var level = frame[RiverColumns.Level(gauge.DeviceId)];
+            levels[gauge.DeviceId] = level.Length == 0 ? double.NaN : level[^1];
         }
 
-        Volatile.Write(ref _alerts, new ForecastAlerts(now, alerts));
+        var (raised, ended) = _inForce.Update(now, levels, thresholds, warnings);
+        foreach (var alert in raised)
+        {
+            LogAlert(alert.Warning.Message);
+        }
+
+        foreach (var (alert, end) in ended)
+        {
+            LogAlertEnded(alert.Warning.GaugeId, alert.Warning.ThresholdName, end == AlertEnd.Reached ? "the gauge reached it" : "no forecast renewed it for 120 minutes", alert.Since);
+        }
+
+        Volatile.Write(ref _alerts, new ForecastAlerts(now, _inForce.Alerts));
     }
 
     [LoggerMessage(EventId = 701, Level = LogLevel.Information, Message = "Forecasts: loaded {Count} models from {Folder} (trained {TrainedAt:u}); next training {Next:u}")]
@@ -499,6 +509,9 @@ internal sealed partial class ForecastHost : BackgroundService
 
     [LoggerMessage(EventId = 709, Level = LogLevel.Warning, Message = "Forecast alert: {Message}")]
     private partial void LogAlert(string message);
+
+    [LoggerMessage(EventId = 710, Level = LogLevel.Information, Message = "Forecast alert ended: {Gauge} {Threshold} (raised {Since:u}): {Why}")]
+    private partial void LogAlertEnded(string gauge, string threshold, string why, DateTimeOffset since);
 
     /// <summary>What <c>trained.json</c> in a version folder says.</summary>
     /// <param name="TrainedAt">When the training started.</param>

@@ -369,6 +369,8 @@ internal static class ForecastRoutes
                 minutesAhead = a.Warning.MinutesAhead,
                 message = a.Warning.Message,
                 since = a.Since,
+                lastWarnedAt = a.LastWarnedAt,
+                validUntil = a.ValidUntil,
             }),
         });
     }
