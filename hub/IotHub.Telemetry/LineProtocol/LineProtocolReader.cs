@@ -107,7 +107,6 @@ public sealed partial class LineProtocolReader : IDisposable
     /// <param name="sink">Receives the point when the result is <see cref="LineProtocolReadStatus.Point"/>; untouched otherwise.</param>
     /// <param name="error">Where and why, when the result is <see cref="LineProtocolReadStatus.InvalidLine"/>.</param>
     /// <returns>What was read; see <see cref="LineProtocolReadStatus"/>.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public LineProtocolReadStatus ReadNext<TSink>(ref SequenceReader<byte> input, bool isFinalBlock, ref TSink sink, out LineProtocolError error)
         where TSink : ILineProtocolSink, allows ref struct
     {
@@ -186,7 +185,6 @@ public sealed partial class LineProtocolReader : IDisposable
     /// <param name="consumed">Bytes of <paramref name="input"/> this call consumed.</param>
     /// <param name="error">Where and why, when the result is <see cref="LineProtocolReadStatus.InvalidLine"/>.</param>
     /// <returns>What was read; see <see cref="LineProtocolReadStatus"/>.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public LineProtocolReadStatus ReadNextInSpan<TSink>(ReadOnlySpan<byte> input, bool isFinalBlock, ref TSink sink, out int consumed, out LineProtocolError error)
         where TSink : ILineProtocolSink, allows ref struct
     {
@@ -375,7 +373,6 @@ public sealed partial class LineProtocolReader : IDisposable
     /// Hot path. The offset is never passed by reference (that would pin it to the stack for
     /// the whole method) and error messages are built in separate, non-inlined methods.
     /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private LineResult ParseLine<TSink>(ReadOnlySpan<byte> line, bool isFinal, ref TSink sink, out int consumed)
         where TSink : ILineProtocolSink, allows ref struct
     {
