@@ -504,22 +504,9 @@ public sealed partial class LineProtocolReader
         }
 
         var order = _tagOrder.AsSpan(0, tags.Length);
-        if (_tagOrderCount == tags.Length)
+        if (_tagOrderCount == tags.Length && HoldsLastTagOrder(line, tags, order))
         {
-            // The last order, if the keys are strictly increasing in it (so also distinct).
-            var holds = true;
-            for (var k = 1; k < order.Length && holds; k++)
-            {
-                ref readonly var previous = ref tags[order[k - 1]];
-                ref readonly var next = ref tags[order[k]];
-                holds = previous.KeyPrefix < next.KeyPrefix
-                    || (previous.KeyPrefix == next.KeyPrefix && CompareKeys(line, previous, next) < 0);
-            }
-
-            if (holds)
-            {
-                return true;
-            }
+            return true;
         }
 
         _tagOrderCount = 0;
@@ -547,6 +534,37 @@ public sealed partial class LineProtocolReader
         }
 
         _tagOrderCount = tags.Length;
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the keys of <paramref name="tags"/> are strictly increasing (so also distinct) in
+    /// <paramref name="order"/>, the order of the last line's tags (as many, so every index is
+    /// one of <paramref name="tags"/>: read without bounds checks).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool HoldsLastTagOrder(ReadOnlySpan<byte> line, ReadOnlySpan<TagToken> tags, ReadOnlySpan<int> order)
+    {
+        if (order.Length < 2)
+        {
+            return true;
+        }
+
+        ref var tag = ref MemoryMarshal.GetReference(tags);
+        ref var index = ref MemoryMarshal.GetReference(order);
+        ref var previous = ref Unsafe.Add(ref tag, index);
+        for (var k = 1; k < order.Length; k++)
+        {
+            ref var next = ref Unsafe.Add(ref tag, Unsafe.Add(ref index, k));
+            if (previous.KeyPrefix >= next.KeyPrefix
+                && (previous.KeyPrefix != next.KeyPrefix || CompareKeys(line, previous, next) >= 0))
+            {
+                return false;
+            }
+
+            previous = ref next;
+        }
+
         return true;
     }
 }
