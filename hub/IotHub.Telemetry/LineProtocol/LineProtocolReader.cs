@@ -376,14 +376,23 @@ public sealed partial class LineProtocolReader : IDisposable
     private LineResult ParseLine<TSink>(ReadOnlySpan<byte> line, bool isFinal, ref TSink sink, out int consumed)
         where TSink : ILineProtocolSink, allows ref struct
     {
-        ReadOnlySpan<byte> classes = Table;
-        consumed = 0;
         _lineFeedsInLine = 0;
         _unescapeLength = 0;
-        if (Vector128.IsHardwareAccelerated && TryParseSimpleLine(line, ref sink, out consumed))
-        {
-            return LineResult.Point;
-        }
+        return Vector128.IsHardwareAccelerated && TryParseSimpleLine(line, ref sink, out consumed)
+            ? LineResult.Point
+            : ParseAnyLine(line, isFinal, ref sink, out consumed);
+    }
+
+    /// <summary>
+    /// <see cref="ParseLine{TSink}"/> for any line, the general parser: a method of its own, so
+    /// that the fast path for simple lines does not pay for its stack frame.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private LineResult ParseAnyLine<TSink>(ReadOnlySpan<byte> line, bool isFinal, ref TSink sink, out int consumed)
+        where TSink : ILineProtocolSink, allows ref struct
+    {
+        ReadOnlySpan<byte> classes = Table;
+        consumed = 0;
 
         // The fast path may have stored tags and fields of a line it then left to this parser.
         _tagCount = 0;
