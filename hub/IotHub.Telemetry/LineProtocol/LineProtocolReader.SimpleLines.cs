@@ -42,7 +42,6 @@ public sealed partial class LineProtocolReader
     /// <param name="line">The data from the start of the line on (column 1).</param>
     /// <param name="sink">Receives the point.</param>
     /// <param name="consumed">Bytes of the line including its line feed, when decoded.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryParseSimpleLine<TSink>(ReadOnlySpan<byte> line, ref TSink sink, out int consumed)
         where TSink : ILineProtocolSink, allows ref struct
     {
@@ -135,7 +134,7 @@ public sealed partial class LineProtocolReader
     /// the positions without bounds checks: every position FindSeparators wrote is the offset of
     /// a byte of <paramref name="line"/>, and indexes stay at or below <paramref name="last"/>.
     /// </remarks>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private int ReadSimpleTags(ReadOnlySpan<byte> line, int last)
     {
         ref var text = ref MemoryMarshal.GetReference(line);
@@ -190,7 +189,7 @@ public sealed partial class LineProtocolReader
     /// tags), as <see cref="ReadSimpleTags"/> reads the tags. Sets <see cref="_fieldCount"/>.
     /// </summary>
     /// <returns>The index of the separator (a space or the line feed) that ends the fields; -1 when the line is not simple.</returns>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private int ReadSimpleFields(ReadOnlySpan<byte> line, int k, int last)
     {
         ref var text = ref MemoryMarshal.GetReference(line);
@@ -240,7 +239,7 @@ public sealed partial class LineProtocolReader
     /// start of <paramref name="line"/>, up to and including its line feed.
     /// </summary>
     /// <returns>How many there are; -1 when a byte before the line feed needs the general parser, the data holds no line feed, or the line has more than <see cref="MaxSimpleSeparators"/> separators.</returns>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private int FindSeparators(ReadOnlySpan<byte> line)
     {
         const int blockLength = LineProtocolScanner.BlockLength;
@@ -495,7 +494,6 @@ public sealed partial class LineProtocolReader
     /// the last line's order when it still holds, else by insertion sort.
     /// </summary>
     /// <returns><c>false</c> when two keys are equal.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryOrderTags(ReadOnlySpan<byte> line, ReadOnlySpan<TagToken> tags)
     {
         if (_tagOrder.Length < tags.Length)
@@ -506,22 +504,9 @@ public sealed partial class LineProtocolReader
         }
 
         var order = _tagOrder.AsSpan(0, tags.Length);
-        if (_tagOrderCount == tags.Length)
+        if (_tagOrderCount == tags.Length && HoldsLastTagOrder(line, tags, order))
         {
-            // The last order, if the keys are strictly increasing in it (so also distinct).
-            var holds = true;
-            for (var k = 1; k < order.Length && holds; k++)
-            {
-                ref readonly var previous = ref tags[order[k - 1]];
-                ref readonly var next = ref tags[order[k]];
-                holds = previous.KeyPrefix < next.KeyPrefix
-                    || (previous.KeyPrefix == next.KeyPrefix && CompareKeys(line, previous, next) < 0);
-            }
-
-            if (holds)
-            {
-                return true;
-            }
+            return true;
         }
 
         _tagOrderCount = 0;
@@ -549,6 +534,37 @@ public sealed partial class LineProtocolReader
         }
 
         _tagOrderCount = tags.Length;
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the keys of <paramref name="tags"/> are strictly increasing (so also distinct) in
+    /// <paramref name="order"/>, the order of the last line's tags (as many, so every index is
+    /// one of <paramref name="tags"/>: read without bounds checks).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool HoldsLastTagOrder(ReadOnlySpan<byte> line, ReadOnlySpan<TagToken> tags, ReadOnlySpan<int> order)
+    {
+        if (order.Length < 2)
+        {
+            return true;
+        }
+
+        ref var tag = ref MemoryMarshal.GetReference(tags);
+        ref var index = ref MemoryMarshal.GetReference(order);
+        ref var previous = ref Unsafe.Add(ref tag, index);
+        for (var k = 1; k < order.Length; k++)
+        {
+            ref var next = ref Unsafe.Add(ref tag, Unsafe.Add(ref index, k));
+            if (previous.KeyPrefix >= next.KeyPrefix
+                && (previous.KeyPrefix != next.KeyPrefix || CompareKeys(line, previous, next) >= 0))
+            {
+                return false;
+            }
+
+            previous = ref next;
+        }
+
         return true;
     }
 }

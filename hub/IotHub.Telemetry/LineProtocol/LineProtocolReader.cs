@@ -107,7 +107,6 @@ public sealed partial class LineProtocolReader : IDisposable
     /// <param name="sink">Receives the point when the result is <see cref="LineProtocolReadStatus.Point"/>; untouched otherwise.</param>
     /// <param name="error">Where and why, when the result is <see cref="LineProtocolReadStatus.InvalidLine"/>.</param>
     /// <returns>What was read; see <see cref="LineProtocolReadStatus"/>.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public LineProtocolReadStatus ReadNext<TSink>(ref SequenceReader<byte> input, bool isFinalBlock, ref TSink sink, out LineProtocolError error)
         where TSink : ILineProtocolSink, allows ref struct
     {
@@ -186,7 +185,6 @@ public sealed partial class LineProtocolReader : IDisposable
     /// <param name="consumed">Bytes of <paramref name="input"/> this call consumed.</param>
     /// <param name="error">Where and why, when the result is <see cref="LineProtocolReadStatus.InvalidLine"/>.</param>
     /// <returns>What was read; see <see cref="LineProtocolReadStatus"/>.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public LineProtocolReadStatus ReadNextInSpan<TSink>(ReadOnlySpan<byte> input, bool isFinalBlock, ref TSink sink, out int consumed, out LineProtocolError error)
         where TSink : ILineProtocolSink, allows ref struct
     {
@@ -375,18 +373,26 @@ public sealed partial class LineProtocolReader : IDisposable
     /// Hot path. The offset is never passed by reference (that would pin it to the stack for
     /// the whole method) and error messages are built in separate, non-inlined methods.
     /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private LineResult ParseLine<TSink>(ReadOnlySpan<byte> line, bool isFinal, ref TSink sink, out int consumed)
+        where TSink : ILineProtocolSink, allows ref struct
+    {
+        _lineFeedsInLine = 0;
+        _unescapeLength = 0;
+        return Vector128.IsHardwareAccelerated && TryParseSimpleLine(line, ref sink, out consumed)
+            ? LineResult.Point
+            : ParseAnyLine(line, isFinal, ref sink, out consumed);
+    }
+
+    /// <summary>
+    /// <see cref="ParseLine{TSink}"/> for any line, the general parser: a method of its own, so
+    /// that the fast path for simple lines does not pay for its stack frame.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private LineResult ParseAnyLine<TSink>(ReadOnlySpan<byte> line, bool isFinal, ref TSink sink, out int consumed)
         where TSink : ILineProtocolSink, allows ref struct
     {
         ReadOnlySpan<byte> classes = Table;
         consumed = 0;
-        _lineFeedsInLine = 0;
-        _unescapeLength = 0;
-        if (Vector128.IsHardwareAccelerated && TryParseSimpleLine(line, ref sink, out consumed))
-        {
-            return LineResult.Point;
-        }
 
         // The fast path may have stored tags and fields of a line it then left to this parser.
         _tagCount = 0;

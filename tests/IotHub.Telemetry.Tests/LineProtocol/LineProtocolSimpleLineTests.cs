@@ -147,6 +147,11 @@ public sealed class LineProtocolSimpleLineTests
             "m,service_version=1,service_version=2,service=19 f=1i 10",
             "m,z=1 f=1i 11",
             "m f=1i 12",
+
+            // The last order holds, then breaks, where the first 8 bytes of the keys are equal.
+            "m,service_version=1,service_environment=test,service=19 f=1i 13",
+            "m,service_version=1,service_environment=test,service_a=19 f=1i 14",
+            "m,service_version=1,service_environment=test,service_z=19 f=1i 15",
         ];
 
         var outcomes = AssertSameBothWays(lines);
@@ -156,6 +161,8 @@ public sealed class LineProtocolSimpleLineTests
         Assert.Equal("duplicate tag key \"b\"", outcomes[5].Error!.Value.Message);
         Assert.Equal(["service", "service_environment", "service_version"], outcomes[8].Point!.Tags.Select(tag => tag.Key));
         Assert.NotNull(outcomes[9].Error);
+        Assert.Equal(["service_a", "service_environment", "service_version"], outcomes[13].Point!.Tags.Select(tag => tag.Key));
+        Assert.Equal(["service_environment", "service_version", "service_z"], outcomes[14].Point!.Tags.Select(tag => tag.Key));
     }
 
     [Fact]
