@@ -69,43 +69,42 @@ public sealed partial class DuckDbStore
         return moved;
     }
 
+    internal static double TRead, TParts, TAppend, TMerge, TDelete;
+
     private long SealPasses(bool all, Dictionary<int, FieldKind> kinds)
     {
         long moved = 0;
         var existing = new BlockPoints();
+        var sealable = SealableSeries(all, kinds);
         foreach (var table in SampleTables.All)
         {
+            // Every raw row of a series read is sealed (SpanGroups takes all of a series or none).
+            var sealedSeries = new HashSet<int>();
             for (var low = 0; low < _nextSeriesId; low += SeriesPerSealPass)
             {
                 var high = low + SeriesPerSealPass;
                 var range = Invariant($"series_id >= {low} AND series_id < {high}");
-                var raw = $"(SELECT series_id, ts, value FROM {table.Name} WHERE {range} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {range})";
-                var groups = SpanGroups(ReadRawGroups(raw, table, kinds), all);
+                List<(int SeriesId, int Day, int Days, BlockPoints Points)> groups = [];
+                if (sealable.TryGetValue((table, low / SeriesPerSealPass), out var ids))
+                {
+                    var only = Invariant($"series_id IN ({string.Join(',', ids)})");
+                    var raw = $"(SELECT series_id, ts, value FROM {table.Name} WHERE {only} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {only})";
+                    var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                    groups = SpanGroups(ReadRawGroups(raw, table, kinds), all);
+                    sealedSeries.UnionWith(groups.Select(g => g.SeriesId));
+                    TRead += System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                }
+
                 AddSpansToMerge(groups, all, range, table, kinds);
                 if (groups.Count == 0)
                 {
                     continue;
                 }
 
-                // The (series, first day, days) spans sealed now, as a relation for the statements below.
-                var keys = $"(VALUES {string.Join(',', groups.Select(g => Invariant($"({g.SeriesId},{g.Day},{g.Days})")))}) k(series_id, day, days)";
-                var parts = new Dictionary<(int, int), List<(int Part, byte[] Data)>>();
-                using (var command = _connection.CreateCommand())
-                {
-                    command.CommandText = $"SELECT b.series_id, b.day, b.part, b.data FROM blocks b SEMI JOIN {keys} ON b.series_id = k.series_id AND b.day = k.day ORDER BY b.series_id, b.day, b.part";
-                    using var reader = command.ExecuteReader();
-                    while (reader.Read())
-                    {
-                        var key = (reader.GetInt32(0), reader.GetInt32(1));
-                        if (!parts.TryGetValue(key, out var list))
-                        {
-                            parts[key] = list = [];
-                        }
-
-                        list.Add((reader.GetInt32(2), ReadBlob(reader, 3)));
-                    }
-                }
-
+                var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+                var parts = ReadParts(groups);
+                TParts += System.Diagnostics.Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
+                t1 = System.Diagnostics.Stopwatch.GetTimestamp();
                 // Spans whose parts are merged into one block: their rows are deleted and written again.
                 var rewritten = new List<(int SeriesId, int Day, int Days, BlockPoints Points, List<(int Part, byte[] Data)> Parts)>();
                 using (var appender = _connection.CreateAppender("blocks"))
@@ -135,20 +134,102 @@ public sealed partial class DuckDbStore
                     }
                 }
 
+                TAppend += System.Diagnostics.Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
+                t1 = System.Diagnostics.Stopwatch.GetTimestamp();
                 if (rewritten.Count > 0)
                 {
                     MergeParts(rewritten, existing);
                 }
+                TMerge += System.Diagnostics.Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
+                t1 = System.Diagnostics.Stopwatch.GetTimestamp();
 
+                TDelete += System.Diagnostics.Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
+            }
+
+            var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (sealedSeries.Count > 0)
+            {
+                var sealedIds = $"(VALUES {string.Join(',', sealedSeries.Select(id => Invariant($"({id})")))}) k(series_id)";
                 foreach (var name in new[] { table.Name, table.RecentName })
                 {
-                    var day = DaySql(name + ".ts");
-                    Execute(Invariant($"DELETE FROM {name} USING {keys} WHERE {name}.series_id = k.series_id AND {day} >= k.day AND {day} < k.day + k.days AND {name}.series_id >= {low} AND {name}.series_id < {high}"));
+                    Execute($"DELETE FROM {name} USING {sealedIds} WHERE {name}.series_id = k.series_id");
                 }
             }
+            TDelete += System.Diagnostics.Stopwatch.GetElapsedTime(t2).TotalMilliseconds;
         }
 
         return moved;
+    }
+
+    /// <summary>
+    /// The blocks (parts) already stored for the spans of <paramref name="groups"/>, by (series, first
+    /// day), in part order: from memory for hot days, from the database for the others.
+    /// </summary>
+    private Dictionary<(int, int), List<(int Part, byte[] Data)>> ReadParts(List<(int SeriesId, int Day, int Days, BlockPoints Points)> groups)
+    {
+        var parts = new Dictionary<(int, int), List<(int Part, byte[] Data)>>();
+        var cold = new List<(int SeriesId, int Day)>();
+        foreach (var (seriesId, day, _, _) in groups)
+        {
+            if (!_hot.Covers(day))
+            {
+                cold.Add((seriesId, day));
+            }
+            else if (_hot.Parts(seriesId, day) is { Count: > 0 } list)
+            {
+                parts[(seriesId, day)] = list;
+            }
+        }
+
+        if (cold.Count == 0)
+        {
+            return parts;
+        }
+
+        var keys = $"(VALUES {string.Join(',', cold.Select(g => Invariant($"({g.SeriesId},{g.Day})")))}) k(series_id, day)";
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"SELECT b.series_id, b.day, b.part, b.data FROM blocks b SEMI JOIN {keys} ON b.series_id = k.series_id AND b.day = k.day ORDER BY b.series_id, b.day, b.part";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var key = (reader.GetInt32(0), reader.GetInt32(1));
+            if (!parts.TryGetValue(key, out var list))
+            {
+                parts[key] = list = [];
+            }
+
+            list.Add((reader.GetInt32(2), ReadBlob(reader, 3)));
+        }
+
+        return parts;
+    }
+
+    /// <summary>
+    /// The series with raw rows that a compaction may seal, by raw table and pass: every one with
+    /// <paramref name="all"/> or a span, else (a new series) only once its raw points may cover an
+    /// hour (<see cref="SpanGroups"/> decides). A compaction thus reads no raw rows of series still
+    /// in their first hour, which under heavy writes of new series are most of them.
+    /// </summary>
+    private Dictionary<(SampleTable Table, int Pass), List<int>> SealableSeries(bool all, Dictionary<int, FieldKind> kinds)
+    {
+        var result = new Dictionary<(SampleTable, int), List<int>>();
+        foreach (var (seriesId, from) in _rawFrom)
+        {
+            if (!all && !_spanDays.ContainsKey(seriesId) && _latest.TryGetValue(seriesId, out var newest) && from > newest.TimestampNs - Schema.HourNs)
+            {
+                continue;
+            }
+
+            var key = (SampleTables.For(kinds.GetValueOrDefault(seriesId, FieldKind.Float)), seriesId / SeriesPerSealPass);
+            if (!result.TryGetValue(key, out var list))
+            {
+                result[key] = list = [];
+            }
+
+            list.Add(seriesId);
+        }
+
+        return result;
     }
 
     /// <summary>

@@ -49,6 +49,7 @@ public sealed partial class DuckDbStore
 
         await WaitForAppliedAsync(cancellationToken);
         var series = _seriesByKey.Values.Where(s => measurement is null || string.Equals(s.Measurement, measurement, StringComparison.Ordinal)).OrderBy(s => s.Id).ToList();
+        using var lease = await EnterReadAsync(cancellationToken);
         await using var connection = OpenSecondConnection();
         await using (var command = connection.CreateCommand())
         {
@@ -138,9 +139,13 @@ public sealed partial class DuckDbStore
 
     private long Compact(bool all)
     {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var before = _recentRows;
         var moved = SealRawRows(all);
+        var tSeal = sw.ElapsedMilliseconds;
         Interlocked.Exchange(ref _recentRows, ScalarLong(Schema.CountRecent));
         LoadRawBounds();
+        var tBounds = sw.ElapsedMilliseconds;
 
         // Rows of spans in progress left raw wait for a threshold more (or the interval).
         _nextCompactionRows = _recentRows + _options.CompactionRowThreshold;
@@ -166,6 +171,18 @@ public sealed partial class DuckDbStore
             LogCheckpointSkipped(_logger, ex);
         }
 
+        try
+        {
+            ReclaimIfMostlyFree();
+        }
+        catch (Exception ex) when (ex is DuckDBException or IOException)
+        {
+            // The store file stays as it is; the next compaction tries again.
+            LogMaintenanceFailed(_logger, ex);
+        }
+
+        Console.Error.WriteLine($"TRACE compact raw={before} moved={moved} seal={tSeal} bounds={tBounds - tSeal} ckpt={sw.ElapsedMilliseconds - tBounds} read={TRead:F0} parts={TParts:F0} append={TAppend:F0} merge={TMerge:F0} delete={TDelete:F0}");
+        TRead = TParts = TAppend = TMerge = TDelete = 0;
         return moved;
     }
 
