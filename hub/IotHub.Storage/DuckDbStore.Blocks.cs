@@ -69,13 +69,17 @@ public sealed partial class DuckDbStore
         return moved;
     }
 
-    internal static double TRead, TParts, TAppend, TMerge, TDelete;
+    internal static double TQuery, TRead, TParts, TAppend, TMerge, TDelete;
 
     private long SealPasses(bool all, Dictionary<int, FieldKind> kinds)
     {
         long moved = 0;
         var existing = new BlockPoints();
-        var sealable = SealableSeries(all, kinds);
+        // Raw rows of new series that keep coming fast (under heavy writes in their first hour) are
+        // bounded: from twice the compaction threshold, a series with enough points for a one-day
+        // block is sealed before its hour is out (its density can only give it a one-day span).
+        var crowded = _recentRows >= 2L * _options.CompactionRowThreshold;
+        var sealable = SealableSeries(all || crowded, kinds);
         foreach (var table in SampleTables.All)
         {
             // Every raw row of a series read is sealed (SpanGroups takes all of a series or none).
@@ -85,12 +89,13 @@ public sealed partial class DuckDbStore
                 var high = low + SeriesPerSealPass;
                 var range = Invariant($"series_id >= {low} AND series_id < {high}");
                 List<(int SeriesId, int Day, int Days, BlockPoints Points)> groups = [];
-                if (sealable.TryGetValue((table, low / SeriesPerSealPass), out var ids))
+                if (sealable.TryGetValue((table, low / SeriesPerSealPass), out var pass) && pass.Ids.Count > 0)
                 {
-                    var only = Invariant($"series_id IN ({string.Join(',', ids)})");
+                    // The range alone when every series of it with raw rows is sealed (a range scan is cheaper than a long IN list).
+                    var only = pass.Ids.Count == pass.WithRaw ? range : Invariant($"{range} AND series_id IN ({string.Join(',', pass.Ids)})");
                     var raw = $"(SELECT series_id, ts, value FROM {table.Name} WHERE {only} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {only})";
                     var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-                    groups = SpanGroups(ReadRawGroups(raw, table, kinds), all);
+                    groups = SpanGroups(ReadRawGroups(raw, table, kinds), all, crowded);
                     sealedSeries.UnionWith(groups.Select(g => g.SeriesId));
                     TRead += System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                 }
@@ -210,23 +215,24 @@ public sealed partial class DuckDbStore
     /// hour (<see cref="SpanGroups"/> decides). A compaction thus reads no raw rows of series still
     /// in their first hour, which under heavy writes of new series are most of them.
     /// </summary>
-    private Dictionary<(SampleTable Table, int Pass), List<int>> SealableSeries(bool all, Dictionary<int, FieldKind> kinds)
+    private Dictionary<(SampleTable Table, int Pass), (List<int> Ids, int WithRaw)> SealableSeries(bool all, Dictionary<int, FieldKind> kinds)
     {
-        var result = new Dictionary<(SampleTable, int), List<int>>();
+        var result = new Dictionary<(SampleTable, int), (List<int> Ids, int WithRaw)>();
         foreach (var (seriesId, from) in _rawFrom)
         {
-            if (!all && !_spanDays.ContainsKey(seriesId) && _latest.TryGetValue(seriesId, out var newest) && from > newest.TimestampNs - Schema.HourNs)
-            {
-                continue;
-            }
-
             var key = (SampleTables.For(kinds.GetValueOrDefault(seriesId, FieldKind.Float)), seriesId / SeriesPerSealPass);
-            if (!result.TryGetValue(key, out var list))
+            if (!result.TryGetValue(key, out var pass))
             {
-                result[key] = list = [];
+                pass = ([], 0);
             }
 
-            list.Add(seriesId);
+            pass.WithRaw++;
+            if (all || _spanDays.ContainsKey(seriesId) || !_latest.TryGetValue(seriesId, out var newest) || from <= newest.TimestampNs - Schema.HourNs)
+            {
+                pass.Ids.Add(seriesId);
+            }
+
+            result[key] = pass;
         }
 
         return result;
@@ -287,9 +293,10 @@ public sealed partial class DuckDbStore
 
     /// <summary>
     /// Day groups joined into the series' block spans. A series without blocks gets its span here,
-    /// from the density of its raw points once they cover an hour (or, with <paramref name="all"/>, at once).
+    /// from the density of its raw points once they cover an hour (or, with <paramref name="all"/>, at
+    /// once; with <paramref name="crowded"/>, once it has points enough for a one-day block).
     /// </summary>
-    private List<(int SeriesId, int Day, int Days, BlockPoints Points)> SpanGroups(List<(int SeriesId, int Day, BlockPoints Points)> dayGroups, bool all)
+    private List<(int SeriesId, int Day, int Days, BlockPoints Points)> SpanGroups(List<(int SeriesId, int Day, BlockPoints Points)> dayGroups, bool all, bool crowded)
     {
         var result = new List<(int SeriesId, int Day, int Days, BlockPoints Points)>();
         for (var first = 0; first < dayGroups.Count;)
@@ -307,7 +314,7 @@ public sealed partial class DuckDbStore
                 var firstTs = dayGroups[first].Points.Timestamps[0];
                 var lastGroup = dayGroups[end - 1].Points;
                 var extent = lastGroup.Timestamps[lastGroup.Count - 1] - firstTs;
-                if (extent < Schema.HourNs && !all)
+                if (extent < Schema.HourNs && !all && !(crowded && points >= BlockTargetPoints))
                 {
                     // Too short to tell its density: a new series stays raw for its first hour.
                     first = end;
@@ -387,7 +394,9 @@ public sealed partial class DuckDbStore
         var groups = new List<(int SeriesId, int Day, BlockPoints Points)>();
         using var command = _connection.CreateCommand();
         command.CommandText = $"SELECT series_id, ts, value FROM {raw} ORDER BY series_id, ts";
+        var tq = System.Diagnostics.Stopwatch.GetTimestamp();
         using var reader = command.ExecuteReader();
+        TQuery += System.Diagnostics.Stopwatch.GetElapsedTime(tq).TotalMilliseconds;
         BlockPoints? current = null;
         var currentSeries = -1;
         var currentDay = int.MinValue;

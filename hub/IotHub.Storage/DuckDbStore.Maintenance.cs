@@ -181,8 +181,8 @@ public sealed partial class DuckDbStore
             LogMaintenanceFailed(_logger, ex);
         }
 
-        Console.Error.WriteLine($"TRACE compact raw={before} moved={moved} seal={tSeal} bounds={tBounds - tSeal} ckpt={sw.ElapsedMilliseconds - tBounds} read={TRead:F0} parts={TParts:F0} append={TAppend:F0} merge={TMerge:F0} delete={TDelete:F0}");
-        TRead = TParts = TAppend = TMerge = TDelete = 0;
+        Console.Error.WriteLine($"TRACE compact raw={before} moved={moved} seal={tSeal} bounds={tBounds - tSeal} ckpt={sw.ElapsedMilliseconds - tBounds} query={TQuery:F0} read={TRead:F0} parts={TParts:F0} append={TAppend:F0} merge={TMerge:F0} delete={TDelete:F0}");
+        TQuery = TRead = TParts = TAppend = TMerge = TDelete = 0;
         return moved;
     }
 

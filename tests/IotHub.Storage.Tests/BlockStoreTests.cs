@@ -193,6 +193,26 @@ public sealed class BlockStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task NewSeriesInTheirFirstHour_StayRawUntilRawRowsReachTwiceTheThreshold_ThenDenseOnesAreSealed()
+    {
+        // Points every half second: 1,200 of a series cover ten minutes, less than the hour a new series waits.
+        var options = new StorageOptions { DataDirectory = _directory, RetentionSweepInterval = TimeSpan.FromDays(1000), CompactionRowThreshold = 1_000, CompactionInterval = TimeSpan.FromHours(1) };
+        List<Point> Dense(string device) => [.. Enumerable.Range(0, 1_200).Select(i => Level(device, Today + (i * Second / 2), Math.Round(i * 0.01, 2)))];
+        await using var store = await OpenAsync(options);
+        await store.WriteAsync(Dense("g1"), CancellationToken.None);
+        await store.WriteAsync([Level("g9", Today, 1), Level("g9", Today + Second, 2)], CancellationToken.None);
+        await store.CheckpointAsync(CancellationToken.None);
+        Assert.Equal(1_202, store.RawRows);
+
+        // 2,402 raw rows: the two dense series are sealed (one-day blocks), the sparse one stays raw.
+        await store.WriteAsync(Dense("g2"), CancellationToken.None);
+        await store.CheckpointAsync(CancellationToken.None);
+        Assert.Equal(2, store.RawRows);
+        Assert.Equal(Dense("g2").Select(p => (p.TimestampNs, p.Fields[0].Value.AsFloat)), await RawAsync(store, Today, Today + Day, "g2"));
+        Assert.Equal(2, (await RawAsync(store, Today, Today + Day, "g9")).Count);
+    }
+
+    [Fact]
     public async Task RunningStore_SpanInProgress_SealedInPartsThenMergedByALateWriteWhenIdle()
     {
         // Today's span is in progress for both series; every point is 30 s after the one before.
