@@ -36,7 +36,8 @@ public sealed partial class DuckDbStore
     private readonly ConcurrentDictionary<int, long> _rawFrom = new();
 
     /// <summary>
-    /// Seals every raw row (both raw tiers) into blocks. A span that ended (it is before its
+    /// Seals every raw row (both raw tiers) into blocks, but those of new series still in their
+    /// first hour (see <see cref="SealableSeries"/>). A span that ended (it is before its
     /// series' newest day) gets one block: its parts and raw rows merged (a raw row wins). A span
     /// in progress gets its raw rows as one more part when they all come after its parts, so a
     /// compaction encodes only what arrived since the last one; up to <see cref="MaxParts"/>
@@ -69,8 +70,6 @@ public sealed partial class DuckDbStore
         return moved;
     }
 
-    internal static double TQuery, TRead, TParts, TAppend, TMerge, TDelete;
-
     private long SealPasses(bool all, Dictionary<int, FieldKind> kinds)
     {
         long moved = 0;
@@ -84,6 +83,7 @@ public sealed partial class DuckDbStore
         {
             // Every raw row of a series read is sealed (SpanGroups takes all of a series or none).
             var sealedSeries = new HashSet<int>();
+            long sealedRows = 0;
             for (var low = 0; low < _nextSeriesId; low += SeriesPerSealPass)
             {
                 var high = low + SeriesPerSealPass;
@@ -94,10 +94,12 @@ public sealed partial class DuckDbStore
                     // The range alone when every series of it with raw rows is sealed (a range scan is cheaper than a long IN list).
                     var only = pass.Ids.Count == pass.WithRaw ? range : Invariant($"{range} AND series_id IN ({string.Join(',', pass.Ids)})");
                     var raw = $"(SELECT series_id, ts, value FROM {table.Name} WHERE {only} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {only})";
-                    var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
                     groups = SpanGroups(ReadRawGroups(raw, table, kinds), all, crowded);
-                    sealedSeries.UnionWith(groups.Select(g => g.SeriesId));
-                    TRead += System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                    foreach (var group in groups)
+                    {
+                        sealedSeries.Add(group.SeriesId);
+                        sealedRows += group.Points.Count;
+                    }
                 }
 
                 AddSpansToMerge(groups, all, range, table, kinds);
@@ -106,10 +108,7 @@ public sealed partial class DuckDbStore
                     continue;
                 }
 
-                var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
                 var parts = ReadParts(groups);
-                TParts += System.Diagnostics.Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
-                t1 = System.Diagnostics.Stopwatch.GetTimestamp();
                 // Spans whose parts are merged into one block: their rows are deleted and written again.
                 var rewritten = new List<(int SeriesId, int Day, int Days, BlockPoints Points, List<(int Part, byte[] Data)> Parts)>();
                 using (var appender = _connection.CreateAppender("blocks"))
@@ -139,28 +138,22 @@ public sealed partial class DuckDbStore
                     }
                 }
 
-                TAppend += System.Diagnostics.Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
-                t1 = System.Diagnostics.Stopwatch.GetTimestamp();
                 if (rewritten.Count > 0)
                 {
                     MergeParts(rewritten, existing);
                 }
-                TMerge += System.Diagnostics.Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
-                t1 = System.Diagnostics.Stopwatch.GetTimestamp();
-
-                TDelete += System.Diagnostics.Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
             }
 
-            var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
             if (sealedSeries.Count > 0)
             {
+                // Every raw row of the table sealed (no other was read, and as many): deleted without a join.
+                var allSealed = ScalarLong($"SELECT (SELECT count(*) FROM {table.Name}) + (SELECT count(*) FROM {table.RecentName})") == sealedRows;
                 var sealedIds = $"(VALUES {string.Join(',', sealedSeries.Select(id => Invariant($"({id})")))}) k(series_id)";
                 foreach (var name in new[] { table.Name, table.RecentName })
                 {
-                    Execute($"DELETE FROM {name} USING {sealedIds} WHERE {name}.series_id = k.series_id");
+                    Execute(allSealed ? $"DELETE FROM {name}" : $"DELETE FROM {name} USING {sealedIds} WHERE {name}.series_id = k.series_id");
                 }
             }
-            TDelete += System.Diagnostics.Stopwatch.GetElapsedTime(t2).TotalMilliseconds;
         }
 
         return moved;
@@ -388,33 +381,75 @@ public sealed partial class DuckDbStore
         }
     }
 
-    /// <summary>Raw rows of one table, grouped by (series, day), each group in time order.</summary>
+    /// <summary>
+    /// Raw rows of one table, grouped by (series, day), each group in time order. Read in arrival
+    /// order (no sort in SQL): a series' in-order writes arrive in time order, and a series whose
+    /// rows did not (late writes, or rows of both raw tiers) is sorted here.
+    /// </summary>
     private List<(int SeriesId, int Day, BlockPoints Points)> ReadRawGroups(string raw, SampleTable table, Dictionary<int, FieldKind> kinds)
     {
-        var groups = new List<(int SeriesId, int Day, BlockPoints Points)>();
-        using var command = _connection.CreateCommand();
-        command.CommandText = $"SELECT series_id, ts, value FROM {raw} ORDER BY series_id, ts";
-        var tq = System.Diagnostics.Stopwatch.GetTimestamp();
-        using var reader = command.ExecuteReader();
-        TQuery += System.Diagnostics.Stopwatch.GetElapsedTime(tq).TotalMilliseconds;
-        BlockPoints? current = null;
-        var currentSeries = -1;
-        var currentDay = int.MinValue;
-        while (reader.Read())
+        var bySeries = new Dictionary<int, BlockPoints>();
+        var unsorted = new HashSet<int>();
+        using (var command = _connection.CreateCommand())
         {
-            var seriesId = reader.GetInt32(0);
-            var ts = reader.GetInt64(1);
-            var day = DayOf(ts);
-            if (current is null || seriesId != currentSeries || day != currentDay)
+            command.CommandText = $"SELECT series_id, ts, value FROM {raw}";
+            using var reader = command.ExecuteReader();
+            BlockPoints? current = null;
+            var currentSeries = -1;
+            while (reader.Read())
             {
-                current = new BlockPoints();
-                current.Reset(kinds.GetValueOrDefault(seriesId, FieldKind.Float), 64);
-                currentSeries = seriesId;
-                currentDay = day;
-                groups.Add((seriesId, day, current));
+                var seriesId = reader.GetInt32(0);
+                if (current is null || seriesId != currentSeries)
+                {
+                    if (!bySeries.TryGetValue(seriesId, out current))
+                    {
+                        current = new BlockPoints();
+                        current.Reset(kinds.GetValueOrDefault(seriesId, FieldKind.Float), 64);
+                        bySeries[seriesId] = current;
+                    }
+
+                    currentSeries = seriesId;
+                }
+
+                var ts = reader.GetInt64(1);
+                if (current.Count > 0 && ts < current.Timestamps[current.Count - 1])
+                {
+                    unsorted.Add(seriesId);
+                }
+
+                AddRawValue(current, reader, ts, table);
+            }
+        }
+
+        var groups = new List<(int SeriesId, int Day, BlockPoints Points)>();
+        foreach (var seriesId in bySeries.Keys.Order())
+        {
+            var points = bySeries[seriesId];
+            if (unsorted.Contains(seriesId))
+            {
+                points.SortByTime();
             }
 
-            AddRawValue(current, reader, ts, table);
+            for (var first = 0; first < points.Count;)
+            {
+                var day = DayOf(points.Timestamps[first]);
+                var end = LowerBound(points.Timestamps, points.Count, (day + 1L) * Schema.DayNs);
+                if (first == 0 && end == points.Count)
+                {
+                    groups.Add((seriesId, day, points));
+                    break;
+                }
+
+                var dayPoints = new BlockPoints();
+                dayPoints.Reset(points.Kind, end - first);
+                for (var p = first; p < end; p++)
+                {
+                    dayPoints.AddFrom(points, p);
+                }
+
+                groups.Add((seriesId, day, dayPoints));
+                first = end;
+            }
         }
 
         return groups;

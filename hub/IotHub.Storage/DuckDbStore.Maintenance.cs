@@ -139,13 +139,9 @@ public sealed partial class DuckDbStore
 
     private long Compact(bool all)
     {
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        var before = _recentRows;
         var moved = SealRawRows(all);
-        var tSeal = sw.ElapsedMilliseconds;
         Interlocked.Exchange(ref _recentRows, ScalarLong(Schema.CountRecent));
         LoadRawBounds();
-        var tBounds = sw.ElapsedMilliseconds;
 
         // Rows of spans in progress left raw wait for a threshold more (or the interval).
         _nextCompactionRows = _recentRows + _options.CompactionRowThreshold;
@@ -181,8 +177,6 @@ public sealed partial class DuckDbStore
             LogMaintenanceFailed(_logger, ex);
         }
 
-        Console.Error.WriteLine($"TRACE compact raw={before} moved={moved} seal={tSeal} bounds={tBounds - tSeal} ckpt={sw.ElapsedMilliseconds - tBounds} query={TQuery:F0} read={TRead:F0} parts={TParts:F0} append={TAppend:F0} merge={TMerge:F0} delete={TDelete:F0}");
-        TQuery = TRead = TParts = TAppend = TMerge = TDelete = 0;
         return moved;
     }
 

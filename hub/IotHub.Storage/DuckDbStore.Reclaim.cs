@@ -53,7 +53,6 @@ public sealed partial class DuckDbStore
     private bool ReclaimIfMostlyFree()
     {
         var (total, free) = FileBlocks();
-        Console.Error.WriteLine($"TRACE reclaim? {free}/{total} wal={WalHoldsData()}");
         if (free < ReclaimMinimumFreeBlocks || free < total * ReclaimFreeFraction || WalHoldsData())
         {
             return false;
@@ -115,7 +114,6 @@ public sealed partial class DuckDbStore
             File.Delete(ReclaimPath);
             if (replaced)
             {
-                Console.Error.WriteLine($"TRACE reclaim {free}/{total} in {drain.ElapsedMilliseconds} ms");
                 LogReclaimed(_logger, free, total);
             }
 
