@@ -92,10 +92,11 @@ public sealed partial class DuckDbStore
                 throw;
             }
 
-            Execute($"USE memory; DETACH {DatabaseAlias}");
             var replaced = false;
             try
             {
+                Execute($"USE memory; DETACH {DatabaseAlias}");
+
                 // The copy holds everything committed; a WAL left beside the old file would be
                 // replayed onto the copy, so then the old file stays (nothing is written between the
                 // checkpoint and the detach, so this is a guard, not a path taken).
@@ -108,7 +109,9 @@ public sealed partial class DuckDbStore
             }
             finally
             {
-                Execute($"ATTACH {SqlString(DatabasePath)} AS {DatabaseAlias} {AttachOptions}; USE {DatabaseAlias}");
+                // Whatever failed above, the store file is attached again as the default database.
+                var attached = ScalarLong($"SELECT count(*) FROM duckdb_databases() WHERE database_name = '{DatabaseAlias}'") > 0;
+                Execute(attached ? $"USE {DatabaseAlias}" : $"ATTACH {SqlString(DatabasePath)} AS {DatabaseAlias} {AttachOptions}; USE {DatabaseAlias}");
             }
 
             File.Delete(ReclaimPath);
