@@ -2,7 +2,7 @@
 #:project ../../simulators/IotHub.Simulators/IotHub.Simulators.csproj
 
 // Store load and comparison runs (issue 4). Usage (from the repository root):
-//   dotnet run benchmarks/store/StoreCompare.cs -c Release -- ingest [seconds] [series] [pointsPerSeriesPerWrite] [writers]
+//   dotnet run benchmarks/store/StoreCompare.cs -c Release -- ingest [seconds] [series] [pointsPerSeriesPerWrite] [writers] [seconds between a series' points]
 //   dotnet run benchmarks/store/StoreCompare.cs -c Release -- load <victoria-metrics base URL> <store folder> [days]
 //   dotnet run benchmarks/store/StoreCompare.cs -c Release -- measure <victoria-metrics base URL> <vm storageDataPath> <store folder> [days]
 // benchmarks/store/compare.sh starts victoria-metrics on a free loopback port and runs all three.
@@ -25,7 +25,7 @@ return mode switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: ingest [seconds] [series] [points per series per write] [writers] | load <vm url> <store dir> [days] | measure <vm url> <vm data dir> <store dir> [days]");
+    Console.Error.WriteLine("usage: ingest [seconds] [series] [points per series per write] [writers] [cadence s] | load <vm url> <store dir> [days] | measure <vm url> <vm data dir> <store dir> [days]");
     return 2;
 }
 
@@ -38,6 +38,7 @@ internal static class Ingest
         var seriesCount = Arg(args, 2, 10_000);
         var perWrite = Arg(args, 3, 100);
         var writers = Arg(args, 4, 4);
+        var cadenceSeconds = Arg(args, 5, 1);
         var directory = Directory.CreateTempSubdirectory("iothub-ingest-").FullName;
         try
         {
@@ -64,7 +65,7 @@ internal static class Ingest
                             var values = new double[perWrite];
                             for (var i = 0; i < perWrite; i++)
                             {
-                                ts[i] = start + ((step + i) * 1_000_000_000L);
+                                ts[i] = start + ((step + i) * cadenceSeconds * 1_000_000_000L);
                                 values[i] = Math.Round(1.5 + Math.Sin((step + i + s) / 100.0), 2);
                             }
 
@@ -80,7 +81,7 @@ internal static class Ingest
             })).ToArray();
             await Task.WhenAll(tasks);
             var elapsed = stopwatch.Elapsed.TotalSeconds;
-            Console.WriteLine(FormattableString.Invariant($"ingest: {written:N0} points in {elapsed:F1} s = {written / elapsed:N0} points/s; {store.Commits} commits, {store.Compactions} compactions; {seriesCount} series, {perWrite} points per series per write, {writers} writers"));
+            Console.WriteLine(FormattableString.Invariant($"ingest: {written:N0} points in {elapsed:F1} s = {written / elapsed:N0} points/s; {store.Commits} commits, {store.Compactions} compactions; {seriesCount} series, {perWrite} points per series per write, {writers} writers, a point every {cadenceSeconds} s"));
             Console.WriteLine(FormattableString.Invariant($"rows stored: {await store.CountRowsAsync(CancellationToken.None):N0}"));
             return 0;
         }

@@ -24,7 +24,12 @@ echo "load (shared lock) from: $(cut -d' ' -f1-3 /proc/loadavg)"
 dotnet run benchmarks/store/StoreCompare.cs -c Release -- load "http://127.0.0.1:${port}" "$store" "$days"
 flock -x 9
 echo "measure (exclusive lock) from: $(cut -d' ' -f1-3 /proc/loadavg)"
-if [ "$seconds" -gt 0 ]; then dotnet run benchmarks/store/StoreCompare.cs -c Release -- ingest "$seconds" 10000 100 4; fi
+# Sustained ingest, compaction on: a point per series every second (new series, mostly in their
+# first hour) and every minute (every compaction seals every raw row, in parts).
+if [ "$seconds" -gt 0 ]; then
+  dotnet run benchmarks/store/StoreCompare.cs -c Release -- ingest "$seconds" 10000 100 4 1
+  dotnet run benchmarks/store/StoreCompare.cs -c Release -- ingest "$seconds" 10000 100 4 60
+fi
 dotnet run benchmarks/store/StoreCompare.cs -c Release -- measure "http://127.0.0.1:${port}" "$data" "$store" "$days"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 flock -u 9

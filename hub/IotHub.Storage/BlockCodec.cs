@@ -596,6 +596,19 @@ internal sealed class BlockPoints
         Strings![Count++] = value;
     }
 
+    /// <summary>Puts the points in time order (they were added in another order; timestamps are distinct).</summary>
+    public void SortByTime()
+    {
+        if (Kind == FieldKind.String)
+        {
+            Array.Sort(Timestamps, Strings, 0, Count);
+        }
+        else
+        {
+            Array.Sort(Timestamps, Bits, 0, Count);
+        }
+    }
+
     /// <summary>Appends point <paramref name="index"/> of <paramref name="other"/> (same kind).</summary>
     public void AddFrom(BlockPoints other, int index)
     {

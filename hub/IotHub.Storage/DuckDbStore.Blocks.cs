@@ -36,7 +36,8 @@ public sealed partial class DuckDbStore
     private readonly ConcurrentDictionary<int, long> _rawFrom = new();
 
     /// <summary>
-    /// Seals every raw row (both raw tiers) into blocks. A span that ended (it is before its
+    /// Seals every raw row (both raw tiers) into blocks, but those of new series still in their
+    /// first hour (see <see cref="SealableSeries"/>). A span that ended (it is before its
     /// series' newest day) gets one block: its parts and raw rows merged (a raw row wins). A span
     /// in progress gets its raw rows as one more part when they all come after its parts, so a
     /// compaction encodes only what arrived since the last one; up to <see cref="MaxParts"/>
@@ -73,39 +74,41 @@ public sealed partial class DuckDbStore
     {
         long moved = 0;
         var existing = new BlockPoints();
+        // Raw rows of new series that keep coming fast (under heavy writes in their first hour) are
+        // bounded: from twice the compaction threshold, a series with enough points for a one-day
+        // block is sealed before its hour is out (its density can only give it a one-day span).
+        var crowded = _recentRows >= 2L * _options.CompactionRowThreshold;
+        var sealable = SealableSeries(all || crowded, kinds);
         foreach (var table in SampleTables.All)
         {
+            // Every raw row of a series read is sealed (SpanGroups takes all of a series or none).
+            var sealedSeries = new HashSet<int>();
+            long sealedRows = 0;
             for (var low = 0; low < _nextSeriesId; low += SeriesPerSealPass)
             {
                 var high = low + SeriesPerSealPass;
                 var range = Invariant($"series_id >= {low} AND series_id < {high}");
-                var raw = $"(SELECT series_id, ts, value FROM {table.Name} WHERE {range} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {range})";
-                var groups = SpanGroups(ReadRawGroups(raw, table, kinds), all);
+                List<(int SeriesId, int Day, int Days, BlockPoints Points)> groups = [];
+                if (sealable.TryGetValue((table, low / SeriesPerSealPass), out var pass) && pass.Ids.Count > 0)
+                {
+                    // The range alone when every series of it with raw rows is sealed (a range scan is cheaper than a long IN list).
+                    var only = pass.Ids.Count == pass.WithRaw ? range : Invariant($"{range} AND series_id IN ({string.Join(',', pass.Ids)})");
+                    var raw = $"(SELECT series_id, ts, value FROM {table.Name} WHERE {only} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {only})";
+                    groups = SpanGroups(ReadRawGroups(raw, table, kinds), all, crowded);
+                    foreach (var group in groups)
+                    {
+                        sealedSeries.Add(group.SeriesId);
+                        sealedRows += group.Points.Count;
+                    }
+                }
+
                 AddSpansToMerge(groups, all, range, table, kinds);
                 if (groups.Count == 0)
                 {
                     continue;
                 }
 
-                // The (series, first day, days) spans sealed now, as a relation for the statements below.
-                var keys = $"(VALUES {string.Join(',', groups.Select(g => Invariant($"({g.SeriesId},{g.Day},{g.Days})")))}) k(series_id, day, days)";
-                var parts = new Dictionary<(int, int), List<(int Part, byte[] Data)>>();
-                using (var command = _connection.CreateCommand())
-                {
-                    command.CommandText = $"SELECT b.series_id, b.day, b.part, b.data FROM blocks b SEMI JOIN {keys} ON b.series_id = k.series_id AND b.day = k.day ORDER BY b.series_id, b.day, b.part";
-                    using var reader = command.ExecuteReader();
-                    while (reader.Read())
-                    {
-                        var key = (reader.GetInt32(0), reader.GetInt32(1));
-                        if (!parts.TryGetValue(key, out var list))
-                        {
-                            parts[key] = list = [];
-                        }
-
-                        list.Add((reader.GetInt32(2), ReadBlob(reader, 3)));
-                    }
-                }
-
+                var parts = ReadParts(groups);
                 // Spans whose parts are merged into one block: their rows are deleted and written again.
                 var rewritten = new List<(int SeriesId, int Day, int Days, BlockPoints Points, List<(int Part, byte[] Data)> Parts)>();
                 using (var appender = _connection.CreateAppender("blocks"))
@@ -139,16 +142,93 @@ public sealed partial class DuckDbStore
                 {
                     MergeParts(rewritten, existing);
                 }
+            }
 
+            if (sealedSeries.Count > 0)
+            {
+                // Every raw row of the table sealed (no other was read, and as many): deleted without a join.
+                var allSealed = ScalarLong($"SELECT (SELECT count(*) FROM {table.Name}) + (SELECT count(*) FROM {table.RecentName})") == sealedRows;
+                var sealedIds = $"(VALUES {string.Join(',', sealedSeries.Select(id => Invariant($"({id})")))}) k(series_id)";
                 foreach (var name in new[] { table.Name, table.RecentName })
                 {
-                    var day = DaySql(name + ".ts");
-                    Execute(Invariant($"DELETE FROM {name} USING {keys} WHERE {name}.series_id = k.series_id AND {day} >= k.day AND {day} < k.day + k.days AND {name}.series_id >= {low} AND {name}.series_id < {high}"));
+                    Execute(allSealed ? $"DELETE FROM {name}" : $"DELETE FROM {name} USING {sealedIds} WHERE {name}.series_id = k.series_id");
                 }
             }
         }
 
         return moved;
+    }
+
+    /// <summary>
+    /// The blocks (parts) already stored for the spans of <paramref name="groups"/>, by (series, first
+    /// day), in part order: from memory for hot days, from the database for the others.
+    /// </summary>
+    private Dictionary<(int, int), List<(int Part, byte[] Data)>> ReadParts(List<(int SeriesId, int Day, int Days, BlockPoints Points)> groups)
+    {
+        var parts = new Dictionary<(int, int), List<(int Part, byte[] Data)>>();
+        var cold = new List<(int SeriesId, int Day)>();
+        foreach (var (seriesId, day, _, _) in groups)
+        {
+            if (!_hot.Covers(day))
+            {
+                cold.Add((seriesId, day));
+            }
+            else if (_hot.Parts(seriesId, day) is { Count: > 0 } list)
+            {
+                parts[(seriesId, day)] = list;
+            }
+        }
+
+        if (cold.Count == 0)
+        {
+            return parts;
+        }
+
+        var keys = $"(VALUES {string.Join(',', cold.Select(g => Invariant($"({g.SeriesId},{g.Day})")))}) k(series_id, day)";
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"SELECT b.series_id, b.day, b.part, b.data FROM blocks b SEMI JOIN {keys} ON b.series_id = k.series_id AND b.day = k.day ORDER BY b.series_id, b.day, b.part";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var key = (reader.GetInt32(0), reader.GetInt32(1));
+            if (!parts.TryGetValue(key, out var list))
+            {
+                parts[key] = list = [];
+            }
+
+            list.Add((reader.GetInt32(2), ReadBlob(reader, 3)));
+        }
+
+        return parts;
+    }
+
+    /// <summary>
+    /// The series with raw rows that a compaction may seal, by raw table and pass: every one with
+    /// <paramref name="all"/> or a span, else (a new series) only once its raw points may cover an
+    /// hour (<see cref="SpanGroups"/> decides). A compaction thus reads no raw rows of series still
+    /// in their first hour, which under heavy writes of new series are most of them.
+    /// </summary>
+    private Dictionary<(SampleTable Table, int Pass), (List<int> Ids, int WithRaw)> SealableSeries(bool all, Dictionary<int, FieldKind> kinds)
+    {
+        var result = new Dictionary<(SampleTable, int), (List<int> Ids, int WithRaw)>();
+        foreach (var (seriesId, from) in _rawFrom)
+        {
+            var key = (SampleTables.For(kinds.GetValueOrDefault(seriesId, FieldKind.Float)), seriesId / SeriesPerSealPass);
+            if (!result.TryGetValue(key, out var pass))
+            {
+                pass = ([], 0);
+            }
+
+            pass.WithRaw++;
+            if (all || _spanDays.ContainsKey(seriesId) || !_latest.TryGetValue(seriesId, out var newest) || from <= newest.TimestampNs - Schema.HourNs)
+            {
+                pass.Ids.Add(seriesId);
+            }
+
+            result[key] = pass;
+        }
+
+        return result;
     }
 
     /// <summary>
@@ -206,9 +286,10 @@ public sealed partial class DuckDbStore
 
     /// <summary>
     /// Day groups joined into the series' block spans. A series without blocks gets its span here,
-    /// from the density of its raw points once they cover an hour (or, with <paramref name="all"/>, at once).
+    /// from the density of its raw points once they cover an hour (or, with <paramref name="all"/>, at
+    /// once; with <paramref name="crowded"/>, once it has points enough for a one-day block).
     /// </summary>
-    private List<(int SeriesId, int Day, int Days, BlockPoints Points)> SpanGroups(List<(int SeriesId, int Day, BlockPoints Points)> dayGroups, bool all)
+    private List<(int SeriesId, int Day, int Days, BlockPoints Points)> SpanGroups(List<(int SeriesId, int Day, BlockPoints Points)> dayGroups, bool all, bool crowded)
     {
         var result = new List<(int SeriesId, int Day, int Days, BlockPoints Points)>();
         for (var first = 0; first < dayGroups.Count;)
@@ -226,7 +307,7 @@ public sealed partial class DuckDbStore
                 var firstTs = dayGroups[first].Points.Timestamps[0];
                 var lastGroup = dayGroups[end - 1].Points;
                 var extent = lastGroup.Timestamps[lastGroup.Count - 1] - firstTs;
-                if (extent < Schema.HourNs && !all)
+                if (extent < Schema.HourNs && !all && !(crowded && points >= BlockTargetPoints))
                 {
                     // Too short to tell its density: a new series stays raw for its first hour.
                     first = end;
@@ -300,31 +381,75 @@ public sealed partial class DuckDbStore
         }
     }
 
-    /// <summary>Raw rows of one table, grouped by (series, day), each group in time order.</summary>
+    /// <summary>
+    /// Raw rows of one table, grouped by (series, day), each group in time order. Read in arrival
+    /// order (no sort in SQL): a series' in-order writes arrive in time order, and a series whose
+    /// rows did not (late writes, or rows of both raw tiers) is sorted here.
+    /// </summary>
     private List<(int SeriesId, int Day, BlockPoints Points)> ReadRawGroups(string raw, SampleTable table, Dictionary<int, FieldKind> kinds)
     {
-        var groups = new List<(int SeriesId, int Day, BlockPoints Points)>();
-        using var command = _connection.CreateCommand();
-        command.CommandText = $"SELECT series_id, ts, value FROM {raw} ORDER BY series_id, ts";
-        using var reader = command.ExecuteReader();
-        BlockPoints? current = null;
-        var currentSeries = -1;
-        var currentDay = int.MinValue;
-        while (reader.Read())
+        var bySeries = new Dictionary<int, BlockPoints>();
+        var unsorted = new HashSet<int>();
+        using (var command = _connection.CreateCommand())
         {
-            var seriesId = reader.GetInt32(0);
-            var ts = reader.GetInt64(1);
-            var day = DayOf(ts);
-            if (current is null || seriesId != currentSeries || day != currentDay)
+            command.CommandText = $"SELECT series_id, ts, value FROM {raw}";
+            using var reader = command.ExecuteReader();
+            BlockPoints? current = null;
+            var currentSeries = -1;
+            while (reader.Read())
             {
-                current = new BlockPoints();
-                current.Reset(kinds.GetValueOrDefault(seriesId, FieldKind.Float), 64);
-                currentSeries = seriesId;
-                currentDay = day;
-                groups.Add((seriesId, day, current));
+                var seriesId = reader.GetInt32(0);
+                if (current is null || seriesId != currentSeries)
+                {
+                    if (!bySeries.TryGetValue(seriesId, out current))
+                    {
+                        current = new BlockPoints();
+                        current.Reset(kinds.GetValueOrDefault(seriesId, FieldKind.Float), 64);
+                        bySeries[seriesId] = current;
+                    }
+
+                    currentSeries = seriesId;
+                }
+
+                var ts = reader.GetInt64(1);
+                if (current.Count > 0 && ts < current.Timestamps[current.Count - 1])
+                {
+                    unsorted.Add(seriesId);
+                }
+
+                AddRawValue(current, reader, ts, table);
+            }
+        }
+
+        var groups = new List<(int SeriesId, int Day, BlockPoints Points)>();
+        foreach (var seriesId in bySeries.Keys.Order())
+        {
+            var points = bySeries[seriesId];
+            if (unsorted.Contains(seriesId))
+            {
+                points.SortByTime();
             }
 
-            AddRawValue(current, reader, ts, table);
+            for (var first = 0; first < points.Count;)
+            {
+                var day = DayOf(points.Timestamps[first]);
+                var end = LowerBound(points.Timestamps, points.Count, (day + 1L) * Schema.DayNs);
+                if (first == 0 && end == points.Count)
+                {
+                    groups.Add((seriesId, day, points));
+                    break;
+                }
+
+                var dayPoints = new BlockPoints();
+                dayPoints.Reset(points.Kind, end - first);
+                for (var p = first; p < end; p++)
+                {
+                    dayPoints.AddFrom(points, p);
+                }
+
+                groups.Add((seriesId, day, dayPoints));
+                first = end;
+            }
         }
 
         return groups;

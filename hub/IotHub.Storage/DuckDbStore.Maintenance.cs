@@ -49,6 +49,7 @@ public sealed partial class DuckDbStore
 
         await WaitForAppliedAsync(cancellationToken);
         var series = _seriesByKey.Values.Where(s => measurement is null || string.Equals(s.Measurement, measurement, StringComparison.Ordinal)).OrderBy(s => s.Id).ToList();
+        using var lease = await EnterReadAsync(cancellationToken);
         await using var connection = OpenSecondConnection();
         await using (var command = connection.CreateCommand())
         {
@@ -164,6 +165,16 @@ public sealed partial class DuckDbStore
         catch (DuckDBException ex)
         {
             LogCheckpointSkipped(_logger, ex);
+        }
+
+        try
+        {
+            ReclaimIfMostlyFree();
+        }
+        catch (Exception ex) when (ex is DuckDBException or IOException)
+        {
+            // The store file stays as it is; the next compaction tries again.
+            LogMaintenanceFailed(_logger, ex);
         }
 
         return moved;

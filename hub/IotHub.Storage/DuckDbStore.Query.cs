@@ -32,6 +32,7 @@ public sealed partial class DuckDbStore
         var (fromNs, toNs) = rollup is { } level
             ? (Schema.FloorTo(query.FromNs, level.Width), Schema.FloorTo(query.ToNs - 1, level.Width) + level.Width)
             : (query.FromNs, query.ToNs);
+        using var lease = await EnterReadAsync(cancellationToken);
         var connection = await RentReaderAsync(cancellationToken);
         try
         {

@@ -18,15 +18,11 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
 {
     private const string DatabaseFileName = "iothub.duckdb";
 
-    // The attached store file's name in DuckDB, and its row group size (see OpenAsync). DuckDB's
-    // default: 4,096 kept the file compact while open but made million-value commits ~10 times
-    // slower (benchmarks/RESULTS-store.md).
+    // The attached store file's name in DuckDB, and how it is attached: DuckDB's default row group
+    // size (4,096 rows kept the file compact while open but made million-value commits ~10 times
+    // slower; free space is given back by copying instead, see ReclaimIfMostlyFree).
     private const string DatabaseAlias = "store";
-    private const int RowGroupSize = 122_880;
-
-    // Free share of the file (and least free 256 KiB blocks) that makes closing copy the database to a fresh file.
-    private const double ReclaimFreeFraction = 0.05;
-    private const long ReclaimMinimumFreeBlocks = 8;
+    private const string AttachOptions = "(ROW_GROUP_SIZE 122880)";
 
     private readonly StorageOptions _options;
     private readonly ILogger _logger;
@@ -144,7 +140,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         Directory.CreateDirectory(options.DataDirectory);
         var path = Path.Combine(options.DataDirectory, DatabaseFileName);
 
-        // A copy left by a close that stopped before replacing the file: the file is whole, the copy is not needed.
+        // A copy left by a swap that stopped before replacing the file: the file is whole, the copy is not needed.
         File.Delete(path + ".reclaim");
         // The file is attached to an in-memory instance rather than opened as its main database:
         // only ATTACH takes a row group size. (With DuckDB's 122,880 rows, checkpoints rewrite the
@@ -153,7 +149,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         try
         {
             await connection.OpenAsync(cancellationToken);
-            await ExecuteAsync(connection, FormattableString.Invariant($"ATTACH {SqlString(path)} AS {DatabaseAlias} (ROW_GROUP_SIZE {RowGroupSize}); USE {DatabaseAlias}; SET temp_directory = {SqlString(path + ".tmp")}"), cancellationToken);
+            await ExecuteAsync(connection, $"ATTACH {SqlString(path)} AS {DatabaseAlias} {AttachOptions}; USE {DatabaseAlias}; SET temp_directory = {SqlString(path + ".tmp")}", cancellationToken);
             await ExecuteAsync(connection, Schema.Create, cancellationToken);
             await ExecuteAsync(connection, Schema.AddBlockParts, cancellationToken);
             await MigrateAsync(connection, options, time, cancellationToken);
@@ -333,6 +329,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     public async Task<long> CountRowsAsync(CancellationToken cancellationToken)
     {
         await WaitForAppliedAsync(cancellationToken);
+        using var lease = await EnterReadAsync(cancellationToken);
         await using var connection = OpenSecondConnection();
         await using var command = connection.CreateCommand();
         command.CommandText = Schema.CountAll;
@@ -348,6 +345,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     public async Task<string> DescribeFileAsync(CancellationToken cancellationToken)
     {
         await WaitForAppliedAsync(cancellationToken);
+        using var lease = await EnterReadAsync(cancellationToken);
         await using var connection = OpenSecondConnection();
         var text = new System.Text.StringBuilder();
         var tables = new List<string>();
@@ -410,27 +408,19 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             }
 
             // A checkpoint on close folds the WAL into the database file, so the next open is fast.
-            var reclaim = false;
             try
             {
                 await ExecuteAsync(_connection, "CHECKPOINT", CancellationToken.None);
-                reclaim = await CopyIfMostlyFreeAsync();
+                ReclaimIfMostlyFree();
             }
-            catch (DuckDBException ex)
+            catch (Exception ex) when (ex is DuckDBException or IOException)
             {
                 LogCheckpointFailed(_logger, ex);
             }
 
             await _connection.DisposeAsync();
-            if (reclaim)
-            {
-                // Atomic: a crash before this leaves the old file whole (the copy is deleted at open).
-                File.Move(ReclaimPath, DatabasePath, overwrite: true);
-            }
         }
     }
-
-    private string ReclaimPath => DatabasePath + ".reclaim";
 
     /// <summary>
     /// Another connection to the store's database instance (reads see committed data and run
@@ -452,42 +442,6 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             connection.Dispose();
             throw;
         }
-    }
-
-    /// <summary>
-    /// DuckDB reuses the blocks that deleted rows free (merged parts, replaced blocks) but returns
-    /// to the file system only those at the end of the file. When at least <see cref="ReclaimFreeFraction"/> of the file
-    /// is free on close, the database is copied into a fresh file (live data only), which replaces
-    /// the old one once every connection is closed. Returns whether the copy was made.
-    /// </summary>
-    private async Task<bool> CopyIfMostlyFreeAsync()
-    {
-        long total, free;
-        await using (var command = _connection.CreateCommand())
-        {
-            command.CommandText = "SELECT total_blocks, free_blocks FROM pragma_database_size() WHERE database_name = current_database()";
-            await using var reader = await command.ExecuteReaderAsync();
-            if (!await reader.ReadAsync())
-            {
-                return false;
-            }
-
-            total = reader.GetInt64(0);
-            free = reader.GetInt64(1);
-        }
-
-        var wal = new FileInfo(DatabasePath + ".wal");
-        if (free < ReclaimMinimumFreeBlocks || free < total * ReclaimFreeFraction || (wal.Exists && wal.Length > 0))
-        {
-            return false;
-        }
-
-        File.Delete(ReclaimPath);
-        await ExecuteAsync(_connection, $"ATTACH {SqlString(ReclaimPath)} AS reclaimed", CancellationToken.None);
-        await ExecuteAsync(_connection, "COPY FROM DATABASE " + DatabaseAlias + " TO reclaimed", CancellationToken.None);
-        await ExecuteAsync(_connection, "DETACH reclaimed", CancellationToken.None);
-        LogReclaimed(_logger, free, total);
-        return true;
     }
 
     /// <summary>
@@ -874,7 +828,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Commit of {Requests} requests ({Points} points) failed; none acknowledged")]
     private static partial void LogCommitFailed(ILogger logger, int requests, int points, Exception exception);
 
-    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Database copied to a fresh file on close: {Free} of {Total} blocks were free")]
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Database copied to a fresh file: {Free} of {Total} blocks were free")]
     private static partial void LogReclaimed(ILogger logger, long free, long total);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Checkpoint on close failed; the WAL will be replayed on next open")]

@@ -84,6 +84,22 @@ internal sealed class HotBlocks
         }
     }
 
+    /// <summary>The parts of one span (by its first day) in part order: none when it has no block in memory.</summary>
+    public List<(int Part, byte[] Data)> Parts(int seriesId, int day)
+    {
+        var result = new List<(int Part, byte[] Data)>();
+        if (_bySeries.TryGetValue(seriesId, out var list))
+        {
+            var first = Key(day, 0);
+            for (var i = LowerBound(list.Keys, first); i < list.Count && list.Keys[i] >> 16 == day; i++)
+            {
+                result.Add(((int)(list.Keys[i] & 0xFFFF), list.Values[i]));
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Moves the window to start at <paramref name="fromDay"/> and drops older blocks.</summary>
     public void Advance(int fromDay)
     {
@@ -100,6 +116,25 @@ internal sealed class HotBlocks
                 _bySeries[seriesId] = new SortedList<long, byte[]>(list.Where(kv => kv.Key >= Key(fromDay, 0)).ToDictionary(kv => kv.Key, kv => kv.Value));
             }
         }
+    }
+
+    private static int LowerBound(IList<long> keys, long key)
+    {
+        int low = 0, high = keys.Count;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (keys[middle] < key)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low;
     }
 
     // Parts are few (see DuckDbStore.MaxParts), so 16 bits hold them.

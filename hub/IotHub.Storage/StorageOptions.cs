@@ -37,8 +37,10 @@ public sealed class StorageOptions
     /// <summary>
     /// Raw rows (since the last compaction) that trigger a compaction: every raw row is sealed into
     /// compressed blocks (one per series and span of days, about 0.7 byte per point instead of
-    /// ~12 as rows; a span in progress gets what arrived as one more part). A compaction holds up
-    /// commits for its duration. Default 2,000,000.
+    /// ~12 as rows; a span in progress gets what arrived as one more part), except those of new
+    /// series in their first hour (read only from twice this many raw rows on). A compaction holds
+    /// up commits for its duration (about 0.4 us per raw row sealed), and afterwards copies the
+    /// database into a fresh file when 5 % of it is free. Default 2,000,000.
     /// </summary>
     public int CompactionRowThreshold { get; set; } = 2_000_000;
 

@@ -152,11 +152,10 @@ public sealed class BlockStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task DisposeAsync_MostlyFreeFile_CopiedToASmallerFileWithEverything()
+    public async Task Compaction_MostlyFreeFile_SwappedForASmallerCopyWhileRunning()
     {
         var path = Path.Combine(_directory, "iothub.duckdb");
         var start = Today - Day;
-        long sizeBefore;
         await using (var store = await OpenAsync())
         {
             // 400,000 raw rows, then sealed: the blocks their rows filled are free afterwards.
@@ -169,20 +168,48 @@ public sealed class BlockStoreTests : IDisposable
                 4000)).ToList();
             await store.WriteColumnsAsync(columns, new UplinkBatch("g1", 41), CancellationToken.None);
 
-            // Checkpointed before they are sealed, the raw rows take blocks at the start of the file.
+            // Checkpointed before they are sealed, the raw rows take blocks of the file; a query
+            // leaves a read connection open on it.
             await store.CheckpointAsync(CancellationToken.None);
+            var sizeBefore = new FileInfo(path).Length;
+            Assert.Equal(4000, (await RawAsync(store, start, Today, "g3")).Count);
+
             await store.CompactAsync(CancellationToken.None);
-            await store.CheckpointAsync(CancellationToken.None);
-            sizeBefore = new FileInfo(path).Length;
+
+            Assert.True(new FileInfo(path).Length < sizeBefore * 3 / 5, $"{new FileInfo(path).Length} B after the compaction, {sizeBefore} B before");
+            Assert.Contains(" 0 free,", await store.DescribeFileAsync(CancellationToken.None), StringComparison.Ordinal);
+            Assert.False(File.Exists(path + ".reclaim"));
+            Assert.Equal(4000, (await RawAsync(store, start, Today, "g3")).Count);
+            await store.WriteAsync([Level("g200", start, 1)], CancellationToken.None);
+            Assert.Equal(400_001, await store.CountRowsAsync(CancellationToken.None));
         }
 
-        Assert.True(new FileInfo(path).Length < sizeBefore / 2, $"{new FileInfo(path).Length} B after close, {sizeBefore} B before");
-        Assert.False(File.Exists(path + ".reclaim"));
         await using var reopened = await OpenAsync();
-        Assert.Equal(400_000, await reopened.CountRowsAsync(CancellationToken.None));
+        Assert.Equal(400_001, await reopened.CountRowsAsync(CancellationToken.None));
         Assert.Equal(41UL, reopened.LastBatchSequence("g1"));
         Assert.Equal(4000, (await RawAsync(reopened, start, Today, "g7")).Count);
+        Assert.Single(await RawAsync(reopened, start, Today, "g200"));
         Assert.Equal(WriteOutcome.Duplicate, await reopened.WriteAsync([Level("g1", start, 1)], new UplinkBatch("g1", 41), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task NewSeriesInTheirFirstHour_StayRawUntilRawRowsReachTwiceTheThreshold_ThenDenseOnesAreSealed()
+    {
+        // Points every half second: 1,200 of a series cover ten minutes, less than the hour a new series waits.
+        var options = new StorageOptions { DataDirectory = _directory, RetentionSweepInterval = TimeSpan.FromDays(1000), CompactionRowThreshold = 1_000, CompactionInterval = TimeSpan.FromHours(1) };
+        List<Point> Dense(string device) => [.. Enumerable.Range(0, 1_200).Select(i => Level(device, Today + (i * Second / 2), Math.Round(i * 0.01, 2)))];
+        await using var store = await OpenAsync(options);
+        await store.WriteAsync(Dense("g1"), CancellationToken.None);
+        await store.WriteAsync([Level("g9", Today, 1), Level("g9", Today + Second, 2)], CancellationToken.None);
+        await store.CheckpointAsync(CancellationToken.None);
+        Assert.Equal(1_202, store.RawRows);
+
+        // 2,402 raw rows: the two dense series are sealed (one-day blocks), the sparse one stays raw.
+        await store.WriteAsync(Dense("g2"), CancellationToken.None);
+        await store.CheckpointAsync(CancellationToken.None);
+        Assert.Equal(2, store.RawRows);
+        Assert.Equal(Dense("g2").Select(p => (p.TimestampNs, p.Fields[0].Value.AsFloat)), await RawAsync(store, Today, Today + Day, "g2"));
+        Assert.Equal(2, (await RawAsync(store, Today, Today + Day, "g9")).Count);
     }
 
     [Fact]

@@ -1,0 +1,152 @@
+namespace IotHub.Storage;
+
+/// <summary>
+/// Giving free space back while the store runs. DuckDB reuses the 256 KiB blocks that deleted
+/// rows free (sealed raw rows, merged parts, replaced blocks) but returns to the file system only
+/// those at the end of the file, so a backfill or a burst of merges can leave a third of the file
+/// free. When a compaction leaves at least <see cref="ReclaimFreeFraction"/> of the file free, the
+/// commit loop copies the database into a fresh file (live data only) and swaps it in: reads wait
+/// for the swap (each read holds a lease, see <see cref="EnterReadAsync"/>), writes wait in the
+/// queue (or, with the ingest log, are acknowledged from the log meanwhile), and a crash at any
+/// point leaves either the old file or the complete copy in place.
+/// </summary>
+public sealed partial class DuckDbStore
+{
+    // Free share of the file (and least free blocks) that makes a compaction, or closing, copy the database to a fresh file.
+    private const double ReclaimFreeFraction = 0.05;
+    private const long ReclaimMinimumFreeBlocks = 8;
+
+    // How long a swap waits for running reads to end before it gives up until the next compaction.
+    private static readonly TimeSpan ReadDrainTimeout = TimeSpan.FromSeconds(5);
+
+    // Reads in progress (each holds a lease), and while a swap runs, the task that ends with it.
+    private int _activeReads;
+    private TaskCompletionSource? _swap;
+
+    private string ReclaimPath => DatabasePath + ".reclaim";
+
+    /// <summary>
+    /// A lease for a read on a connection of its own (see <see cref="OpenSecondConnection"/>): it
+    /// waits while the file is being swapped, and a swap waits for the leases taken before it.
+    /// </summary>
+    private async ValueTask<ReadLease> EnterReadAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Interlocked.Increment(ref _activeReads);
+            var swap = Volatile.Read(ref _swap);
+            if (swap is null)
+            {
+                return new ReadLease(this);
+            }
+
+            Interlocked.Decrement(ref _activeReads);
+            await swap.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// On the commit loop, between commits, after a checkpoint: when enough of the file is free,
+    /// copies the database into <see cref="ReclaimPath"/>, detaches the store file, renames the copy
+    /// over it (atomic) and attaches it again. Returns whether the file was replaced.
+    /// </summary>
+    private bool ReclaimIfMostlyFree()
+    {
+        var (total, free) = FileBlocks();
+        if (free < ReclaimMinimumFreeBlocks || free < total * ReclaimFreeFraction || WalHoldsData())
+        {
+            return false;
+        }
+
+        var swap = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref _swap, swap);
+        try
+        {
+            var drain = System.Diagnostics.Stopwatch.StartNew();
+            while (Volatile.Read(ref _activeReads) > 0)
+            {
+                if (drain.Elapsed > ReadDrainTimeout)
+                {
+                    return false;
+                }
+
+                Thread.Sleep(1);
+            }
+
+            // Idle read connections and the commit appenders hold the attached file.
+            while (_readers.TryTake(out var reader))
+            {
+                reader.Dispose();
+            }
+
+            DisposeAppenders();
+            File.Delete(ReclaimPath);
+            try
+            {
+                Execute($"ATTACH {SqlString(ReclaimPath)} AS reclaimed {AttachOptions}; COPY FROM DATABASE {DatabaseAlias} TO reclaimed; DETACH reclaimed");
+            }
+            catch
+            {
+                Execute("DETACH DATABASE IF EXISTS reclaimed");
+                File.Delete(ReclaimPath);
+                throw;
+            }
+
+            var replaced = false;
+            try
+            {
+                Execute($"USE memory; DETACH {DatabaseAlias}");
+
+                // The copy holds everything committed; a WAL left beside the old file would be
+                // replayed onto the copy, so then the old file stays (nothing is written between the
+                // checkpoint and the detach, so this is a guard, not a path taken).
+                if (!WalHoldsData())
+                {
+                    File.Move(ReclaimPath, DatabasePath, overwrite: true);
+                    DirectorySync.Flush(_options.DataDirectory);
+                    replaced = true;
+                }
+            }
+            finally
+            {
+                // Whatever failed above, the store file is attached again as the default database.
+                var attached = ScalarLong($"SELECT count(*) FROM duckdb_databases() WHERE database_name = '{DatabaseAlias}'") > 0;
+                Execute(attached ? $"USE {DatabaseAlias}" : $"ATTACH {SqlString(DatabasePath)} AS {DatabaseAlias} {AttachOptions}; USE {DatabaseAlias}");
+            }
+
+            File.Delete(ReclaimPath);
+            if (replaced)
+            {
+                LogReclaimed(_logger, free, total);
+            }
+
+            return replaced;
+        }
+        finally
+        {
+            Volatile.Write(ref _swap, null);
+            swap.TrySetResult();
+        }
+    }
+
+    /// <summary>The store file's 256 KiB blocks: all, and free.</summary>
+    private (long Total, long Free) FileBlocks()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"SELECT total_blocks, free_blocks FROM pragma_database_size() WHERE database_name = '{DatabaseAlias}'";
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
+    }
+
+    private bool WalHoldsData()
+    {
+        var wal = new FileInfo(DatabasePath + ".wal");
+        return wal.Exists && wal.Length > 0;
+    }
+
+    /// <summary>Held by a read for its connection's use; disposing it ends the read.</summary>
+    private readonly struct ReadLease(DuckDbStore store) : IDisposable
+    {
+        public void Dispose() => Interlocked.Decrement(ref store._activeReads);
+    }
+}
