@@ -15,10 +15,10 @@ namespace IotHub.Storage;
 /// offset over all segments. Writers append under the caller's order; one flusher thread writes
 /// every record waiting and makes them durable with one <c>fdatasync</c> (group commit), then
 /// hands the completion of their tasks to one thread-pool work item. A segment file grows in
-/// zero-filled steps of <see cref="PreallocateBytes"/>: the write that extends it also writes the
-/// zeros after its records, so the groups after it overwrite blocks already allocated and their
-/// <c>fdatasync</c> writes data only, not the inode (a file that grows with every group costs an
-/// inode update per fsync). On open the records after the applied position are read back; they
+/// zero-filled steps of <see cref="PreallocateBytes"/>: the small group write that extends it also
+/// writes the zeros after its records, so the groups after it overwrite blocks already allocated and
+/// their <c>fdatasync</c> writes data only, not the inode (a file that grows with every group costs
+/// an inode update per sync). Groups of 64 KiB or more extend the file without zeros. On open the records after the applied position are read back; they
 /// end at a zero length (the preallocated tail, dropped quietly) or at a torn or corrupt record,
 /// which ends the log there (the file is truncated and later segments deleted): after a crash
 /// only records whose writers were not yet acknowledged are ever dropped.
@@ -30,6 +30,9 @@ internal sealed partial class IngestLog : IDisposable
 
     /// <summary>The step in which a segment file grows, zero-filled (smaller for smaller segments).</summary>
     public const int PreallocateBytes = 1 << 20;
+
+    // A group of at least this many bytes extends its file without zeros after it.
+    private const int LargeGroupBytes = 64 << 10;
 
     private const string Extension = ".log";
 
@@ -372,11 +375,17 @@ internal sealed partial class IngestLog : IDisposable
             var end = _segmentLength + bytes;
             if (end > _segmentAllocated)
             {
-                // Grow the file by whole zero-filled steps in the same write (one inode update now,
-                // none for the groups that fill the step).
+                // Small groups grow the file by whole zero-filled steps in the same write (one inode
+                // update now, none for the groups that fill the step). A large group just extends it:
+                // its inode update is small beside its data, and zeros written ahead of it would
+                // double the bytes it sends to the disk.
                 var step = (long)Math.Min(PreallocateBytes, _segmentBytes);
-                var allocated = (end + step - 1) / step * step;
-                memory.Add(Zeros.AsMemory(0, (int)(allocated - end)));
+                var allocated = bytes >= LargeGroupBytes ? end : (end + step - 1) / step * step;
+                if (allocated > end)
+                {
+                    memory.Add(Zeros.AsMemory(0, (int)(allocated - end)));
+                }
+
                 _segmentAllocated = allocated;
             }
 

@@ -74,6 +74,24 @@ public sealed class IngestLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Append_LargeGroup_ExtendsTheFileWithoutZeros()
+    {
+        var small = AppendAndClose(_directory, 1);
+        var segment = Assert.Single(Directory.GetFiles(_directory));
+        Assert.Equal(IngestLog.PreallocateBytes, new FileInfo(segment).Length);
+
+        using var log = IngestLog.Open(_directory, 4 << 20, applied: small[0], NullLogger.Instance, _ => { }, out _);
+        var timestamps = Enumerable.Range(0, 5_000).Select(i => Base + i).ToArray();
+        var column = new SeriesColumns("river", [new("device", "dev-1")], "level", timestamps, new double[5_000], 5_000);
+        var (buffer, length) = IngestLogRecord.Write([column], null, Base, IngestLog.HeaderBytes);
+        var entry = log.Append(buffer, length, 5_000);
+        await entry.Durable.Task;
+
+        var large = Directory.GetFiles(_directory).Single(path => path != segment);
+        Assert.Equal(entry.End - small[0], new FileInfo(large).Length);
+    }
+
+    [Fact]
     public void Open_CorruptRecord_LogEndsBeforeItAndLaterSegmentsDeleted()
     {
         // Tiny segments: one record each.
