@@ -21,17 +21,32 @@ namespace IotHub.Ingest;
 /// One instance serves one write at a time: <see cref="Start"/>, feed it with a
 /// <see cref="LineProtocolReader"/> through <see cref="Sink"/>, <see cref="ToColumns"/>, write,
 /// then <see cref="Clear"/> (returns the pooled column buffers). Instances are reused through
-/// <see cref="Rent"/> and <see cref="Return"/>.
+/// <see cref="Rent"/> and <see cref="Return"/>, or owned by one device's connection
+/// (<see cref="ForConnection"/>): such an instance keeps its series sets and columns (names,
+/// tags, the kind's checks, small buffers) from one write of the device to the next, since a
+/// device writes the same series again and again.
 /// </remarks>
 internal sealed class LineColumns
 {
     private const int PoolLimit = 32;
     private const int FirstCapacity = 16;
+
+    // A connection's instance keeps at most this many columns from one write to the next (a device
+    // writing ever new series starts afresh), and column buffers up to this many values.
+    private const int MaxKeptColumns = 256;
+    private const int MaxKeptCapacity = 64;
     private static readonly System.Collections.Concurrent.ConcurrentQueue<LineColumns> Pool = new();
 
     private readonly Dictionary<byte[], SeriesSet> _sets;
     private readonly Dictionary<byte[], SeriesSet>.AlternateLookup<ReadOnlySpan<byte>> _setLookup;
     private readonly List<FieldColumn> _columns = [];
+
+    // The columns that took values in this write, in the order of their first value.
+    private readonly List<FieldColumn> _written = [];
+    private readonly bool _keepSeries;
+
+    // The device the kept series sets were made for (they hold its tags and its kind's checks).
+    private DeviceRecord? _seriesOf;
     private readonly List<Rejection> _rejections = [];
     private readonly TelemetryMapper _mapper;
 
@@ -52,9 +67,10 @@ internal sealed class LineColumns
     private string? _kindProblem;
     private (long NowNs, long EarliestNs, long LatestNs) _window;
 
-    private LineColumns(TelemetryMapper mapper)
+    private LineColumns(TelemetryMapper mapper, bool keepSeries)
     {
         _mapper = mapper;
+        _keepSeries = keepSeries;
         _sets = new Dictionary<byte[], SeriesSet>(ByteKeyComparer.Instance);
         _setLookup = _sets.GetAlternateLookup<ReadOnlySpan<byte>>();
     }
@@ -76,7 +92,14 @@ internal sealed class LineColumns
 
     /// <summary>An instance from the pool, or a new one.</summary>
     public static LineColumns Rent(TelemetryMapper mapper) =>
-        Pool.TryDequeue(out var columns) && ReferenceEquals(columns._mapper, mapper) ? columns : new LineColumns(mapper);
+        Pool.TryDequeue(out var columns) && ReferenceEquals(columns._mapper, mapper) ? columns : new LineColumns(mapper, keepSeries: false);
+
+    /// <summary>
+    /// An instance for one connection's writes, one at a time (never <see cref="Return"/>ed): it
+    /// keeps the series of a device's write for its next write, as long as the device record is
+    /// the same and they are not too many.
+    /// </summary>
+    public static LineColumns ForConnection(TelemetryMapper mapper) => new(mapper, keepSeries: true);
 
     /// <summary>Clears an instance and keeps it for reuse (up to a few; the rest are left to the GC).</summary>
     public static void Return(LineColumns columns)
@@ -91,7 +114,9 @@ internal sealed class LineColumns
     /// <summary>Starts a write: bound to <paramref name="device"/>'s kind, or unbound when it is <c>null</c>.</summary>
     public void Start(DeviceRecord? device)
     {
-        Clear();
+        var keep = _keepSeries && device is not null && ReferenceEquals(device, _seriesOf) && _columns.Count <= MaxKeptColumns;
+        Reset(keep);
+        _seriesOf = device;
         _device = device;
         _kind = null;
         _kindProblem = null;
@@ -104,18 +129,36 @@ internal sealed class LineColumns
         _window = _mapper.Window();
     }
 
-    /// <summary>Returns the column buffers to their pools and forgets the write.</summary>
-    public void Clear()
+    /// <summary>
+    /// Forgets the write and returns its column buffers to their pools (a connection's instance
+    /// keeps small ones, and its series, for the device's next write).
+    /// </summary>
+    public void Clear() => Reset(_keepSeries);
+
+    private void Reset(bool keepSeries)
     {
-        foreach (var column in _columns)
+        if (keepSeries)
         {
-            column.ReturnBuffers();
+            foreach (var column in _written)
+            {
+                column.Empty(MaxKeptCapacity);
+            }
+        }
+        else
+        {
+            foreach (var column in _columns)
+            {
+                column.ReturnBuffers();
+            }
+
+            _columns.Clear();
+            _sets.Clear();
+            _lastSet = null;
+            _seriesOf = null;
         }
 
-        _columns.Clear();
-        _sets.Clear();
+        _written.Clear();
         _rejections.Clear();
-        _lastSet = null;
         _device = null;
         _kind = null;
         PointsRead = 0;
@@ -129,13 +172,10 @@ internal sealed class LineColumns
     /// </summary>
     public List<SeriesColumns> ToColumns()
     {
-        var result = new List<SeriesColumns>(_columns.Count);
-        foreach (var column in _columns)
+        var result = new List<SeriesColumns>(_written.Count);
+        foreach (var column in _written)
         {
-            if (column.Count > 0)
-            {
-                result.Add(column.ToSeriesColumns());
-            }
+            result.Add(column.ToSeriesColumns());
         }
 
         return result;
@@ -220,7 +260,13 @@ internal sealed class LineColumns
 
         for (var f = 0; f < _fieldCount; f++)
         {
-            _resolved[f].Column.Add(timestampNs, _resolved[f].Value);
+            var column = _resolved[f].Column;
+            if (column.Count == 0)
+            {
+                _written.Add(column);
+            }
+
+            column.Add(timestampNs, _resolved[f].Value);
         }
 
         PointsAccepted++;
@@ -482,6 +528,23 @@ internal sealed class LineColumns
             FieldKind.Boolean => new SeriesColumns(set.Measurement, set.Tags, Name, _timestamps, _booleans!, Count),
             _ => new SeriesColumns(set.Measurement, set.Tags, Name, _timestamps, _strings!, Count),
         };
+
+        /// <summary>Drops the values; keeps the buffers when they hold at most <paramref name="maxCapacity"/>.</summary>
+        public void Empty(int maxCapacity)
+        {
+            if (_timestamps.Length > maxCapacity)
+            {
+                ReturnBuffers();
+                return;
+            }
+
+            if (_strings is not null)
+            {
+                Array.Clear(_strings, 0, Count);
+            }
+
+            Count = 0;
+        }
 
         public void ReturnBuffers()
         {

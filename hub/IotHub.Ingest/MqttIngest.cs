@@ -63,6 +63,7 @@ public sealed partial class MqttIngest(
             || (password is null && registry.TryAuthenticateToken(e.UserName, out device)))
         {
             e.SessionItems[MqttSessionKeys.Device] = device.Id;
+            e.SessionItems[MqttSessionKeys.Columns] = new ConnectionColumns(LineColumns.ForConnection(mapper));
             AssignClientIdIfEmpty(e, device.Id);
             return Task.CompletedTask;
         }
@@ -238,8 +239,13 @@ public sealed partial class MqttIngest(
     {
         if (PayloadFormats.Detect(e.ApplicationMessage.ContentType, payload) == PayloadFormat.LineProtocol)
         {
-            // Straight into columns: no object per point.
-            var columns = LineColumns.Rent(mapper);
+            // Straight into columns: no object per point. MQTTnet hands a connection's publishes over
+            // one at a time, so its own instance (series kept from the device's last message) is
+            // free, unless a taken-over connection's last publish still holds it.
+            var own = e.SessionItems[MqttSessionKeys.Columns] as ConnectionColumns;
+            var columns = own?.Take();
+            var owned = columns is not null;
+            columns ??= LineColumns.Rent(mapper);
             try
             {
                 columns.Start(device);
@@ -254,7 +260,15 @@ public sealed partial class MqttIngest(
             finally
             {
                 // Only now: the store read the column buffers while committing.
-                LineColumns.Return(columns);
+                if (owned)
+                {
+                    columns.Clear();
+                    own!.PutBack(columns);
+                }
+                else
+                {
+                    LineColumns.Return(columns);
+                }
             }
 
             return;
@@ -415,6 +429,18 @@ public sealed partial class MqttIngest(
         registry.MarkMessage(device.Id, time.GetUtcNow());
         // Stills are kept by the hub, not relayed: subscribers fetch them over HTTP.
         e.ProcessPublish = false;
+    }
+
+    /// <summary>A connection's own <see cref="LineColumns"/>, held by one publish at a time.</summary>
+    private sealed class ConnectionColumns(LineColumns columns)
+    {
+        private LineColumns? _free = columns;
+
+        /// <summary>The instance, or <c>null</c> while another publish holds it.</summary>
+        public LineColumns? Take() => Interlocked.Exchange(ref _free, null);
+
+        /// <summary>Gives the instance back after a publish's write.</summary>
+        public void PutBack(LineColumns columns) => Volatile.Write(ref _free, columns);
     }
 
     private void Reject(InterceptingPublishEventArgs e, string who, RejectReason reason, MqttPubAckReasonCode code, string detail)

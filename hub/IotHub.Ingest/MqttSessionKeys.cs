@@ -8,4 +8,7 @@ internal static class MqttSessionKeys
 
     /// <summary>Present (true) for a hub service client authenticated with the admin token.</summary>
     public const string Admin = "iothub.admin";
+
+    /// <summary>A device connection's own line protocol columns (series kept from message to message).</summary>
+    public const string Columns = "iothub.columns";
 }

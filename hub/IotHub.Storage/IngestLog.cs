@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
@@ -12,17 +13,31 @@ namespace IotHub.Storage;
 /// segment files (<c>{start position, 16 hex digits}.log</c>). A record is framed as
 /// <c>u32 payload length, u32 CRC-32C of length and payload, payload</c>; a position is a byte
 /// offset over all segments. Writers append under the caller's order; one flusher thread writes
-/// every record waiting and makes them durable with one fsync (group commit), then hands the
-/// completion of their tasks to one thread-pool work item. On open the records after the applied position are read back; a torn or
-/// corrupt record ends the log there (the file is truncated and later segments deleted), which
-/// after a crash only ever drops records whose writers were not yet acknowledged.
+/// every record waiting and makes them durable with one <c>fdatasync</c> (group commit), then
+/// hands the completion of their tasks to one thread-pool work item. A segment file grows in
+/// zero-filled steps of <see cref="PreallocateBytes"/>: the small group write that extends it also
+/// writes the zeros after its records, so the groups after it overwrite blocks already allocated and
+/// their <c>fdatasync</c> writes data only, not the inode (a file that grows with every group costs
+/// an inode update per sync). Groups of 64 KiB or more extend the file without zeros. On open the records after the applied position are read back; they
+/// end at a zero length (the preallocated tail, dropped quietly) or at a torn or corrupt record,
+/// which ends the log there (the file is truncated and later segments deleted): after a crash
+/// only records whose writers were not yet acknowledged are ever dropped.
 /// </summary>
 internal sealed partial class IngestLog : IDisposable
 {
     /// <summary>Bytes of a record's frame header.</summary>
     public const int HeaderBytes = 8;
 
+    /// <summary>The step in which a segment file grows, zero-filled (smaller for smaller segments).</summary>
+    public const int PreallocateBytes = 1 << 20;
+
+    // A group of at least this many bytes extends its file without zeros after it.
+    private const int LargeGroupBytes = 64 << 10;
+
     private const string Extension = ".log";
+
+    // Written after a group's records when the group extends its segment's file.
+    private static readonly byte[] Zeros = new byte[PreallocateBytes];
 
     private readonly string _directory;
     private readonly long _segmentBytes;
@@ -40,6 +55,9 @@ internal sealed partial class IngestLog : IDisposable
     private SafeFileHandle _segment = null!;
     private long _segmentStart;
     private long _segmentLength;
+
+    // Bytes of the segment file: its records, then zeros.
+    private long _segmentAllocated;
     private readonly List<(long Start, string Path)> _closedSegments = [];
     private long _groups;
 
@@ -103,6 +121,14 @@ internal sealed partial class IngestLog : IDisposable
             end = Math.Max(end, start + offset);
             if (offset == bytes.Length)
             {
+                continue;
+            }
+
+            if (!bytes.AsSpan(offset).ContainsAnyExcept((byte)0))
+            {
+                // The preallocated tail after the segment's last record: nothing was cut off.
+                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
+                RandomAccess.SetLength(handle, offset);
                 continue;
             }
 
@@ -285,6 +311,7 @@ internal sealed partial class IngestLog : IDisposable
         DirectorySync.Flush(_directory);
         Volatile.Write(ref _segmentStart, start);
         _segmentLength = 0;
+        _segmentAllocated = 0;
     }
 
     private string SegmentPath(long start) => Path.Combine(_directory, start.ToString("x16", CultureInfo.InvariantCulture) + Extension);
@@ -345,9 +372,26 @@ internal sealed partial class IngestLog : IDisposable
                 }
             }
 
+            var end = _segmentLength + bytes;
+            if (end > _segmentAllocated)
+            {
+                // Small groups grow the file by whole zero-filled steps in the same write (one inode
+                // update now, none for the groups that fill the step). A large group just extends it:
+                // its inode update is small beside its data, and zeros written ahead of it would
+                // double the bytes it sends to the disk.
+                var step = (long)Math.Min(PreallocateBytes, _segmentBytes);
+                var allocated = bytes >= LargeGroupBytes ? end : (end + step - 1) / step * step;
+                if (allocated > end)
+                {
+                    memory.Add(Zeros.AsMemory(0, (int)(allocated - end)));
+                }
+
+                _segmentAllocated = allocated;
+            }
+
             RandomAccess.Write(_segment, memory, _segmentLength);
-            RandomAccess.FlushToDisk(_segment);
-            _segmentLength += bytes;
+            SyncData(_segment);
+            _segmentLength = end;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -391,6 +435,40 @@ internal sealed partial class IngestLog : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Makes the file's written data durable: <c>fdatasync</c> on Linux (it skips the inode when only
+    /// its times changed, as in an overwrite of preallocated blocks; a size change it writes), an
+    /// fsync elsewhere.
+    /// </summary>
+    private static void SyncData(SafeFileHandle handle)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            RandomAccess.FlushToDisk(handle);
+            return;
+        }
+
+        var added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            if (FdataSync((int)handle.DangerousGetHandle()) != 0)
+            {
+                throw new IOException($"fdatasync of the ingest log failed (errno {Marshal.GetLastPInvokeError()})");
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    private static partial int FdataSync(int descriptor);
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Ingest log {Path} ends in a torn or corrupt record at offset {Offset}: {Bytes} bytes dropped (never acknowledged), {LaterSegments} later segments deleted")]
     private static partial void LogTruncated(ILogger logger, string path, int offset, int bytes, int laterSegments);

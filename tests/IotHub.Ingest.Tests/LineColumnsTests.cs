@@ -93,9 +93,53 @@ public sealed class LineColumnsTests
         Assert.Equal(0, columns.PointsRead);
     }
 
-    private LineColumns Read(DeviceRecord? device, string text)
+    [Fact]
+    public void ForConnection_SameDeviceAgain_SeriesKeptAndEachWriteHasOnlyItsOwnValues()
     {
-        var columns = LineColumns.Rent(_mapper);
+        var columns = LineColumns.ForConnection(_mapper);
+        Read(_gauge, $"river level=1.5,rain_rate=2 {NowNs}\nriver level=1.6 {NowNs + 1}", columns);
+        var first = columns.ToColumns().ToDictionary(c => c.Field);
+        Assert.Equal([1.5, 1.6], first["level"].Floats!.Take(first["level"].Count));
+        Assert.Equal(2, first.Count);
+        var tags = first["level"].Tags;
+
+        // The buffers are the connection's again once the write is done.
+        columns.Clear();
+
+        // A refused write leaves nothing behind for the next one.
+        Read(_gauge, $"river level=1.7 {NowNs + 2}\nriver speed=1 {NowNs + 3}", columns);
+        Assert.Equal(RejectReason.UnknownField, Assert.Single(columns.Rejections).Reason);
+        columns.Clear();
+
+        Read(_gauge, $"river rain_rate=3,level=1.8 {NowNs + 4}", columns);
+        var second = columns.ToColumns();
+
+        Assert.Equal(["rain_rate", "level"], second.Select(c => c.Field));
+        Assert.All(second, c => Assert.Equal(1, c.Count));
+        Assert.Equal([NowNs + 4], second[1].TimestampsNs.Take(second[1].Count));
+        Assert.Equal(1.8, second[1].Floats![0]);
+        Assert.Equal(tags, second[1].Tags);
+    }
+
+    [Fact]
+    public void ForConnection_OtherDeviceRecord_SeriesMadeAgainWithItsTags()
+    {
+        var columns = LineColumns.ForConnection(_mapper);
+        Read(_gauge, $"river level=1.5 {NowNs}", columns);
+        columns.Clear();
+
+        // The same device registered again (a new record) with other tags.
+        var moved = _gauge with { Tags = new Dictionary<string, string> { ["river"] = "sumida" } };
+        Read(moved, $"river level=2.5 {NowNs + 1}", columns);
+
+        var written = Assert.Single(columns.ToColumns());
+        Assert.Contains(new KeyValuePair<string, string>("river", "sumida"), written.Tags);
+        Assert.Equal(2.5, written.Floats![0]);
+    }
+
+    private LineColumns Read(DeviceRecord? device, string text, LineColumns? into = null)
+    {
+        var columns = into ?? LineColumns.Rent(_mapper);
         columns.Start(device);
         using var reader = new LineProtocolReader(LineProtocolPrecision.Nanosecond, NowNs);
         var sink = columns.AsSink();

@@ -37,9 +37,12 @@ public sealed class IngestLogTests : IDisposable
         var ends = AppendAndClose(_directory, 2);
         var segment = Assert.Single(Directory.GetFiles(_directory));
 
-        // A crash in the middle of a group write: half of a third record.
+        // A crash in the middle of a group write: half of a third record over the preallocated zeros.
         var whole = File.ReadAllBytes(segment);
-        File.AppendAllBytes(segment, whole.AsSpan(0, (int)(ends[1] - ends[0]) / 2).ToArray());
+        using (var handle = File.OpenHandle(segment, FileMode.Open, FileAccess.Write))
+        {
+            RandomAccess.Write(handle, whole.AsSpan(0, (int)(ends[1] - ends[0]) / 2), ends[1]);
+        }
 
         using (var log = IngestLog.Open(_directory, 1 << 20, applied: 0, NullLogger.Instance, _ => { }, out var tail))
         {
@@ -51,6 +54,44 @@ public sealed class IngestLogTests : IDisposable
     }
 
     [Fact]
+    public void Append_SegmentGrowsInZeroFilledSteps_OpenEndsAtTheZerosAndKeepsLaterSegments()
+    {
+        // 300-byte segments: two ~120-byte records each, files grown in 300-byte steps.
+        var ends = AppendAndClose(_directory, 5, segmentBytes: 300);
+        var segments = Directory.GetFiles(_directory).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(3, segments.Length);
+        Assert.All(segments, path => Assert.Equal(300, new FileInfo(path).Length));
+
+        using var log = IngestLog.Open(_directory, 300, applied: 0, NullLogger.Instance, _ => { }, out var tail);
+
+        Assert.Equal(ends, tail.Select(entry => entry.End));
+        Assert.Equal(ends[^1], log.Durable.Value);
+
+        // The zeros after each segment's records are cut off; no segment is dropped.
+        Assert.Equal(ends[1], new FileInfo(segments[0]).Length);
+        Assert.Equal(ends[3] - ends[1], new FileInfo(segments[1]).Length);
+        Assert.Equal(ends[4] - ends[3], new FileInfo(segments[2]).Length);
+    }
+
+    [Fact]
+    public async Task Append_LargeGroup_ExtendsTheFileWithoutZeros()
+    {
+        var small = AppendAndClose(_directory, 1);
+        var segment = Assert.Single(Directory.GetFiles(_directory));
+        Assert.Equal(IngestLog.PreallocateBytes, new FileInfo(segment).Length);
+
+        using var log = IngestLog.Open(_directory, 4 << 20, applied: small[0], NullLogger.Instance, _ => { }, out _);
+        var timestamps = Enumerable.Range(0, 5_000).Select(i => Base + i).ToArray();
+        var column = new SeriesColumns("river", [new("device", "dev-1")], "level", timestamps, new double[5_000], 5_000);
+        var (buffer, length) = IngestLogRecord.Write([column], null, Base, IngestLog.HeaderBytes);
+        var entry = log.Append(buffer, length, 5_000);
+        await entry.Durable.Task;
+
+        var large = Directory.GetFiles(_directory).Single(path => path != segment);
+        Assert.Equal(entry.End - small[0], new FileInfo(large).Length);
+    }
+
+    [Fact]
     public void Open_CorruptRecord_LogEndsBeforeItAndLaterSegmentsDeleted()
     {
         // Tiny segments: one record each.
@@ -58,9 +99,9 @@ public sealed class IngestLogTests : IDisposable
         var segments = Directory.GetFiles(_directory).Order(StringComparer.Ordinal).ToArray();
         Assert.True(segments.Length >= 3);
 
-        // One flipped bit in the second record's payload.
+        // One flipped bit in the second record's payload (the segment's only record; zeros after it).
         var bytes = File.ReadAllBytes(segments[1]);
-        bytes[^3] ^= 0x10;
+        bytes[(int)(ends[1] - ends[0]) - 3] ^= 0x10;
         File.WriteAllBytes(segments[1], bytes);
 
         using var log = IngestLog.Open(_directory, 64, applied: 0, NullLogger.Instance, _ => { }, out var tail);
