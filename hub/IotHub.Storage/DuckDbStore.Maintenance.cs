@@ -100,7 +100,7 @@ public sealed partial class DuckDbStore
             request.MaintenanceResult = request.Maintenance!();
             request.Completion.TrySetResult();
         }
-        catch (Exception ex) when (ex is DuckDBException or InvalidOperationException or IOException)
+        catch (Exception ex) when (ex is DuckDBException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             LogMaintenanceFailed(_logger, ex);
             RollbackQuietly();
@@ -129,7 +129,7 @@ public sealed partial class DuckDbStore
                 ApplyRetention();
             }
         }
-        catch (Exception ex) when (ex is DuckDBException or InvalidOperationException or IOException)
+        catch (Exception ex) when (ex is DuckDBException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             // Nothing acknowledged depends on it: the data stays in the recent tier and is tried again later.
             LogMaintenanceFailed(_logger, ex);
@@ -171,7 +171,7 @@ public sealed partial class DuckDbStore
         {
             ReclaimIfMostlyFree();
         }
-        catch (Exception ex) when (ex is DuckDBException or IOException)
+        catch (Exception ex) when (ex is DuckDBException or IOException or UnauthorizedAccessException)
         {
             // The store file stays as it is; the next compaction tries again.
             LogMaintenanceFailed(_logger, ex);

@@ -1,3 +1,5 @@
+using DuckDB.NET.Data;
+
 namespace IotHub.Storage;
 
 /// <summary>
@@ -80,16 +82,24 @@ public sealed partial class DuckDbStore
             }
 
             DisposeAppenders();
-            File.Delete(ReclaimPath);
+            DeleteReclaimFiles(DatabasePath);
             try
             {
-                Execute($"ATTACH {SqlString(ReclaimPath)} AS reclaimed {AttachOptions}; COPY FROM DATABASE {DatabaseAlias} TO reclaimed; DETACH reclaimed");
+                // Optimistic writes put the copied row groups straight into the copy's file rather
+                // than its WAL; the explicit checkpoint makes a failure to write them throw here
+                // (the checkpoint DETACH runs keeps its errors to itself).
+                Execute($"SET enable_optimistic_write = true; ATTACH {SqlString(ReclaimPath)} AS reclaimed {AttachOptions}; COPY FROM DATABASE {DatabaseAlias} TO reclaimed; CHECKPOINT reclaimed; DETACH reclaimed");
+                VerifyCopy();
             }
             catch
             {
                 Execute("DETACH DATABASE IF EXISTS reclaimed");
-                File.Delete(ReclaimPath);
+                DeleteReclaimFiles(DatabasePath);
                 throw;
+            }
+            finally
+            {
+                Execute("SET enable_optimistic_write = false");
             }
 
             var replaced = false;
@@ -110,11 +120,10 @@ public sealed partial class DuckDbStore
             finally
             {
                 // Whatever failed above, the store file is attached again as the default database.
-                var attached = ScalarLong($"SELECT count(*) FROM duckdb_databases() WHERE database_name = '{DatabaseAlias}'") > 0;
-                Execute(attached ? $"USE {DatabaseAlias}" : $"ATTACH {SqlString(DatabasePath)} AS {DatabaseAlias} {AttachOptions}; USE {DatabaseAlias}");
+                AttachStoreAgain();
             }
 
-            File.Delete(ReclaimPath);
+            DeleteReclaimFiles(DatabasePath);
             if (replaced)
             {
                 LogReclaimed(_logger, free, total);
@@ -126,6 +135,87 @@ public sealed partial class DuckDbStore
         {
             Volatile.Write(ref _swap, null);
             swap.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Before the copy replaces the store file: the copy left no WAL to replay (everything is in
+    /// its file), and opened read-only it holds every table with the rows the store holds.
+    /// </summary>
+    private void VerifyCopy()
+    {
+        foreach (var wal in new[] { ".wal", ".checkpoint.wal", ".recovery.wal" })
+        {
+            var file = new FileInfo(ReclaimPath + wal);
+            if (file.Exists && file.Length > 0)
+            {
+                throw new IOException($"the copy of the store left {file.Length} bytes in {file.Name}: its checkpoint did not complete, the store file stays");
+            }
+        }
+
+        Execute($"ATTACH {SqlString(ReclaimPath)} AS reclaimed (READ_ONLY)");
+        try
+        {
+            var tables = new List<string>();
+            using (var command = _connection.CreateCommand())
+            {
+                command.CommandText = $"SELECT table_name FROM duckdb_tables() WHERE database_name = '{DatabaseAlias}' AND NOT temporary";
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    tables.Add(reader.GetString(0));
+                }
+            }
+
+            foreach (var table in tables)
+            {
+                long original = ScalarLong($"SELECT count(*) FROM {DatabaseAlias}.main.\"{table}\"");
+                long copied = ScalarLong($"SELECT count(*) FROM reclaimed.main.\"{table}\"");
+                if (original != copied)
+                {
+                    throw new IOException($"the copy of the store holds {copied} rows of {table}, the store {original}: the store file stays");
+                }
+            }
+        }
+        finally
+        {
+            Execute("DETACH DATABASE IF EXISTS reclaimed");
+        }
+    }
+
+    /// <summary>
+    /// Attaches the store file again as the default database after a swap, tried a few times: a
+    /// store attached to nothing would fail every commit, so if it cannot be attached the process
+    /// ends (acknowledged writes are in the ingest log, and a restart replays them).
+    /// </summary>
+    private void AttachStoreAgain()
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var attached = ScalarLong($"SELECT count(*) FROM duckdb_databases() WHERE database_name = '{DatabaseAlias}'") > 0;
+                Execute(attached ? $"USE {DatabaseAlias}" : $"ATTACH {SqlString(DatabasePath)} AS {DatabaseAlias} {AttachOptions}; USE {DatabaseAlias}");
+                return;
+            }
+            catch (Exception ex) when ((ex is DuckDBException or IOException) && attempt < 5)
+            {
+                LogMaintenanceFailed(_logger, ex);
+                Thread.Sleep(200 * attempt);
+            }
+            catch (Exception ex) when (ex is DuckDBException or IOException)
+            {
+                Environment.FailFast($"the store file {DatabasePath} could not be attached again after a file swap: {ex.Message}", ex);
+            }
+        }
+    }
+
+    /// <summary>Deletes what a swap of the store file at <paramref name="databasePath"/> may have left: the copy and its WALs.</summary>
+    private static void DeleteReclaimFiles(string databasePath)
+    {
+        foreach (var suffix in new[] { "", ".wal", ".checkpoint.wal", ".recovery.wal" })
+        {
+            File.Delete(databasePath + ".reclaim" + suffix);
         }
     }
 

@@ -141,7 +141,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         var path = Path.Combine(options.DataDirectory, DatabaseFileName);
 
         // A copy left by a swap that stopped before replacing the file: the file is whole, the copy is not needed.
-        File.Delete(path + ".reclaim");
+        DeleteReclaimFiles(path);
         // The file is attached to an in-memory instance rather than opened as its main database:
         // only ATTACH takes a row group size. (With DuckDB's 122,880 rows, checkpoints rewrite the
         // last row group of a table whole as it grows: the blocks table of a 30-day city is one.)
@@ -413,7 +413,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
                 await ExecuteAsync(_connection, "CHECKPOINT", CancellationToken.None);
                 ReclaimIfMostlyFree();
             }
-            catch (Exception ex) when (ex is DuckDBException or IOException)
+            catch (Exception ex) when (ex is DuckDBException or IOException or UnauthorizedAccessException)
             {
                 LogCheckpointFailed(_logger, ex);
             }
