@@ -36,6 +36,9 @@ internal sealed partial class IngestLog : IDisposable
 
     private const string Extension = ".log";
 
+    // An idle log whose records are all applied starts a new segment once its segment holds this much, so the applied one is deleted.
+    private const long IdleRollBytes = 1 << 20;
+
     // Written after a group's records when the group extends its segment's file.
     private static readonly byte[] Zeros = new byte[PreallocateBytes];
 
@@ -50,6 +53,7 @@ internal sealed partial class IngestLog : IDisposable
     private List<IngestLogEntry> _pending = [];
     private long _assigned;
     private bool _closing;
+    private long _rollApplied = -1;
 
     // Flusher thread only.
     private SafeFileHandle _segment = null!;
@@ -197,9 +201,22 @@ internal sealed partial class IngestLog : IDisposable
         return entry;
     }
 
-    /// <summary>Deletes the segments whose records all end at or before <paramref name="applied"/>.</summary>
+    /// <summary>
+    /// Deletes the segments whose records all end at or before <paramref name="applied"/>. When every record appended is
+    /// applied and the active segment holds at least <see cref="IdleRollBytes"/>, the flusher also starts a new segment (if no
+    /// record comes first), so the applied records do not stay on disk while the log is idle.
+    /// </summary>
     public void DeleteApplied(long applied)
     {
+        lock (_gate)
+        {
+            if (applied >= _assigned && _pending.Count == 0 && applied - Volatile.Read(ref _segmentStart) >= IdleRollBytes)
+            {
+                _rollApplied = applied;
+                Monitor.Pulse(_gate);
+            }
+        }
+
         List<string>? doomed = null;
         lock (_closedSegments)
         {
@@ -316,25 +333,81 @@ internal sealed partial class IngestLog : IDisposable
 
     private string SegmentPath(long start) => Path.Combine(_directory, start.ToString("x16", CultureInfo.InvariantCulture) + Extension);
 
+    /// <summary>Flusher thread: closes the active segment and starts the next where its records end.</summary>
+    private void RollSegment()
+    {
+        var closed = Volatile.Read(ref _segmentStart);
+        _segment.Dispose();
+        lock (_closedSegments)
+        {
+            // Under the lock with the new start: a closed segment's end is the next one's start.
+            StartSegment(closed + _segmentLength);
+            _closedSegments.Add((closed, SegmentPath(closed)));
+        }
+    }
+
+    /// <summary>
+    /// Flusher thread, nothing queued: every record written is applied (<paramref name="applied"/>), so a new segment starts
+    /// and the one holding them is deleted. A failure here fails the log as a failed write would.
+    /// </summary>
+    private void RollIdle(long applied)
+    {
+        if (_failure is not null || _segmentLength == 0 || Volatile.Read(ref _segmentStart) + _segmentLength > applied)
+        {
+            return;
+        }
+
+        try
+        {
+            RollSegment();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogWriteFailed(_logger, 0, 0, ex);
+            _failure = new StorageException("The ingest log could not start a new segment: " + ex.Message, ex);
+            Durable.Pulse();
+            return;
+        }
+
+        DeleteApplied(applied);
+    }
+
     private void FlushLoop()
     {
         var group = new List<IngestLogEntry>();
         var memory = new List<ReadOnlyMemory<byte>>();
         while (true)
         {
+            long rollApplied = -1;
             lock (_gate)
             {
-                while (_pending.Count == 0 && !_closing)
+                while (_pending.Count == 0 && !_closing && _rollApplied < 0)
                 {
                     Monitor.Wait(_gate);
                 }
 
-                if (_pending.Count == 0)
+                if (_pending.Count == 0 && _closing)
                 {
                     return;
                 }
 
-                (group, _pending) = (_pending, group);
+                if (_pending.Count == 0)
+                {
+                    rollApplied = _rollApplied;
+                }
+                else
+                {
+                    (group, _pending) = (_pending, group);
+                }
+
+                _rollApplied = -1;
+            }
+
+            if (rollApplied >= 0)
+            {
+                // Records appended meanwhile wait in the queue and go to the new segment.
+                RollIdle(rollApplied);
+                continue;
             }
 
             WriteGroup(group, memory);
@@ -362,14 +435,7 @@ internal sealed partial class IngestLog : IDisposable
         {
             if (_segmentLength > 0 && _segmentLength + bytes > _segmentBytes)
             {
-                var closed = Volatile.Read(ref _segmentStart);
-                _segment.Dispose();
-                lock (_closedSegments)
-                {
-                    // Under the lock with the new start: a closed segment's end is the next one's start.
-                    StartSegment(closed + _segmentLength);
-                    _closedSegments.Add((closed, SegmentPath(closed)));
-                }
+                RollSegment();
             }
 
             var end = _segmentLength + bytes;

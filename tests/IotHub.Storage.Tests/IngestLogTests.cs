@@ -92,6 +92,42 @@ public sealed class IngestLogTests : IDisposable
     }
 
     [Fact]
+    public async Task DeleteApplied_IdleLogAllApplied_NewSegmentStartsAndAppliedOneIsDeleted()
+    {
+        // Arrange: one record of over a megabyte, durable, then reported applied.
+        var log = IngestLog.Open(_directory, 64 << 20, applied: 0, NullLogger.Instance, _ => { }, out _);
+        var timestamps = Enumerable.Range(0, 100_000).Select(i => Base + i).ToArray();
+        var column = new SeriesColumns("river", [new("device", "dev-1")], "level", timestamps, new double[100_000], 100_000);
+        var (buffer, length) = IngestLogRecord.Write([column], null, Base, IngestLog.HeaderBytes);
+        var first = log.Append(buffer, length, 100_000);
+        await first.Durable.Task;
+        var applied = Assert.Single(Directory.GetFiles(_directory));
+        Assert.True(first.End >= 1 << 20, $"record of {first.End} bytes");
+
+        // Act
+        log.DeleteApplied(first.End);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (File.Exists(applied) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        var small = new SeriesColumns("river", [new("device", "dev-1")], "level", [Base], [1.5], 1);
+        var (smallBuffer, smallLength) = IngestLogRecord.Write([small], new UplinkBatch("dev-1", 9), Base, IngestLog.HeaderBytes);
+        var second = log.Append(smallBuffer, smallLength, 1);
+        await second.Durable.Task;
+        log.Dispose();
+
+        // Assert: only the new segment is left, starting where the applied records ended, and it replays the later record.
+        Assert.False(File.Exists(applied));
+        var left = Assert.Single(Directory.GetFiles(_directory));
+        Assert.Equal(first.End.ToString("x16", System.Globalization.CultureInfo.InvariantCulture) + ".log", Path.GetFileName(left));
+        using var reopened = IngestLog.Open(_directory, 64 << 20, applied: first.End, NullLogger.Instance, _ => { }, out var tail);
+        Assert.Equal(second.End, Assert.Single(tail).End);
+        Assert.Equal(new UplinkBatch("dev-1", 9), IngestLogRecord.Read(tail[0].Payload).Batch);
+    }
+
+    [Fact]
     public void Open_CorruptRecord_LogEndsBeforeItAndLaterSegmentsDeleted()
     {
         // Tiny segments: one record each.
