@@ -85,10 +85,11 @@ public sealed partial class DuckDbStore
             DeleteReclaimFiles(DatabasePath);
             try
             {
-                // Optimistic writes put the copied row groups straight into the copy's file rather
-                // than its WAL; the explicit checkpoint makes a failure to write them throw here
-                // (the checkpoint DETACH runs keeps its errors to itself).
-                Execute($"SET enable_optimistic_write = true; ATTACH {SqlString(ReclaimPath)} AS reclaimed {AttachOptions}; COPY FROM DATABASE {DatabaseAlias} TO reclaimed; CHECKPOINT reclaimed; DETACH reclaimed");
+                // The copy goes through its WAL (optimistic writes are off: row groups written
+                // straight into the file measured 5 % larger); the explicit checkpoint folds it into
+                // the copy's file and throws if it cannot (the checkpoint DETACH runs keeps its
+                // errors to itself).
+                Execute($"ATTACH {SqlString(ReclaimPath)} AS reclaimed {AttachOptions}; COPY FROM DATABASE {DatabaseAlias} TO reclaimed; CHECKPOINT reclaimed; DETACH reclaimed");
                 VerifyCopy();
             }
             catch
@@ -96,10 +97,6 @@ public sealed partial class DuckDbStore
                 Execute("DETACH DATABASE IF EXISTS reclaimed");
                 DeleteReclaimFiles(DatabasePath);
                 throw;
-            }
-            finally
-            {
-                Execute("SET enable_optimistic_write = false");
             }
 
             var replaced = false;
