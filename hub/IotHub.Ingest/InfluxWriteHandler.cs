@@ -65,7 +65,7 @@ public sealed class InfluxWriteHandler(
 
         // At most Ingest:MaxConcurrentHttpWrites bodies are read and held at once: the rest wait for
         // a slot up to the queue wait, then are answered 503 before their bodies are read.
-        if (!await _slots.WaitAsync(QueueWait, context.RequestAborted))
+        if (!await _slots.WaitAsync(options.HttpSlotWait, context.RequestAborted))
         {
             context.Response.Headers.RetryAfter = "1";
             return Error(503, "unavailable", $"{options.MaxConcurrentHttpWrites} writes are in progress, the most the hub holds at once; nothing of this request was read; retry after a second");

@@ -20,9 +20,15 @@ public sealed class IngestOptions
 
     /// <summary>
     /// HTTP writes read and held at once (each up to <see cref="MaxHttpBodyBytes"/>); more wait up to
-    /// 5 s for a slot, then get 503 with Retry-After before their bodies are read. Default 64.
+    /// <see cref="HttpSlotWait"/> for a slot, then get 503 with Retry-After before their bodies are read. Default 64.
     /// </summary>
     public int MaxConcurrentHttpWrites { get; set; } = 64;
+
+    /// <summary>
+    /// How long an HTTP write waits for one of the <see cref="MaxConcurrentHttpWrites"/> slots before it is
+    /// answered 503 with Retry-After. Default 5 s.
+    /// </summary>
+    public TimeSpan HttpSlotWait { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Longest line of line protocol accepted, in bytes. Default 64 KiB.</summary>
     public int MaxLineBytes { get; set; } = 64 * 1024;
@@ -63,6 +69,7 @@ public sealed class IngestOptions
         Check(MaxTagsPerPoint is >= 1 and <= 256, nameof(MaxTagsPerPoint), "1..256", MaxTagsPerPoint);
         Check(MaxHttpBodyBytes is >= 1024 and <= 1024 * 1024 * 1024, nameof(MaxHttpBodyBytes), "1 KiB..1 GiB", MaxHttpBodyBytes);
         Check(MaxConcurrentHttpWrites is >= 1 and <= 100_000, nameof(MaxConcurrentHttpWrites), "1..100000", MaxConcurrentHttpWrites);
+        Check(HttpSlotWait >= TimeSpan.Zero && HttpSlotWait <= TimeSpan.FromMinutes(1), nameof(HttpSlotWait), "0..1 minute", HttpSlotWait);
         Check(MaxLineBytes is >= 64 and <= 16 * 1024 * 1024, nameof(MaxLineBytes), "64 B..16 MiB", MaxLineBytes);
         Check(MaxReadingsPerPayload is >= 1 and <= 1_000_000, nameof(MaxReadingsPerPayload), "1..1000000", MaxReadingsPerPayload);
         Check(MaxFutureSkew >= TimeSpan.Zero && MaxFutureSkew <= TimeSpan.FromDays(1), nameof(MaxFutureSkew), "0..1 day", MaxFutureSkew);

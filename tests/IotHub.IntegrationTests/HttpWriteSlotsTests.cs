@@ -10,7 +10,9 @@ public sealed class HttpWriteSlotsTests : IAsyncLifetime
     private HubProcess _hub = null!;
 
     public async Task InitializeAsync() =>
-        _hub = await HubProcess.StartAsync("serve", environment: new Dictionary<string, string> { ["IOTHUB_Ingest__MaxConcurrentHttpWrites"] = "1" });
+        // The slot wait (1 s) stays well inside Kestrel's 5 s grace for a slow request body, which the held write's stalled
+        // body would otherwise run into (408).
+        _hub = await HubProcess.StartAsync("serve", environment: new Dictionary<string, string> { ["IOTHUB_Ingest__MaxConcurrentHttpWrites"] = "1", ["IOTHUB_Ingest__HttpSlotWait"] = "00:00:01" });
 
     public async Task DisposeAsync() => await _hub.DisposeAsync();
 
