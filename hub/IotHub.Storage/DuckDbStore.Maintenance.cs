@@ -157,7 +157,7 @@ public sealed partial class DuckDbStore
         try
         {
             Execute("CHECKPOINT");
-            if (ScalarLong(Invariant($"SELECT free_blocks FROM pragma_database_size() WHERE database_name = '{DatabaseAlias}'")) > 0)
+            if (FileBlocks().Free > 0)
             {
                 Execute(Invariant($"DELETE FROM maintenance; INSERT INTO maintenance VALUES ({TimeUnits.FromDateTimeOffset(_lastCompaction)}); CHECKPOINT"));
             }

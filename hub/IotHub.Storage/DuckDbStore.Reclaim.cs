@@ -25,6 +25,9 @@ public sealed partial class DuckDbStore
     private int _activeReads;
     private TaskCompletionSource? _swap;
 
+    // The WAL files DuckDB may leave beside a database file.
+    private static readonly string[] WalSuffixes = [".wal", ".checkpoint.wal", ".recovery.wal"];
+
     private string ReclaimPath => DatabasePath + ".reclaim";
 
     /// <summary>
@@ -141,7 +144,7 @@ public sealed partial class DuckDbStore
     /// </summary>
     private void VerifyCopy()
     {
-        foreach (var wal in new[] { ".wal", ".checkpoint.wal", ".recovery.wal" })
+        foreach (var wal in WalSuffixes)
         {
             var file = new FileInfo(ReclaimPath + wal);
             if (file.Exists && file.Length > 0)
@@ -153,18 +156,7 @@ public sealed partial class DuckDbStore
         Execute($"ATTACH {SqlString(ReclaimPath)} AS reclaimed (READ_ONLY)");
         try
         {
-            var tables = new List<string>();
-            using (var command = _connection.CreateCommand())
-            {
-                command.CommandText = $"SELECT table_name FROM duckdb_tables() WHERE database_name = '{DatabaseAlias}' AND NOT temporary";
-                using var reader = command.ExecuteReader();
-                while (reader.Read())
-                {
-                    tables.Add(reader.GetString(0));
-                }
-            }
-
-            foreach (var table in tables)
+            foreach (var table in StoreTables(_connection))
             {
                 long original = ScalarLong($"SELECT count(*) FROM {DatabaseAlias}.main.\"{table}\"");
                 long copied = ScalarLong($"SELECT count(*) FROM reclaimed.main.\"{table}\"");
@@ -210,9 +202,11 @@ public sealed partial class DuckDbStore
     /// <summary>Deletes what a swap of the store file at <paramref name="databasePath"/> may have left: the copy and its WALs.</summary>
     private static void DeleteReclaimFiles(string databasePath)
     {
-        foreach (var suffix in new[] { "", ".wal", ".checkpoint.wal", ".recovery.wal" })
+        var copy = databasePath + ".reclaim";
+        File.Delete(copy);
+        foreach (var wal in WalSuffixes)
         {
-            File.Delete(databasePath + ".reclaim" + suffix);
+            File.Delete(copy + wal);
         }
     }
 

@@ -337,6 +337,21 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         return Convert.ToInt64(result, System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The store file's tables, by name.</summary>
+    private static List<string> StoreTables(DuckDBConnection connection)
+    {
+        var tables = new List<string>();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT table_name FROM duckdb_tables() WHERE database_name = '{DatabaseAlias}' ORDER BY table_name";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            tables.Add(reader.GetString(0));
+        }
+
+        return tables;
+    }
+
     /// <summary>
     /// Where the database file's bytes go (diagnostics for benchmarks): its 256 KiB blocks in use
     /// and free, and per table its rows and the blocks its column segments occupy (a block shared
@@ -348,7 +363,6 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         using var lease = await EnterReadAsync(cancellationToken);
         await using var connection = OpenSecondConnection();
         var text = new System.Text.StringBuilder();
-        var tables = new List<string>();
         await using (var command = connection.CreateCommand())
         {
             command.CommandText = Invariant($"SELECT total_blocks, free_blocks, wal_size FROM pragma_database_size() WHERE database_name = '{DatabaseAlias}'");
@@ -359,17 +373,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             }
         }
 
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = Invariant($"SELECT table_name FROM duckdb_tables() WHERE database_name = '{DatabaseAlias}' ORDER BY table_name");
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                tables.Add(reader.GetString(0));
-            }
-        }
-
-        foreach (var table in tables)
+        foreach (var table in StoreTables(connection))
         {
             await using var command = connection.CreateCommand();
             command.CommandText = $"SELECT (SELECT count(*) FROM {table}), (SELECT count(DISTINCT block_id) FROM pragma_storage_info('{table}') WHERE block_id >= 0)";

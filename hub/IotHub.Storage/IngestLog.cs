@@ -363,9 +363,8 @@ internal sealed partial class IngestLog : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            LogWriteFailed(_logger, 0, 0, ex);
-            _failure = new StorageException("The ingest log could not start a new segment: " + ex.Message, ex);
-            Durable.Pulse();
+            LogRollFailed(_logger, ex);
+            Fail("The ingest log could not start a new segment: " + ex.Message, ex);
             return;
         }
 
@@ -463,10 +462,8 @@ internal sealed partial class IngestLog : IDisposable
         {
             // What the failed write left in the file is a torn tail: the next open truncates it.
             LogWriteFailed(_logger, group.Count, bytes, ex);
-            var failure = new StorageException("The ingest log could not write to disk: " + ex.Message, ex);
-            _failure = failure;
+            var failure = Fail("The ingest log could not write to disk: " + ex.Message, ex);
             CompleteOnThreadPool(group.ToList(), failure);
-            Durable.Pulse();
             return;
         }
 
@@ -478,6 +475,15 @@ internal sealed partial class IngestLog : IDisposable
         _onDurable(durable);
         Durable.Advance(group[^1].End);
         CompleteOnThreadPool(durable, null);
+    }
+
+    /// <summary>Flusher thread: the log takes no more records; waiters on the durable position are woken to see the failure.</summary>
+    private StorageException Fail(string message, Exception ex)
+    {
+        var failure = new StorageException(message, ex);
+        _failure = failure;
+        Durable.Pulse();
+        return failure;
     }
 
     /// <summary>
@@ -541,4 +547,7 @@ internal sealed partial class IngestLog : IDisposable
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Critical, Message = "Ingest log write of {Records} records ({Bytes} bytes) failed; the log takes no more writes until the hub restarts")]
     private static partial void LogWriteFailed(ILogger logger, int records, long bytes, Exception exception);
+
+    [LoggerMessage(EventId = 117, Level = LogLevel.Critical, Message = "Ingest log could not start a new segment after its records were applied; the log takes no more writes until the hub restarts")]
+    private static partial void LogRollFailed(ILogger logger, Exception exception);
 }
