@@ -17,4 +17,7 @@ public sealed record GaugeThresholds(double Standby, double FloodCaution, double
         : level >= FloodCaution ? 2
         : level >= Standby ? 1
         : 0;
+
+    /// <summary>The four levels in order: index k holds DOMAIN.md level k + 1.</summary>
+    public double[] Levels() => [Standby, FloodCaution, EvacuationJudgement, FloodDanger];
 }

@@ -83,8 +83,7 @@ public sealed class ForecastService
         var snapshot = Volatile.Read(ref _current);
         var features = new RiverFeatures(_network, recent);
         int origin = recent.Length - 1;
-        var thresholds = _network.Gauges[g].Thresholds;
-        double[] levels = [thresholds.Standby, thresholds.FloodCaution, thresholds.EvacuationJudgement, thresholds.FloodDanger];
+        double[] levels = _network.Gauges[g].Thresholds.Levels();
         var horizons = new List<RiverHorizonForecast>();
         RiverFeatures? plain = null;
         foreach (int minutes in RiverForecaster.HorizonMinutes)
@@ -134,8 +133,7 @@ public sealed class ForecastService
                 continue;
             }
 
-            var t = gauge.Thresholds;
-            double[] levels = [t.Standby, t.FloodCaution, t.EvacuationJudgement, t.FloodDanger];
+            double[] levels = gauge.Thresholds.Levels();
             for (int k = 0; k < levels.Length; k++)
             {
                 if (forecast.Level >= levels[k])

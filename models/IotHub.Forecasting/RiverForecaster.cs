@@ -337,8 +337,7 @@ internal sealed class RiverForecaster
     /// <summary>Warning scores of gauge <paramref name="g"/> over rows [from, to), one per threshold.</summary>
     private IEnumerable<CrossingScores> Crossings(HorizonModel[] models, double[][][] predicted, int[][] bins, double[] level, int g, int from, int to, double warningProbability, AlertRule rule)
     {
-        var t = _network.Gauges[g].Thresholds;
-        foreach (double threshold in (double[])[t.Standby, t.FloodCaution, t.EvacuationJudgement, t.FloodDanger])
+        foreach (double threshold in _network.Gauges[g].Thresholds.Levels())
         {
             yield return WarningVerification.Score(level, i => ProbabilityAtLeast(models, predicted, bins, g, i, threshold), threshold, from, to, warningProbability, rule);
         }

@@ -1,3 +1,5 @@
+using IotHub.City;
+
 namespace IotHub.Forecasting;
 
 /// <summary>A forecast alert in force.</summary>
@@ -37,13 +39,13 @@ public sealed class WarningsInForce
 
     /// <summary>
     /// Applies one evaluation at <paramref name="now"/>: the gauges' current <paramref name="levels"/> (metres; a gauge missing
-    /// or NaN is left as it was), the <paramref name="thresholds"/> of every gauge (levels 1-4, metres) and the forecast's
+    /// or NaN is left as it was), the <paramref name="thresholds"/> of every gauge and the forecast's
     /// <paramref name="warnings"/>. Returns what changed: alerts raised, and alerts that ended with how.
     /// </summary>
     public (IReadOnlyList<AlertInForce> Raised, IReadOnlyList<(AlertInForce Alert, AlertEnd End)> Ended) Update(
         DateTimeOffset now,
         IReadOnlyDictionary<string, double> levels,
-        IReadOnlyDictionary<string, double[]> thresholds,
+        IReadOnlyDictionary<string, GaugeThresholds> thresholds,
         IReadOnlyList<ThresholdWarning> warnings)
     {
         ArgumentNullException.ThrowIfNull(levels);
@@ -52,15 +54,16 @@ public sealed class WarningsInForce
         var ended = new List<(AlertInForce, AlertEnd)>();
         foreach (var (gauge, gaugeThresholds) in thresholds)
         {
+            var thresholdLevels = gaugeThresholds.Levels();
             if (!levels.TryGetValue(gauge, out double level) || double.IsNaN(level))
             {
                 continue;
             }
 
-            for (int k = 0; k < gaugeThresholds.Length; k++)
+            for (int k = 0; k < thresholdLevels.Length; k++)
             {
                 var key = (gauge, k + 1);
-                if (level >= gaugeThresholds[k])
+                if (level >= thresholdLevels[k])
                 {
                     _disarmed.Add(key);
                     if (_inForce.Remove(key, out var reached))
@@ -68,7 +71,7 @@ public sealed class WarningsInForce
                         ended.Add((reached, AlertEnd.Reached));
                     }
                 }
-                else if (level < gaugeThresholds[k] - WarningVerification.RearmMargin)
+                else if (level < thresholdLevels[k] - WarningVerification.RearmMargin)
                 {
                     _disarmed.Remove(key);
                 }

@@ -1,10 +1,12 @@
+using IotHub.City;
+
 namespace IotHub.Forecasting.Tests;
 
 public sealed class WarningsInForceTests
 {
     private const string Gauge = "gauge-a";
     private static readonly DateTimeOffset T0 = new(2026, 7, 1, 3, 0, 0, TimeSpan.Zero);
-    private static readonly Dictionary<string, double[]> Thresholds = new() { [Gauge] = [1.0, 2.0, 3.0, 4.0] };
+    private static readonly Dictionary<string, GaugeThresholds> Thresholds = new() { [Gauge] = new(1.0, 2.0, 3.0, 4.0) };
 
     private static Dictionary<string, double> Level(double metres) => new() { [Gauge] = metres };
 

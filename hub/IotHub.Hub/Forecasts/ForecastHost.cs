@@ -460,16 +460,13 @@ internal sealed partial class ForecastHost : BackgroundService
         var frame = await RecentAsync(cancellationToken);
         var warnings = Service.RiverWarnings(frame, _options.WarningProbability);
         var levels = new Dictionary<string, double>(StringComparer.Ordinal);
-        var thresholds = new Dictionary<string, double[]>(StringComparer.Ordinal);
         foreach (var gauge in Gauges)
         {
-            var t = gauge.Thresholds;
-            thresholds[gauge.DeviceId] = [t.Standby, t.FloodCaution, t.EvacuationJudgement, t.FloodDanger];
             var level = frame[RiverColumns.Level(gauge.DeviceId)];
             levels[gauge.DeviceId] = level.Length == 0 ? double.NaN : level[^1];
         }
 
-        var (raised, ended) = _inForce.Update(now, levels, thresholds, warnings);
+        var (raised, ended) = _inForce.Update(now, levels, Gauges.ToDictionary(g => g.DeviceId, g => g.Thresholds, StringComparer.Ordinal), warnings);
         foreach (var alert in raised)
         {
             LogAlert(alert.Warning.Message);
