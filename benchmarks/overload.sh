@@ -36,14 +36,20 @@ rate=$((sustainable * factor))
 # RSS and ingest log backlog every second while the overload runs.
 ( while kill -0 "$hub_pid" 2>/dev/null; do
     rss=$(awk '/VmRSS/{print $2}' /proc/$hub_pid/status 2>/dev/null || echo 0)
-    backlog=$(curl -sf "$hub_http/metrics" | awk '/^iothub_ingest_log_backlog_bytes/{print $2}')
-    echo "$(date +%s) rss_kb=$rss backlog_bytes=${backlog:-?}"; sleep 1
+    metrics=$(curl -sf "$hub_http/metrics" || true)
+    value() { awk -v m="$1" '$1 == m {printf "%.0f", $2}' <<<"$metrics"; }
+    echo "$(date +%s) rss_kb=$rss backlog_bytes=$(value iothub_ingest_log_backlog_bytes) gc_committed_bytes=$(value dotnet_gc_committed_bytes) gc_heap_bytes=$(value dotnet_gc_heap_size_bytes) hot_block_bytes=$(value iothub_store_hot_block_bytes)"; sleep 1
   done ) >"$work/samples.log" 2>/dev/null & pids+=($!)
 
 hwm_before=$(awk '/VmHWM/{print $2}' /proc/$hub_pid/status)
 echo "offering ${factor}x = $rate points/s for $seconds s"
 status=0
 run http-open --url "$hub_http/api/v2/write?bucket=b" --token "$token" --rate "$rate" --seconds "$seconds" --lines 1000 --max-in-flight 256 --verify-api "$hub_http" || status=$?
-echo "hub peak rss_kb (VmHWM, whole run)=$(awk '/VmHWM/{print $2}' /proc/$hub_pid/status) before overload=$hwm_before; sampled max rss_kb=$(sed -E 's/.*rss_kb=([0-9]+).*/\1/' "$work/samples.log" | sort -n | tail -1) max backlog_bytes=$(sed -E 's/.*backlog_bytes=([0-9?]+).*/\1/' "$work/samples.log" | sort -n | tail -1)"
+sampled_max() { sed -nE "s/.* $1=([0-9]+).*/\1/p" "$work/samples.log" | sort -n | tail -1; }
+echo "hub peak rss_kb (VmHWM, whole run)=$(awk '/VmHWM/{print $2}' /proc/$hub_pid/status) before overload=$hwm_before; sampled max rss_kb=$(sampled_max rss_kb) max backlog_bytes=$(sampled_max backlog_bytes)"
+# Where the memory was (sampled maxima, not at the same moment): the .NET heap the GC had committed,
+# the sealed blocks held for queries; the rest of the RSS is DuckDB's buffers (Storage:MemoryLimitMegabytes) and native code.
+echo "sampled max gc_committed_bytes=$(sampled_max gc_committed_bytes) gc_heap_bytes=$(sampled_max gc_heap_bytes) hot_block_bytes=$(sampled_max hot_block_bytes)"
+echo "sample at the peak: $(awk '{v = $2; sub(/rss_kb=/, "", v); if (v + 0 > best) { best = v + 0; line = $0 } } END { print line }' "$work/samples.log")"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $status

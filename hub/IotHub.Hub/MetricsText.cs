@@ -48,6 +48,11 @@ internal static class MetricsText
         Single(text, "iothub_ingest_log_backlog_bytes", "gauge", "Bytes of the ingest log acknowledged and not yet applied to the database.", store.IngestLogBacklogBytes);
         Single(text, "iothub_ingest_log_syncs_total", "counter", "Group writes of the ingest log (one fsync each) since start.", store.IngestLogSyncs);
         Single(text, "iothub_devices_connected", "gauge", "Devices with an open MQTT connection.", registry.ConnectedCount);
+        Single(text, "iothub_store_hot_block_bytes", "gauge", "Bytes of sealed blocks of the recent days held in memory for queries (Storage:HotBlockDays).", store.HotBlockBytes);
+        var gc = GC.GetGCMemoryInfo();
+        Single(text, "dotnet_gc_heap_size_bytes", "gauge", ".NET managed heap size after the last garbage collection.", gc.HeapSizeBytes);
+        Single(text, "dotnet_gc_committed_bytes", "gauge", "Memory the .NET garbage collector has committed from the operating system.", gc.TotalCommittedBytes);
+        Single(text, "process_resident_memory_bytes", "gauge", "Resident memory of the hub process (managed heap, DuckDB's buffers and everything else).", Environment.WorkingSet);
         return text.ToString();
     }
 

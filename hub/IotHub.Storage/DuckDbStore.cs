@@ -107,6 +107,9 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     /// <summary>Transactions committed since open.</summary>
     public long Commits => Interlocked.Read(ref _commits);
 
+    /// <summary>Bytes of sealed blocks held in memory for queries over the recent days (<see cref="StorageOptions.HotBlockDays"/>).</summary>
+    public long HotBlockBytes => _hot.Bytes;
+
     /// <summary>Compactions since open.</summary>
     public long Compactions => Interlocked.Read(ref _compactions);
 

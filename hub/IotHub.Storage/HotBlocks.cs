@@ -16,7 +16,13 @@ internal sealed class HotBlocks
     private readonly ConcurrentDictionary<int, SortedList<long, byte[]>> _bySeries = new();
     private volatile int _fromDay;
 
+    // Bytes of the blocks held (the arrays' lengths), for the store's memory metrics.
+    private long _bytes;
+
     public HotBlocks(int fromDay) => _fromDay = fromDay;
+
+    /// <summary>Bytes of the blocks held in memory.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
 
     /// <summary>The first day held; days before it are read from the database.</summary>
     public int FromDay => _fromDay;
@@ -32,6 +38,10 @@ internal sealed class HotBlocks
             return;
         }
 
+        // One writer (the commit loop), so the size replaced is the one the update below replaces.
+        var key = Key(day, part);
+        var replaced = _bySeries.TryGetValue(seriesId, out var current) && current.TryGetValue(key, out var old) ? old.Length : 0;
+        Interlocked.Add(ref _bytes, (block?.Length ?? 0) - replaced);
         _bySeries.AddOrUpdate(
             seriesId,
             static (_, state) =>
@@ -58,7 +68,7 @@ internal sealed class HotBlocks
 
                 return list;
             },
-            (key: Key(day, part), block));
+            (key, block));
     }
 
     /// <summary>The blocks of a series starting in [<paramref name="fromDay"/>, <paramref name="toDay"/>], by first day and part.</summary>
@@ -113,6 +123,7 @@ internal sealed class HotBlocks
         {
             if (list.Count > 0 && list.Keys[0] < Key(fromDay, 0))
             {
+                Interlocked.Add(ref _bytes, -list.Where(kv => kv.Key < Key(fromDay, 0)).Sum(kv => (long)kv.Value.Length));
                 _bySeries[seriesId] = new SortedList<long, byte[]>(list.Where(kv => kv.Key >= Key(fromDay, 0)).ToDictionary(kv => kv.Key, kv => kv.Value));
             }
         }
@@ -141,12 +152,16 @@ internal sealed class HotBlocks
     private static long Key(int day, int part) => ((long)day << 16) | (uint)part;
 
     /// <summary>Forgets everything (before a reload).</summary>
-    public void Clear() => _bySeries.Clear();
+    public void Clear()
+    {
+        _bySeries.Clear();
+        Interlocked.Exchange(ref _bytes, 0);
+    }
 
     /// <summary>Holds nothing from now on: every range is read from the database.</summary>
     public void SwitchOff()
     {
         _fromDay = int.MaxValue;
-        _bySeries.Clear();
+        Clear();
     }
 }

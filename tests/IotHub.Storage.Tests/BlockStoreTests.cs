@@ -80,6 +80,32 @@ public sealed class BlockStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task HotBlockBytes_CountsSealedBlocksOfTheHotDaysOnly()
+    {
+        // 20 days of a reading every 10 minutes in blocks of several days, the last 10 days hot:
+        // the bytes held are those of the blocks starting in those days, a fraction of the points.
+        var start = Today - (20 * Day);
+        var points = Enumerable.Range(0, 20 * 144).Select(i => Level("g3", start + (i * 10 * Minute), i % 50)).ToList();
+        await using var store = await OpenAsync(new StorageOptions { DataDirectory = _directory, RetentionSweepInterval = TimeSpan.FromDays(1000), HotBlockDays = 10 });
+        Assert.Equal(0, store.HotBlockBytes);
+        await store.WriteAsync(points, CancellationToken.None);
+        await store.CompactAsync(CancellationToken.None);
+
+        var hot = store.HotBlockBytes;
+        Assert.InRange(hot, 1, 20 * 144 * 16 / 3);
+        await using (var cold = await OpenAsync(new StorageOptions { DataDirectory = Path.Combine(_directory, "cold"), RetentionSweepInterval = TimeSpan.FromDays(1000), HotBlockDays = 0 }))
+        {
+            await cold.WriteAsync(points, CancellationToken.None);
+            await cold.CompactAsync(CancellationToken.None);
+            Assert.Equal(0, cold.HotBlockBytes);
+        }
+
+        // Compacting again rewrites nothing and keeps the count.
+        await store.CompactAsync(CancellationToken.None);
+        Assert.Equal(hot, store.HotBlockBytes);
+    }
+
+    [Fact]
     public async Task Retention_SealedPointsExpire_AnswersFromRollupRowsAndRawUnchanged()
     {
         var options = new StorageOptions { DataDirectory = _directory, RetentionSweepInterval = TimeSpan.FromDays(1000) };
