@@ -11,11 +11,12 @@ var csvOption = new Option<string?>("--csv") { Description = "Train and backtest
 var targetOption = new Option<string?>("--target") { Description = "The CSV column to forecast." };
 var onlyOption = new Option<string?>("--only") { Description = "Comma-separated parts of the city to train: nowcast (verification of the rain nowcast), rivers, sewers, traffic, signals, crowding (default: all)." };
 var nowcastOption = new Option<string>("--nowcast") { Description = "Diagnostics only: the radar rain nowcast the simulated gauges relay: calibrated (default), perfect-tracking (no motion or intensity error) or none.", DefaultValueFactory = _ => "calibrated" };
+var calmBinsOption = new Option<bool>("--calm-bins") { Description = "Diagnostics only: river residual percentiles as before the warning diagnosis (last 15 % of the window, per uncertainty bin only)." };
 var trainerOption = new Option<string>("--trainer") { Description = "auto, lightgbm or fasttree.", DefaultValueFactory = _ => "auto" };
 
 var root = new RootCommand("Trains every IotHub forecast model, backtests it against persistence and the historical average, and writes model files and a report.")
 {
-    daysOption, foldsOption, testDaysOption, seedOption, outOption, reportOption, csvOption, targetOption, onlyOption, trainerOption, nowcastOption,
+    daysOption, foldsOption, testDaysOption, seedOption, outOption, reportOption, csvOption, targetOption, onlyOption, trainerOption, nowcastOption, calmBinsOption,
 };
 root.SetAction(result => TrainCommand.Run(new TrainCommandOptions(
     result.GetValue(daysOption),
@@ -28,5 +29,6 @@ root.SetAction(result => TrainCommand.Run(new TrainCommandOptions(
     result.GetValue(targetOption),
     result.GetValue(onlyOption),
     result.GetValue(trainerOption)!,
-    result.GetValue(nowcastOption)!)));
+    result.GetValue(nowcastOption)!,
+    result.GetValue(calmBinsOption))));
 return root.Parse(args).Invoke();

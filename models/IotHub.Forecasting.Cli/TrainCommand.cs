@@ -58,7 +58,7 @@ internal static class TrainCommand
                     };
                     var training = new CityTraining(
                         CityScenario.Default,
-                        new CityTrainingOptions(options.Days, options.Folds, options.TestDays, options.Seed, options.Out, options.Report, parts, trainer) { NowcastErrors = nowcast },
+                        new CityTrainingOptions(options.Days, options.Folds, options.TestDays, options.Seed, options.Out, options.Report, parts, trainer) { NowcastErrors = nowcast, CalmBins = options.CalmBins },
                         progress,
                         PlotWriter.Write);
                     training.Run();

@@ -105,7 +105,7 @@ internal sealed class CityTraining
     {
         Report("rivers: simulating", 2);
         var frame = CityHistory.Rivers(_city, _options.Seed, _options.Start, totalDays, _options.NowcastErrors);
-        var forecaster = new RiverForecaster(_city, _options.Trainer, _options.Gbm);
+        var forecaster = new RiverForecaster(_city, _options.Trainer, _options.Gbm, _options.CalmBins);
         var folds = Fold.Rolling(frame.Length, _options.TrainDays * 144, _options.TestDays * 144, _options.Folds);
         var progress = new Progress<string>(s => Report(s, 10));
         var backtest = forecaster.Backtest(frame, folds, progress);
@@ -120,7 +120,10 @@ internal sealed class CityTraining
         _report.Scores(backtest.Scores, "m");
         _report.Paragraph("Threshold crossings (all four thresholds, every gauge, one event per threshold episode: re-armed after falling 0.1 m below). Scored event-based, as flood warning services verify warnings (NWS Instruction 10-1601, flash flood warnings: a warning is verified when the event occurs in its valid time; false alarm ratio = unverified warnings / warnings; lead time = event time - issue time of the warning in force). A warning is raised while the threshold is armed and the probability of reaching it at some horizon up to 120 min is at least the warning probability; it is valid for 120 min, and a forecast that still warns while it is in force renews it (one alert) rather than issuing another. An alert is a hit when the crossing comes while it is in force, false when 120 min pass after its last warning with no crossing. Lead: crossing time - the alert's first warning.");
         var levelWarned = backtest.LevelCrossings;
-        _report.Paragraph(MarkdownReport.Invariant($"The probabilities in this table come from the warning models: a second regression per horizon without the rainfall-runoff features (the level forecasts above keep them); the hub warns at {RiverForecaster.WarningProbability:F2}. For comparison, the level models' own probabilities at {RiverForecaster.WarningProbability:F2}: {levelWarned.WarnedAtLeast30Minutes}/{levelWarned.Crossings} ({levelWarned.HitRate30:P0}) warned >= 30 min ahead, {levelWarned.Warned} warned at all, {levelWarned.FalseAlerts}/{levelWarned.Alerts} ({levelWarned.FalseAlarmRatio:P0}) false alerts."));
+        string calibration = _options.CalmBins
+            ? "Probabilities (diagnostic run, `--calm-bins`): residual percentiles as before the diagnosis, measured on the last 15 % of each training window, per uncertainty bin only."
+            : MarkdownReport.Invariant($"Probabilities: residual percentiles cross-fitted over the whole training window ({RiverForecaster.CrossFitBlocks} blocks of time, each block's residuals from a model fitted on the others; the model kept is fitted on every row), per uncertainty bin and per size of the forecast change (edges {string.Join(", ", RiverForecaster.ChangeEdges.Select(e => e.ToString("F2", CultureInfo.InvariantCulture)))} m).");
+        _report.Paragraph(MarkdownReport.Invariant($"The probabilities in this table come from the warning models: a second regression per horizon without the rainfall-runoff features (the level forecasts above keep them); the hub warns at {RiverForecaster.WarningProbability:F2}. {calibration} For comparison, the level models' own probabilities at {RiverForecaster.WarningProbability:F2}: {levelWarned.WarnedAtLeast30Minutes}/{levelWarned.Crossings} ({levelWarned.HitRate30:P0}) warned >= 30 min ahead, {levelWarned.Warned} warned at all, {levelWarned.FalseAlerts}/{levelWarned.Alerts} ({levelWarned.FalseAlarmRatio:P0}) false alerts."));
         CrossingTable(backtest.Crossings, "warning probability", null);
         string[] thresholdNames = ["standby", "flood caution", "evacuation judgement", "flood danger"];
         _report.Paragraph(MarkdownReport.Invariant($"Per threshold, at {RiverForecaster.WarningProbability:F2}:"));
@@ -133,6 +136,7 @@ internal sealed class CityTraining
         int Between(double low, double high) => shortfalls.Count(d => d >= low && d < high);
         _report.Paragraph(MarkdownReport.Invariant(
             $"The {served.FalseAlerts} false alerts at {served.WarningProbability:F2}, by how far the level stayed below the threshold warned of at its highest while the alert was in force (from its first warning to 120 min after its last): < 0.1 m {Between(double.MinValue, edges[0])}, 0.1-0.3 m {Between(edges[0], edges[1])}, 0.3-0.6 m {Between(edges[1], edges[2])}, >= 0.6 m {Between(edges[2], double.MaxValue)}; median {RiverForecaster.Median(shortfalls):F2} m."));
+        Diagnosis(backtest, served);
         if (backtest.WorstStorm is { } worst && _plot(worst, Path.Combine(_options.ReportFolder, "river-worst-storm.png")))
         {
             _report.Image("worst storm", "river-worst-storm.png");
@@ -150,6 +154,34 @@ internal sealed class CityTraining
         {
             _results.Add(MarkdownReport.Invariant($"rivers, warning models, warning probability {x.WarningProbability:F2}, previous alert definition: crossings warned >= 30 min ahead {x.WarnedAtLeast30Minutes}/{x.Crossings} = {x.HitRate30:P0}; false alerts {x.FalseAlerts}/{x.Alerts} = {x.FalseAlarmRatio:P0}"));
         }
+    }
+
+    // The served warnings' false alerts and late or missed crossings, sorted into causes (WarningDiagnosis).
+    private void Diagnosis(RiverBacktest backtest, CrossingScores served)
+    {
+        var alerts = backtest.FalseAlerts;
+        var misses = backtest.Misses;
+        _report.Paragraph("**Why warnings fail (diagnosis).**");
+        int overconfident = alerts.Count(WarningDiagnosis.Overconfident);
+        _report.Paragraph(MarkdownReport.Invariant(
+            $"Every false alert at {served.WarningProbability:F2} ({alerts.Count}) and every crossing not warned 30 min ahead ({misses.Count} of {served.Crossings}), sorted into causes, the first that fits. The false alerts came in {WarningDiagnosis.Storms(alerts.Select(a => a.Issued))} storms (first warnings more than 3 h apart start another): one storm passing near the city raises alerts at many gauges and thresholds at once. {overconfident} of them were issued with p >= 0.95 and a 10-90 % interval narrower than a quarter of the rise they forecast; median at issue: forecast rise {RiverForecaster.Median(alerts.Select(a => a.ForecastRise)):F2} m, interval width {RiverForecaster.Median(alerts.Select(a => a.IntervalWidth)):F2} m, probability {RiverForecaster.Median(alerts.Select(a => a.Probability)):F2}."));
+        _report.Table(
+            ["false alert: cause", "count", "median shortfall (m)", "median catchment rain in force (mm)", "median forecast rise at issue (m)"],
+            alerts.GroupBy(WarningDiagnosis.Cause).OrderByDescending(x => x.Count()).Select(x => (IReadOnlyList<string>)
+            [
+                x.Key, x.Count().ToString(CultureInfo.InvariantCulture), MarkdownReport.F(RiverForecaster.Median(x.Select(a => a.Shortfall))),
+                MarkdownReport.F(RiverForecaster.Median(x.Select(a => a.RainInForce))), MarkdownReport.F(RiverForecaster.Median(x.Select(a => a.ForecastRise))),
+            ]));
+        _report.Table(
+            ["crossing not warned 30 min ahead: cause", "count", "warned < 30 min ahead", "median rise in its last 30 min (m)", "median rain in its last 30 min (mm)", "median rain in the hour before that (mm)", "median radar nowcast 30 min before, next 30 min (mm)", "median 30-min forecast's shortfall 30 min before (m)"],
+            misses.GroupBy(WarningDiagnosis.Cause).OrderByDescending(x => x.Count()).Select(x => (IReadOnlyList<string>)
+            [
+                x.Key, x.Count().ToString(CultureInfo.InvariantCulture), x.Count(m => m.LeadMinutes is not null).ToString(CultureInfo.InvariantCulture),
+                MarkdownReport.F(RiverForecaster.Median(x.Select(m => m.RiseLast30))), MarkdownReport.F(RiverForecaster.Median(x.Select(m => m.RainLast30))),
+                MarkdownReport.F(RiverForecaster.Median(x.Select(m => m.RainHourBefore30))), MarkdownReport.F(RiverForecaster.Median(x.Select(m => m.RadarNext30))),
+                MarkdownReport.F(RiverForecaster.Median(x.Select(m => m.Forecast30))),
+            ]));
+        _results.Add(MarkdownReport.Invariant($"rivers, diagnosis at {served.WarningProbability:F2}: false alerts by cause: {string.Join("; ", alerts.GroupBy(WarningDiagnosis.Cause).OrderByDescending(x => x.Count()).Select(x => $"{x.Key} {x.Count()}"))}; crossings not warned 30 min ahead by cause: {string.Join("; ", misses.GroupBy(WarningDiagnosis.Cause).OrderByDescending(x => x.Count()).Select(x => $"{x.Key} {x.Count()}"))}"));
     }
 
     // One row per score; the first column is the row's label (null: its warning probability).

@@ -20,6 +20,12 @@ public sealed record CityTrainingOptions(int TrainDays, int Folds, int TestDays,
     /// </summary>
     public IotHub.Simulators.RadarNowcastErrors? NowcastErrors { get; init; } = IotHub.Simulators.RadarNowcastErrors.Calibrated;
 
+    /// <summary>
+    /// Diagnostic: measure the river models' residuals as before the warning diagnosis (on the training window's last 15 %, per
+    /// uncertainty bin only) instead of cross-fitted over the window and split by the size of the predicted change.
+    /// </summary>
+    public bool CalmBins { get; init; }
+
     /// <summary>Tree-ensemble settings.</summary>
     public GbmOptions Gbm { get; init; } = new();
 }

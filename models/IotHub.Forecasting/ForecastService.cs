@@ -105,13 +105,16 @@ public sealed class ForecastService
                 }
             }
 
+            double now = features.Level(g, origin);
+            int levelBin = model.UncertaintyBin(bin, level - now);
+            int warningBin = warning.UncertaintyBin(bin, warningLevel - now);
             horizons.Add(new RiverHorizonForecast(
                 minutes,
                 recent.TimeAt(origin).AddMinutes(minutes),
                 level,
-                level + model.ResidualQuantile(bin, 0.1),
-                level + model.ResidualQuantile(bin, 0.9),
-                [.. levels.Select(t => warning.ProbabilityAtLeast(bin, warningLevel, t))]));
+                level + model.ResidualQuantile(levelBin, 0.1),
+                level + model.ResidualQuantile(levelBin, 0.9),
+                [.. levels.Select(t => warning.ProbabilityAtLeast(warningBin, warningLevel, t))]));
         }
 
         return horizons.Count == 0 ? null : new RiverForecast(gaugeId, recent.TimeAt(origin), features.Level(g, origin), horizons);

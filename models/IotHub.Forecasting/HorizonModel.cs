@@ -42,45 +42,156 @@ public sealed class HorizonModel
     /// <summary>The same model with another card (metrics or settings measured after fitting).</summary>
     internal HorizonModel WithCard(ModelCard card) => new(_ml, _model, card);
 
-    /// <summary>Fits a model on rows before the calibration cut and measures residual percentiles on the rows after it.</summary>
-    internal static HorizonModel Train(MLContext ml, ModelCard card, TrainingRows rows, TrainerKind kind, GbmOptions options, int bins)
+    /// <summary>
+    /// Fits a model on rows before the calibration cut and measures residual percentiles on the rows after it, per uncertainty
+    /// bin and, when the card has <see cref="ModelCard.ChangeEdges"/>, per size of the predicted change within each bin.
+    /// </summary>
+    /// <remarks>
+    /// With <paramref name="crossFitBlocks"/> of 2 or more the residuals are measured across the whole window instead: it is cut
+    /// into that many blocks of time, each block's residuals come from a model fitted on the other blocks, and the model kept is
+    /// fitted on every row. Rare events (a storm or two in the last part of the window) then still give their bins many residuals.
+    /// </remarks>
+    internal static HorizonModel Train(MLContext ml, ModelCard card, TrainingRows rows, TrainerKind kind, GbmOptions options, int bins, int crossFitBlocks = 0)
     {
         if (rows.Count < MinRows)
         {
             throw new InvalidDataException($"{card.Name}: only {rows.Count} complete training rows (at least {MinRows} are needed); the history has too few rows with both the features and the value {card.HorizonMinutes} minutes later.");
         }
 
-        var (fitX, fitY, calX, calY, calBin) = rows.SplitForCalibration(CalibrationCut);
         var resolved = Gbm.Resolve(kind);
-        var model = Gbm.Fit(ml, fitX, fitY, resolved, options);
-        var predicted = Gbm.Predict(ml, model, calX, card.Features.Count);
-        var residuals = new List<double>[bins];
+        ITransformer model;
+        int fitRows;
+        List<float> calY;
+        List<int> calBin;
+        double[] predicted;
+        if (crossFitBlocks >= 2)
+        {
+            (calY, calBin, predicted) = CrossFit(ml, card, rows, resolved, options, crossFitBlocks);
+            model = Gbm.Fit(ml, rows.Features, rows.Labels, resolved, options);
+            fitRows = rows.Count;
+        }
+        else
+        {
+            var (fitX, fitY, calX, y, b) = rows.SplitForCalibration(CalibrationCut);
+            model = Gbm.Fit(ml, fitX, fitY, resolved, options);
+            predicted = Gbm.Predict(ml, model, calX, card.Features.Count);
+            (calY, calBin, fitRows) = (y, b, fitX.Count);
+        }
+
+        int classes = card.ChangeEdges.Count + 1;
+        var residuals = new List<(double Residual, int Class)>[bins];
         for (int b = 0; b < bins; b++)
         {
             residuals[b] = [];
         }
 
-        var all = new List<double>(calY.Count);
         for (int i = 0; i < calY.Count; i++)
         {
-            double r = calY[i] - predicted[i];
-            residuals[Math.Clamp(calBin[i], 0, bins - 1)].Add(r);
-            all.Add(r);
+            residuals[Math.Clamp(calBin[i], 0, bins - 1)].Add((calY[i] - predicted[i], ChangeClass(card.ChangeEdges, predicted[i])));
         }
 
-        var percentiles = new double[bins][];
+        var percentiles = new double[bins * classes][];
         for (int b = 0; b < bins; b++)
         {
-            // Too few calibration rows in a bin: borrow the pooled residuals rather than invent a width.
-            percentiles[b] = Percentiles(residuals[b].Count >= 30 ? residuals[b] : all);
+            for (int c = 0; c < classes; c++)
+            {
+                percentiles[(b * classes) + c] = Percentiles(CellResiduals(residuals, b, c));
+            }
         }
 
         return new HorizonModel(ml, model, card with
         {
-            TrainingRows = fitX.Count,
+            TrainingRows = fitRows,
             Trainer = resolved.ToString(),
             ResidualPercentiles = percentiles,
         });
+    }
+
+    // Out-of-block predictions of every row: block k's from a model fitted on the other blocks.
+    private static (List<float> Y, List<int> Bin, double[] Predicted) CrossFit(MLContext ml, ModelCard card, TrainingRows rows, TrainerKind kind, GbmOptions options, int blocks)
+    {
+        var block = rows.TimeBlocks(blocks);
+        var y = new List<float>(rows.Count);
+        var bin = new List<int>(rows.Count);
+        var predicted = new List<double>(rows.Count);
+        for (int k = 0; k < blocks; k++)
+        {
+            var fitX = new List<float[]>();
+            var fitY = new List<float>();
+            var heldX = new List<float[]>();
+            for (int i = 0; i < rows.Count; i++)
+            {
+                if (block[i] == k)
+                {
+                    heldX.Add(rows.Features[i]);
+                    y.Add(rows.Labels[i]);
+                    bin.Add(rows.Bins[i]);
+                }
+                else
+                {
+                    fitX.Add(rows.Features[i]);
+                    fitY.Add(rows.Labels[i]);
+                }
+            }
+
+            if (heldX.Count > 0 && fitX.Count > 0)
+            {
+                predicted.AddRange(Gbm.Predict(ml, Gbm.Fit(ml, fitX, fitY, kind, options), heldX, card.Features.Count));
+            }
+            else
+            {
+                y.RemoveRange(y.Count - heldX.Count, heldX.Count);
+                bin.RemoveRange(bin.Count - heldX.Count, heldX.Count);
+            }
+        }
+
+        return (y, bin, [.. predicted]);
+    }
+
+    /// <summary>
+    /// The residual row of bin <paramref name="bin"/> for a forecast whose predicted change (from now) is
+    /// <paramref name="predictedChange"/>: the bin itself when the card has no <see cref="ModelCard.ChangeEdges"/>.
+    /// </summary>
+    public int UncertaintyBin(int bin, double predictedChange)
+    {
+        int classes = Card.ChangeEdges.Count + 1;
+        return (bin * classes) + ChangeClass(Card.ChangeEdges, predictedChange);
+    }
+
+    // Fewest residuals a cell's percentiles are measured on.
+    private const int MinCellRows = 30;
+
+    private static int ChangeClass(IReadOnlyList<double> edges, double change)
+    {
+        int c = 0;
+        while (c < edges.Count && Math.Abs(change) >= edges[c])
+        {
+            c++;
+        }
+
+        return c;
+    }
+
+    // The residuals of cell (bin b, change class c). Too few: the cell borrows from every bin's rows of class c, then of classes c-1
+    // and up, and so on, never from classes of smaller changes alone (their narrow residuals would make a big forecast rise look sure).
+    private static List<double> CellResiduals(List<(double Residual, int Class)>[] residuals, int b, int c)
+    {
+        var own = residuals[b].Where(r => r.Class == c).Select(r => r.Residual).ToList();
+        if (own.Count >= MinCellRows)
+        {
+            return own;
+        }
+
+        for (int lower = c; lower >= 0; lower--)
+        {
+            var pooled = residuals.SelectMany(r => r).Where(r => r.Class >= lower).Select(r => r.Residual).ToList();
+            if (pooled.Count >= MinCellRows || lower == 0)
+            {
+                return pooled;
+            }
+        }
+
+        return own;
     }
 
     /// <summary>Predicted change (or value) for many rows.</summary>

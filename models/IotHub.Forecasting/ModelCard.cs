@@ -52,6 +52,13 @@ public sealed record ModelCard
     /// </summary>
     public double? WarningProbability { get; init; }
 
+    /// <summary>
+    /// Edges (m, or the target's unit) of the size of the predicted change that split every uncertainty bin further (empty: not
+    /// split). With edges e1 &lt; e2 ..., a row of bin b whose predicted change c has |c| in [e(k), e(k+1)) uses the residuals of cell
+    /// b x (edges + 1) + k (<see cref="HorizonModel.UncertaintyBin"/>): a forecast of a 1 m rise is not as sure as one of no change.
+    /// </summary>
+    public IReadOnlyList<double> ChangeEdges { get; init; } = [];
+
     /// <summary>How rows are put into uncertainty bins (documentation for readers of the file).</summary>
     public string BinRule { get; init; } = "one bin";
 }

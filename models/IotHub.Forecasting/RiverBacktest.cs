@@ -9,4 +9,11 @@ namespace IotHub.Forecasting;
 /// <param name="WorstStorm">Forecast against actual around the highest level relative to flood danger.</param>
 /// <param name="Models">The last fold's models, with its held-out metrics on their cards.</param>
 /// <param name="LastTrainSeconds">Training time of the last fold.</param>
-internal sealed record RiverBacktest(IReadOnlyList<HorizonScores> Scores, IReadOnlyList<CrossingScores> Crossings, IReadOnlyList<CrossingScores> LegacyCrossings, IReadOnlyList<CrossingScores> ByThreshold, CrossingScores LevelCrossings, PlotSeries? WorstStorm, HorizonModel[] Models, double LastTrainSeconds);
+internal sealed record RiverBacktest(IReadOnlyList<HorizonScores> Scores, IReadOnlyList<CrossingScores> Crossings, IReadOnlyList<CrossingScores> LegacyCrossings, IReadOnlyList<CrossingScores> ByThreshold, CrossingScores LevelCrossings, PlotSeries? WorstStorm, HorizonModel[] Models, double LastTrainSeconds)
+{
+    /// <summary>The served warnings' false alerts (<see cref="RiverForecaster.WarningProbability"/>), with what happened while each was in force.</summary>
+    public IReadOnlyList<FalseAlertFacts> FalseAlerts { get; init; } = [];
+
+    /// <summary>The crossings the served warnings did not warn of 30 minutes ahead, with what was known 30 minutes before each.</summary>
+    public IReadOnlyList<MissedCrossingFacts> Misses { get; init; } = [];
+}

@@ -77,6 +77,9 @@ internal sealed class RiverFeatures
     /// <summary>Catchment rain in the 3 hours before <paramref name="index"/>, mm (used for storm periods and bins).</summary>
     public double CatchmentRain3h(int gauge, int index) => CatchmentSum(gauge, index, 18);
 
+    /// <summary>Catchment rain in the <paramref name="steps"/> rows up to and including <paramref name="index"/>, mm.</summary>
+    public double CatchmentRain(int gauge, int index, int steps) => CatchmentSum(gauge, index, steps);
+
     /// <summary>The uncertainty bin: 0 dry, 1 wet and steady, 2 heavy rain or a rising river.</summary>
     public int Bin(int gauge, int index)
     {

@@ -18,15 +18,35 @@ internal sealed class RiverForecaster
     /// <summary>Warning probabilities the backtest scores, to show the trade-off between lead and false alarms.</summary>
     public static readonly double[] WarningProbabilities = [0.3, 0.5, 0.7, 0.85];
 
+    /// <summary>
+    /// Sizes of the predicted change (m) that split the river models' uncertainty bins: the residuals of forecasts of a big rise
+    /// are measured apart from those of a steady river, so a forecast rise of 1 m is not given the centimetre-wide interval of calm
+    /// weather (which made warnings certain, p = 0.995, of rises that did not come).
+    /// </summary>
+    internal static readonly double[] ChangeEdges = [0.05, 0.2, 0.5];
+
+    /// <summary>
+    /// Blocks of time the river models' residuals are cross-fitted over (<see cref="HorizonModel.Train"/>): the residuals of storms
+    /// come from the whole window's storms, not the one or two of its last 15 %.
+    /// </summary>
+    internal const int CrossFitBlocks = 2;
+
     private readonly RiverNetwork _network;
     private readonly TrainerKind _trainer;
     private readonly GbmOptions _options;
 
-    public RiverForecaster(CityScenario city, TrainerKind trainer, GbmOptions options)
+    private readonly bool _calmBins;
+
+    /// <summary>
+    /// A forecaster for <paramref name="city"/>'s gauges. With <paramref name="calmBins"/> (a diagnostic) the residuals are
+    /// measured as before the diagnosis: on the window's last 15 %, per uncertainty bin only.
+    /// </summary>
+    public RiverForecaster(CityScenario city, TrainerKind trainer, GbmOptions options, bool calmBins = false)
     {
         _network = new RiverNetwork(city);
         _trainer = trainer;
         _options = options;
+        _calmBins = calmBins;
     }
 
     internal RiverNetwork Network => _network;
@@ -111,9 +131,10 @@ internal sealed class RiverForecaster
                 TrainingRows = rows.Count,
                 Trainer = "",
                 ResidualPercentiles = [],
-                BinRule = "0: dry; 1: catchment rain in 3 h >= 1 mm or level moved >= 0.05 m in 1 h; 2: catchment rain in 1 h >= 5 mm, rise >= 0.1 m in 30 min, or >= 3 mm in 30 min at the gauges to the west",
+                BinRule = "0: dry; 1: catchment rain in 3 h >= 1 mm or level moved >= 0.05 m in 1 h; 2: catchment rain in 1 h >= 5 mm, rise >= 0.1 m in 30 min, or >= 3 mm in 30 min at the gauges to the west; each split by the predicted change (ChangeEdges)",
+                ChangeEdges = _calmBins ? [] : ChangeEdges,
             };
-            models[h] = HorizonModel.Train(new MLContext(seed: 1), card, rows, _trainer, _options, bins: 3);
+            models[h] = HorizonModel.Train(new MLContext(seed: 1), card, rows, _trainer, _options, bins: 3, _calmBins ? 0 : CrossFitBlocks);
         }
 
         return models;
@@ -188,6 +209,8 @@ internal sealed class RiverForecaster
         }
 
         var levelCrossings = new List<CrossingScores>();
+        var falseAlertFacts = new List<FalseAlertFacts>();
+        var missedFacts = new List<MissedCrossingFacts>();
         var byThreshold = new List<CrossingScores>[4];
         for (int k = 0; k < byThreshold.Length; k++)
         {
@@ -256,6 +279,9 @@ internal sealed class RiverForecaster
                     legacy[p].AddRange(Crossings(warning, warned, bins, observed, g, testFrom, fold.TestTo, WarningProbabilities[p], AlertRule.Legacy));
                 }
 
+                var (falseFacts, missFacts) = Diagnose(frame, features, warning, warned, bins, observed, dry, g, testFrom, fold.TestTo);
+                falseAlertFacts.AddRange(falseFacts);
+                missedFacts.AddRange(missFacts);
                 levelCrossings.AddRange(Crossings(level, predicted, bins, observed, g, testFrom, fold.TestTo, WarningProbability, AlertRule.EventBased));
                 var (ratio, plot) = StormPlot(frame, features, level, predicted, bins, observed, g, fold);
                 if (ratio > worstRatio)
@@ -300,7 +326,84 @@ internal sealed class RiverForecaster
             });
         }
 
-        return new RiverBacktest(scores, totals, legacyTotals, [.. byThreshold.Select(b => WarningVerification.Total(b, WarningProbability))], WarningVerification.Total(levelCrossings, WarningProbability), worst, last, trainSeconds);
+        return new RiverBacktest(scores, totals, legacyTotals, [.. byThreshold.Select(b => WarningVerification.Total(b, WarningProbability))], WarningVerification.Total(levelCrossings, WarningProbability), worst, last, trainSeconds)
+        {
+            FalseAlerts = falseAlertFacts,
+            Misses = missedFacts,
+        };
+    }
+
+    /// <summary>
+    /// The false alerts and the crossings not warned 30 minutes ahead of gauge <paramref name="g"/> over rows [from, to) at
+    /// <see cref="WarningProbability"/>, with the facts <see cref="WarningDiagnosis"/> sorts them by.
+    /// </summary>
+    private (List<FalseAlertFacts> FalseAlerts, List<MissedCrossingFacts> Misses) Diagnose(SeriesFrame frame, RiverFeatures features, HorizonModel[] models, double[][][] warned, int[][] bins, double[] level, double dry, int g, int from, int to)
+    {
+        var falseAlerts = new List<FalseAlertFacts>();
+        var misses = new List<MissedCrossingFacts>();
+        var gauge = _network.Gauges[g];
+        var thresholds = gauge.Thresholds.Levels();
+        int h30 = Array.IndexOf(HorizonMinutes, 30);
+        int upstreamGain = Array.IndexOf(RiverFeatures.BaseNames, "upstream_arriving_gain");
+        for (int k = 0; k < thresholds.Length; k++)
+        {
+            double t = thresholds[k];
+            var (alerts, crossings) = WarningVerification.Events(level, i => ProbabilityAtLeast(models, warned, bins, level, g, i, t), t, from, to, WarningProbability);
+            foreach (var a in alerts.Where(a => a.Crossing < 0))
+            {
+                int s = a.Start;
+                int end = Math.Min(to - 1, a.LastWarning + WarningVerification.ValidRows);
+                double peak = double.MinValue;
+                for (int i = s; i <= end; i++)
+                {
+                    peak = double.IsNaN(level[i]) ? peak : Math.Max(peak, level[i]);
+                }
+
+                int later = -1;
+                for (int i = end + 1; i < Math.Min(to, end + 37) && later < 0; i++)
+                {
+                    later = level[i] >= t ? i : -1;
+                }
+
+                int best = 0;
+                double bestP = -1;
+                for (int h = 0; h < models.Length; h++)
+                {
+                    double p = double.IsNaN(warned[h][g][s]) ? 0 : models[h].ProbabilityAtLeast(models[h].UncertaintyBin(bins[g][s], warned[h][g][s] - level[s]), warned[h][g][s], t);
+                    (best, bestP) = p > bestP ? (h, p) : (best, bestP);
+                }
+
+                double rise = warned[best][g][s] - level[s];
+                int cell = models[best].UncertaintyBin(bins[g][s], rise);
+                int inForce = Math.Min(end, s + WarningVerification.ValidRows);
+                falseAlerts.Add(new FalseAlertFacts(
+                    gauge.DeviceId, k + 1, frame.TimeAt(s), t - peak, later >= 0 ? (later - s) * 10.0 : null, features.CatchmentRain(g, inForce, inForce - s), bestP, rise,
+                    models[best].ResidualQuantile(cell, 0.9) - models[best].ResidualQuantile(cell, 0.1)));
+            }
+
+            foreach (var (c, start) in crossings.Where(x => x.AlertStart < 0 || x.Row - x.AlertStart < WarningVerification.RequiredLeadMinutes / 10))
+            {
+                int o = c - 3;
+                if (o < RiverFeatures.History)
+                {
+                    continue;
+                }
+
+                double radar = 0;
+                for (int n = 0; n < 3; n++)
+                {
+                    double v = features.RadarAt(g, o, n);
+                    radar += double.IsNaN(v) ? 0 : v;
+                }
+
+                var f = features.Build(g, o, 3);
+                misses.Add(new MissedCrossingFacts(
+                    gauge.DeviceId, k + 1, frame.TimeAt(c), start >= 0 ? (c - start) * 10.0 : null, level[c] - level[o], level[o] - dry, features.CatchmentRain(g, o, 6), radar,
+                    features.CatchmentRain(g, c, 3), f is null ? 0 : f[upstreamGain], t - warned[h30][g][o], ProbabilityAtLeast(models, warned, bins, level, g, o, t)));
+            }
+        }
+
+        return (falseAlerts, misses);
     }
 
     /// <summary>Scores of the model and both baselines on the rows <paramref name="mask"/> keeps (all when null).</summary>
@@ -318,8 +421,11 @@ internal sealed class RiverForecaster
             subset);
     }
 
-    /// <summary>Probability that gauge <paramref name="g"/> reaches <paramref name="threshold"/> at horizon h from origin i.</summary>
-    private static double ProbabilityAtLeast(HorizonModel[] models, double[][][] predicted, int[][] bins, int g, int i, double threshold)
+    /// <summary>
+    /// Probability that gauge <paramref name="g"/>, at <paramref name="level"/>[i] now, reaches <paramref name="threshold"/> at some
+    /// horizon from origin i: the highest over the horizons.
+    /// </summary>
+    private static double ProbabilityAtLeast(HorizonModel[] models, double[][][] predicted, int[][] bins, double[] level, int g, int i, double threshold)
     {
         double best = 0;
         for (int h = 0; h < models.Length; h++)
@@ -327,7 +433,7 @@ internal sealed class RiverForecaster
             double p = predicted[h][g][i];
             if (!double.IsNaN(p))
             {
-                best = Math.Max(best, models[h].ProbabilityAtLeast(bins[g][i], p, threshold));
+                best = Math.Max(best, models[h].ProbabilityAtLeast(models[h].UncertaintyBin(bins[g][i], p - level[i]), p, threshold));
             }
         }
 
@@ -339,7 +445,7 @@ internal sealed class RiverForecaster
     {
         foreach (double threshold in _network.Gauges[g].Thresholds.Levels())
         {
-            yield return WarningVerification.Score(level, i => ProbabilityAtLeast(models, predicted, bins, g, i, threshold), threshold, from, to, warningProbability, rule);
+            yield return WarningVerification.Score(level, i => ProbabilityAtLeast(models, predicted, bins, level, g, i, threshold), threshold, from, to, warningProbability, rule);
         }
     }
 
@@ -377,8 +483,9 @@ internal sealed class RiverForecaster
             x[k] = k / 6.0;
             actual[k] = level[i];
             forecast[k] = predicted[h60][g][origin];
-            lower[k] = forecast[k] + models[h60].ResidualQuantile(bins[g][origin], 0.1);
-            upper[k] = forecast[k] + models[h60].ResidualQuantile(bins[g][origin], 0.9);
+            int bin = models[h60].UncertaintyBin(bins[g][origin], forecast[k] - level[origin]);
+            lower[k] = forecast[k] + models[h60].ResidualQuantile(bin, 0.1);
+            upper[k] = forecast[k] + models[h60].ResidualQuantile(bin, 0.9);
             persistence[k] = level[origin];
             rain[k] = rainAtGauge is null ? double.NaN : rainAtGauge[i];
             radar[k] = features.RadarAt(g, origin, RiverColumns.RainNowcastIntervals - 1);

@@ -21,6 +21,15 @@ internal sealed class TrainingRows
         Times.Add(time);
     }
 
+    /// <summary>For each row, which of <paramref name="blocks"/> equal spans of the rows' time it falls in (0 the earliest).</summary>
+    public int[] TimeBlocks(int blocks)
+    {
+        long min = Times.Count > 0 ? Times.Min() : 0;
+        long max = Times.Count > 0 ? Times.Max() : 0;
+        double span = Math.Max(1, max - min + 1);
+        return [.. Times.Select(t => Math.Min(blocks - 1, (int)((t - min) / span * blocks)))];
+    }
+
     /// <summary>The earlier <paramref name="fitShare"/> of the time span to fit on, the rest to calibrate the intervals on.</summary>
     public (List<float[]> FitX, List<float> FitY, List<float[]> CalX, List<float> CalY, List<int> CalBin) SplitForCalibration(double fitShare)
     {

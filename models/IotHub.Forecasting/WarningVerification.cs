@@ -22,6 +22,12 @@ public enum AlertRule
     Legacy,
 }
 
+/// <summary>One alert of the event-based rule: rows of its first and last warning, and of the crossing that verified it (-1: false).</summary>
+/// <param name="Start">Row of its first warning.</param>
+/// <param name="LastWarning">Row of its last warning (it stays valid <see cref="WarningVerification.ValidRows"/> rows after).</param>
+/// <param name="Crossing">Row of the crossing that came while it was in force, or -1 when none did (a false alert).</param>
+public readonly record struct AlertSpan(int Start, int LastWarning, int Crossing);
+
 /// <summary>Scores forecast warnings of one threshold against the threshold's actual crossings.</summary>
 public static class WarningVerification
 {
@@ -64,11 +70,17 @@ public static class WarningVerification
             [.. list.SelectMany(c => c.Leads)]);
     }
 
-    private static CrossingScores EventBased(double[] level, Func<int, double> probability, double threshold, int from, int to, double warnAt)
+    /// <summary>
+    /// The alerts and crossings of rows [<paramref name="from"/>, <paramref name="to"/>) under <see cref="AlertRule.EventBased"/>
+    /// (as <see cref="Score"/> counts them): each alert with its first and last warning and the crossing that verified it (-1 when
+    /// false), and each crossing with the first warning of the alert in force when it came (-1 when none was).
+    /// </summary>
+    public static (IReadOnlyList<AlertSpan> Alerts, IReadOnlyList<(int Row, int AlertStart)> Crossings) Events(double[] level, Func<int, double> probability, double threshold, int from, int to, double warnAt)
     {
-        int crossings = 0, alerts = 0, falseAlerts = 0;
-        var leads = new List<double>();
-        var shortfalls = new List<double>();
+        ArgumentNullException.ThrowIfNull(level);
+        ArgumentNullException.ThrowIfNull(probability);
+        var alerts = new List<AlertSpan>();
+        var crossings = new List<(int, int)>();
         bool armed = level[from] < threshold;
         int start = -1, lastWarn = -1;
         for (int i = from; i < to; i++)
@@ -77,18 +89,17 @@ public static class WarningVerification
             if (start >= 0 && i > lastWarn + ValidRows)
             {
                 // Not renewed within its valid time and no crossing in it: a false alert.
-                falseAlerts++;
-                shortfalls.Add(Shortfall(level, threshold, start, lastWarn + ValidRows));
+                alerts.Add(new AlertSpan(start, lastWarn, -1));
                 start = -1;
             }
 
             if (i > from && armed && x >= threshold)
             {
-                crossings++;
                 armed = false;
+                crossings.Add((i, start));
                 if (start >= 0)
                 {
-                    leads.Add((i - start) * 10.0);
+                    alerts.Add(new AlertSpan(start, lastWarn, i));
                     start = -1;
                 }
 
@@ -105,7 +116,6 @@ public static class WarningVerification
                 if (start < 0)
                 {
                     start = i;
-                    alerts++;
                 }
 
                 lastWarn = i;
@@ -115,11 +125,18 @@ public static class WarningVerification
         if (start >= 0)
         {
             // Still in force when the record ends with no crossing: false (as the legacy rule counts it).
-            falseAlerts++;
-            shortfalls.Add(Shortfall(level, threshold, start, Math.Min(to - 1, lastWarn + ValidRows)));
+            alerts.Add(new AlertSpan(start, lastWarn, -1));
         }
 
-        return Scores(crossings, alerts, falseAlerts, leads, shortfalls, warnAt);
+        return (alerts, crossings);
+    }
+
+    private static CrossingScores EventBased(double[] level, Func<int, double> probability, double threshold, int from, int to, double warnAt)
+    {
+        var (alerts, crossings) = Events(level, probability, threshold, from, to, warnAt);
+        var leads = crossings.Where(c => c.AlertStart >= 0).Select(c => (c.Row - c.AlertStart) * 10.0).ToList();
+        var shortfalls = alerts.Where(a => a.Crossing < 0).Select(a => Shortfall(level, threshold, a.Start, Math.Min(to - 1, a.LastWarning + ValidRows))).ToList();
+        return Scores(crossings.Count, alerts.Count, shortfalls.Count, leads, shortfalls, warnAt);
     }
 
     private static CrossingScores Legacy(double[] level, Func<int, double> probability, double threshold, int from, int to, double warnAt)

@@ -42,7 +42,8 @@ public sealed class RiverForecastTests : IDisposable
         var plain = new RiverFeatures(forecaster.Network, recent, physics: false);
         int g = forecaster.Network.Index["gauge-kanda-2"];
         double warningLevel = plain.Level(g, 29) + warning60.Predict(plain.Build(g, 29, 6)!);
-        double expected = warning60.ProbabilityAtLeast(plain.Bin(g, 29), warningLevel, city.Rivers.SelectMany(r => r.Gauges).Single(x => x.DeviceId == "gauge-kanda-2").Thresholds.Standby);
+        int cell = warning60.UncertaintyBin(plain.Bin(g, 29), warningLevel - plain.Level(g, 29));
+        double expected = warning60.ProbabilityAtLeast(cell, warningLevel, city.Rivers.SelectMany(r => r.Gauges).Single(x => x.DeviceId == "gauge-kanda-2").Thresholds.Standby);
 
         // Assert
         var s30 = backtest.Scores.Single(s => s.HorizonMinutes == 30 && s.Subset == "all");

@@ -82,4 +82,18 @@ public sealed class WarningVerificationTests
         Assert.Equal(0, scores.HitRate30);
         Assert.Equal(1, scores.FalseAlarmRatio);
     }
+
+    [Fact]
+    public void Events_FalseAlertThenHit_GivesEachAlertsSpanAndEachCrossingsAlert()
+    {
+        // Arrange: a warning at row 5 that lapses (valid to 17), warnings at 30 and 33, the crossing at 40, an unwarned one at 55.
+        var level = Levels((40, 45, 1.2), (55, 59, 1.3));
+
+        // Act
+        var (alerts, crossings) = WarningVerification.Events(level, WarnAt(5, 30, 33), Threshold, 0, 60, 0.5);
+
+        // Assert
+        Assert.Equal([new AlertSpan(5, 5, -1), new AlertSpan(30, 33, 40)], alerts);
+        Assert.Equal([(40, 30), (55, -1)], crossings);
+    }
 }
