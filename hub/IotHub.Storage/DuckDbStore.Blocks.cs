@@ -18,18 +18,11 @@ public sealed partial class DuckDbStore
     // Series sealed per pass of a compaction: bounds the raw rows held in memory at once.
     private const int SeriesPerSealPass = 1_024;
 
-    // A block spans 1, 2, 4, 8 or 16 days (aligned to multiples of its span since the epoch),
-    // chosen per series at its first seal so a block holds about BlockTargetPoints points: bigger
-    // blocks compress better (re-encoding an 8-day city's blocks joined 2 and 4 at a time: -2.5 %
-    // and -4.4 % bytes), a series reporting every minute has 1,440 points a day and one every 10
-    // minutes 144. Not longer: the blocks a month's query reads start up to a span before it, and
-    // should stay within the days kept in memory (HotBlockDays, 40).
-    private const int MaxSpanDays = 16;
-    private const int BlockTargetPoints = 4_000;
-
-    // A new series with this many raw points is sealed before its first hour is out once raw rows
-    // crowd (see SpanGroups): it reports so densely that its span is one day.
-    private const int CrowdedSealPoints = 1_000;
+    // A block spans 1, 2, 4 or 8 days (aligned to multiples of its span since the epoch), chosen
+    // per series at its first seal so a block holds about BlockTargetPoints points: bigger blocks
+    // compress better, and a series reporting every 10 minutes has 144 points a day.
+    private const int MaxSpanDays = 8;
+    private const int BlockTargetPoints = 1_000;
 
     // Most parts a span in progress is kept in (see SealRawRows).
     private const int MaxParts = 8;
@@ -315,7 +308,7 @@ public sealed partial class DuckDbStore
                 var firstTs = dayGroups[first].Points.Timestamps[0];
                 var lastGroup = dayGroups[end - 1].Points;
                 var extent = lastGroup.Timestamps[lastGroup.Count - 1] - firstTs;
-                if (extent < Schema.HourNs && !all && !(crowded && points >= CrowdedSealPoints))
+                if (extent < Schema.HourNs && !all && !(crowded && points >= BlockTargetPoints))
                 {
                     // Too short to tell its density: a new series stays raw for its first hour.
                     first = end;
