@@ -145,7 +145,7 @@ public sealed partial class DuckDbStore
             {
                 DeleteReclaimFiles(DatabasePath);
                 _lengthAtLastCopy = length;
-                LogCopyKept(_logger, length, copied);
+                LogCopyDiscarded(_logger, length, copied);
                 return false;
             }
 

@@ -849,7 +849,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     private static partial void LogReclaimed(ILogger logger, long free, long total, long length, long copied);
 
     [LoggerMessage(EventId = 118, Level = LogLevel.Debug, Message = "Database copied to a fresh file of {Copied} B, not a block smaller than the store file ({Length} B): the file stays")]
-    private static partial void LogCopyKept(ILogger logger, long length, long copied);
+    private static partial void LogCopyDiscarded(ILogger logger, long length, long copied);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Checkpoint on close failed; the WAL will be replayed on next open")]
     private static partial void LogCheckpointFailed(ILogger logger, Exception exception);
