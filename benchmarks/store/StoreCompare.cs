@@ -175,17 +175,20 @@ internal static class Compare
         Console.WriteLine(FormattableString.Invariant($"loaded {points:N0} points ({duck.Series.Count:N0} series) into both in {load.Elapsed.TotalSeconds:F0} s"));
         // The store as a running hub has it: no final CompactAsync; its own compaction (row threshold,
         // or CompactionInterval after the last one) seals what the backfill left raw, as it would
-        // while live writes go on. Checkpointed; every file in the data directory counts.
+        // while live writes go on, and once idle (a CompactionInterval without writes) it merges the
+        // parts of its spans in progress and copies itself to a fresh file if the file grew since
+        // its last copy (kept if smaller). Checkpointed; every file in the data directory counts.
         await duck.CheckpointAsync(CancellationToken.None);
         var wait = Stopwatch.StartNew();
         var leftRaw = duck.RawRows;
-        while (duck.RawRows > 0 && wait.Elapsed < TimeSpan.FromMinutes(3))
+        var (copies, swaps) = (duck.FileCopies, duck.FileSwaps);
+        while ((duck.RawRows > 0 || duck.FileCopies == copies) && wait.Elapsed < TimeSpan.FromMinutes(4))
         {
             await Task.Delay(TimeSpan.FromSeconds(1));
         }
 
         await duck.CheckpointAsync(CancellationToken.None);
-        Console.WriteLine(FormattableString.Invariant($"{duck.Compactions} compactions during the backfill; {leftRaw:N0} raw rows after it, {duck.RawRows:N0} after {wait.Elapsed.TotalSeconds:F0} s of the store running idle"));
+        Console.WriteLine(FormattableString.Invariant($"{duck.Compactions} compactions during the backfill, {swaps} of {copies} file copies kept; {leftRaw:N0} raw rows after it, {duck.RawRows:N0} after {wait.Elapsed.TotalSeconds:F0} s of the store running idle, {duck.FileSwaps - swaps} of {duck.FileCopies - copies} file copies kept meanwhile"));
         // Counted: the DuckDB file and its WAL, and of the ingest log what is not applied to DuckDB
         // yet (its segments' applied records are listed, not counted: the log deletes a segment
         // once applied and full).

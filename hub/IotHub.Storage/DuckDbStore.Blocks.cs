@@ -42,9 +42,10 @@ public sealed partial class DuckDbStore
     /// in progress gets its raw rows as one more part when they all come after its parts, so a
     /// compaction encodes only what arrived since the last one; up to <see cref="MaxParts"/>
     /// parts, then they are merged. With <paramref name="all"/> true, every span's parts are
-    /// merged into one block, spans in progress too. Returns the raw rows moved.
+    /// merged into one block, spans in progress too, and new series are sealed at once; with
+    /// <paramref name="mergeParts"/> true only the former. Returns the raw rows moved.
     /// </summary>
-    private long SealRawRows(bool all)
+    private long SealRawRows(bool all, bool mergeParts)
     {
         long moved = 0;
         var kinds = new Dictionary<int, FieldKind>();
@@ -56,7 +57,7 @@ public sealed partial class DuckDbStore
         try
         {
             using var transaction = _connection.BeginTransaction();
-            moved = SealPasses(all, kinds);
+            moved = SealPasses(all, all || mergeParts, kinds);
             transaction.Commit();
         }
         catch
@@ -70,7 +71,7 @@ public sealed partial class DuckDbStore
         return moved;
     }
 
-    private long SealPasses(bool all, Dictionary<int, FieldKind> kinds)
+    private long SealPasses(bool all, bool mergeParts, Dictionary<int, FieldKind> kinds)
     {
         long moved = 0;
         var existing = new BlockPoints();
@@ -102,7 +103,7 @@ public sealed partial class DuckDbStore
                     }
                 }
 
-                AddSpansToMerge(groups, all, range, table, kinds);
+                AddSpansToMerge(groups, mergeParts, range, table, kinds);
                 if (groups.Count == 0)
                 {
                     continue;
@@ -123,7 +124,7 @@ public sealed partial class DuckDbStore
                         }
 
                         var inProgress = _latest.TryGetValue(seriesId, out var newest) && day + days > DayOf(newest.TimestampNs);
-                        if (!all && inProgress && points.Count > 0 && list.Count < MaxParts)
+                        if (!mergeParts && inProgress && points.Count > 0 && list.Count < MaxParts)
                         {
                             BlockCodec.Decode(list[^1].Data, existing, day * Schema.DayNs);
                             if (points.Timestamps[0] > existing.Timestamps[existing.Count - 1])

@@ -6,8 +6,10 @@ namespace IotHub.Storage;
 /// Giving free space back while the store runs. DuckDB reuses the 256 KiB blocks that deleted
 /// rows free (sealed raw rows, merged parts, replaced blocks) but returns to the file system only
 /// those at the end of the file, so a backfill or a burst of merges can leave a third of the file
-/// free. When a compaction leaves at least <see cref="ReclaimFreeFraction"/> of the file free, the
-/// commit loop copies the database into a fresh file (live data only) and swaps it in: reads wait
+/// free; and checkpoints that rewrite a growing table leave blocks partly filled, which no count of
+/// free blocks shows. When a compaction leaves at least <see cref="ReclaimFreeFraction"/> of the file
+/// free, or the store goes idle after the file grew (<see cref="TidyWhenIdle"/>), the commit loop
+/// copies the database into a fresh file (live data only) and, if the copy is smaller, swaps it in: reads wait
 /// for the swap (each read holds a lease, see <see cref="EnterReadAsync"/>), writes wait in the
 /// queue (or, with the ingest log, are acknowledged from the log meanwhile), and a crash at any
 /// point leaves either the old file or the complete copy in place.
@@ -17,6 +19,17 @@ public sealed partial class DuckDbStore
     // Free share of the file (and least free blocks) that makes a compaction, or closing, copy the database to a fresh file.
     private const double ReclaimFreeFraction = 0.05;
     private const long ReclaimMinimumFreeBlocks = 8;
+
+    // DuckDB's block: a copy replaces the file only if at least this much smaller.
+    private const long BlockBytes = 256 * 1024;
+
+    // Growth of the file since it was last copied that makes an idle store copy it (and at least 1 % of it).
+    private const long IdleCopyMinimumGrowth = BlockBytes;
+
+    // The store file's length after it was last copied (swapped or not), or at open; commit loop only.
+    private long _lengthAtLastCopy;
+    private long _fileCopies;
+    private long _fileSwaps;
 
     // How long a swap waits for running reads to end before it gives up until the next compaction.
     private static readonly TimeSpan ReadDrainTimeout = TimeSpan.FromSeconds(5);
@@ -50,15 +63,37 @@ public sealed partial class DuckDbStore
         }
     }
 
+    /// <summary>Copies of the store file made while it ran (to give space back), since open.</summary>
+    public long FileCopies => Interlocked.Read(ref _fileCopies);
+
+    /// <summary>Of <see cref="FileCopies"/>, those that replaced the store file (smaller by a block or more).</summary>
+    public long FileSwaps => Interlocked.Read(ref _fileSwaps);
+
+    private long StoreFileLength()
+    {
+        var file = new FileInfo(DatabasePath);
+        return file.Exists ? file.Length : 0;
+    }
+
+    /// <summary>Whether the file grew by <see cref="IdleCopyMinimumGrowth"/> and 1 % since it was last copied (or opened).</summary>
+    private bool IdleCopyDue()
+    {
+        var length = StoreFileLength();
+        return length - _lengthAtLastCopy >= Math.Max(IdleCopyMinimumGrowth, length / 100);
+    }
+
     /// <summary>
-    /// On the commit loop, between commits, after a checkpoint: when enough of the file is free,
-    /// copies the database into <see cref="ReclaimPath"/>, detaches the store file, renames the copy
-    /// over it (atomic) and attaches it again. Returns whether the file was replaced.
+    /// On the commit loop, between commits, after a checkpoint: when enough of the file is free (or,
+    /// with <paramref name="idle"/>, when <see cref="IdleCopyDue"/>), copies the database into
+    /// <see cref="ReclaimPath"/>; if the copy is a block or more smaller, detaches the store file,
+    /// renames the copy over it (atomic) and attaches it again, else deletes the copy. Returns
+    /// whether the file was replaced.
     /// </summary>
-    private bool ReclaimIfMostlyFree()
+    private bool Reclaim(bool idle)
     {
         var (total, free) = FileBlocks();
-        if (free < ReclaimMinimumFreeBlocks || free < total * ReclaimFreeFraction || WalHoldsData())
+        var due = idle ? IdleCopyDue() : free >= ReclaimMinimumFreeBlocks && free >= total * ReclaimFreeFraction;
+        if (!due || WalHoldsData())
         {
             return false;
         }
@@ -102,6 +137,18 @@ public sealed partial class DuckDbStore
                 throw;
             }
 
+            // The copy holds the live data only: what it saves is what the file wastes.
+            Interlocked.Increment(ref _fileCopies);
+            var length = StoreFileLength();
+            var copied = new FileInfo(ReclaimPath).Length;
+            if (copied > length - BlockBytes)
+            {
+                DeleteReclaimFiles(DatabasePath);
+                _lengthAtLastCopy = length;
+                LogCopyDiscarded(_logger, length, copied);
+                return false;
+            }
+
             var replaced = false;
             try
             {
@@ -126,7 +173,9 @@ public sealed partial class DuckDbStore
             DeleteReclaimFiles(DatabasePath);
             if (replaced)
             {
-                LogReclaimed(_logger, free, total);
+                _lengthAtLastCopy = copied;
+                Interlocked.Increment(ref _fileSwaps);
+                LogReclaimed(_logger, free, total, length, copied);
             }
 
             return replaced;

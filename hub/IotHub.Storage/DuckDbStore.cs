@@ -20,7 +20,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
 
     // The attached store file's name in DuckDB, and how it is attached: DuckDB's default row group
     // size (4,096 rows kept the file compact while open but made million-value commits ~10 times
-    // slower; free space is given back by copying instead, see ReclaimIfMostlyFree).
+    // slower; free space is given back by copying instead, see Reclaim).
     private const string DatabaseAlias = "store";
     private const string AttachOptions = "(ROW_GROUP_SIZE 122880)";
 
@@ -66,7 +66,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     private DateTimeOffset _lastRetentionSweep;
 
     // Wakes the commit loop every CompactionInterval while raw rows wait, so a store that stopped
-    // receiving writes still seals them (see WakeForCompactionAsync).
+    // receiving writes still seals them, and once when it goes idle (see WakeForCompactionAsync).
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _wakeLoop;
 
@@ -83,6 +83,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         });
         _lastRetentionSweep = time.GetUtcNow();
         _lastCompaction = _lastRetentionSweep;
+        _lengthAtLastCopy = StoreFileLength();
         _hot = new HotBlocks(options.HotBlockDays > 0 ? DayOf(TimeUnits.FromDateTimeOffset(_lastRetentionSweep)) - options.HotBlockDays : int.MaxValue);
         _commitLoop = Task.Run(CommitLoopAsync);
         _wakeLoop = Task.Run(WakeForCompactionAsync);
@@ -418,7 +419,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
             try
             {
                 await ExecuteAsync(_connection, "CHECKPOINT", CancellationToken.None);
-                ReclaimIfMostlyFree();
+                Reclaim(idle: false);
             }
             catch (Exception ex) when (ex is DuckDBException or IOException or UnauthorizedAccessException)
             {
@@ -453,17 +454,29 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
 
     /// <summary>
     /// Every <see cref="StorageOptions.CompactionInterval"/> while raw rows wait, queues an empty
-    /// maintenance request: the commit loop wakes and its automatic maintenance seals them. When
-    /// the queue is full nothing is queued (the loop is busy committing and checks after each commit).
+    /// maintenance request: the commit loop wakes and its automatic maintenance seals them. At the
+    /// first tick of a whole interval without a point written after some were (the store went
+    /// idle), queues <see cref="TidyWhenIdle"/> instead. When the queue is full nothing is queued
+    /// (the loop is busy committing and checks after each commit).
     /// </summary>
     private async Task WakeForCompactionAsync()
     {
         using var timer = new PeriodicTimer(_options.CompactionInterval, _time);
+        long seen = PointsWritten;
+        long tidied = seen;
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token))
             {
-                if (RawRows > 0)
+                var points = PointsWritten;
+                var idle = points == seen && points != tidied;
+                seen = points;
+                if (idle)
+                {
+                    tidied = points;
+                    _queue.Writer.TryWrite(new WriteRequest(RequestKind.Maintenance, null, null, null, 0) { Maintenance = TidyWhenIdle });
+                }
+                else if (RawRows > 0)
                 {
                     _queue.Writer.TryWrite(new WriteRequest(RequestKind.Maintenance, null, null, null, 0) { Maintenance = static () => 0 });
                 }
@@ -835,8 +848,11 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Commit of {Requests} requests ({Points} points) failed; none acknowledged")]
     private static partial void LogCommitFailed(ILogger logger, int requests, int points, Exception exception);
 
-    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Database copied to a fresh file: {Free} of {Total} blocks were free")]
-    private static partial void LogReclaimed(ILogger logger, long free, long total);
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Database copied to a fresh file: {Free} of {Total} blocks were free; {Length} B -> {Copied} B")]
+    private static partial void LogReclaimed(ILogger logger, long free, long total, long length, long copied);
+
+    [LoggerMessage(EventId = 118, Level = LogLevel.Debug, Message = "Database copied to a fresh file of {Copied} B, not a block smaller than the store file ({Length} B): the file stays")]
+    private static partial void LogCopyDiscarded(ILogger logger, long length, long copied);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Checkpoint on close failed; the WAL will be replayed on next open")]
     private static partial void LogCheckpointFailed(ILogger logger, Exception exception);

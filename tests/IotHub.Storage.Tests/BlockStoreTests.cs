@@ -219,6 +219,77 @@ public sealed class BlockStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task IdleAfterWrites_FileGrownSinceItsLastCopy_PartsMergedAndSwappedForASmallerCopy()
+    {
+        // 600 series, a noisy point every 30 s today (spans in progress), written half an hour at a
+        // time: every write is compacted into one more part of each span, and the checkpoints that
+        // rewrite the blocks table leave partly filled blocks behind.
+        var path = Path.Combine(_directory, "iothub.duckdb");
+        var options = new StorageOptions { DataDirectory = _directory, RetentionSweepInterval = TimeSpan.FromDays(1000), CompactionRowThreshold = 1_000, CompactionInterval = TimeSpan.FromMinutes(1) };
+        var random = new Random(7);
+        var values = Enumerable.Range(0, 600).Select(_ => Enumerable.Range(0, 600).Select(_ => Math.Round(random.NextDouble() * 10, 3)).ToArray()).ToArray();
+        await using (var store = await OpenAsync(options))
+        {
+            for (var write = 0; write < 10; write++)
+            {
+                var columns = Enumerable.Range(0, 600).Select(s => new SeriesColumns(
+                    "river",
+                    [new("device", "g" + s.ToString(System.Globalization.CultureInfo.InvariantCulture))],
+                    "level",
+                    [.. Enumerable.Range(write * 60, 60).Select(i => Today + (i * 30 * Second))],
+                    [.. values[s][(write * 60)..((write + 1) * 60)]],
+                    60)).ToList();
+                await store.WriteColumnsAsync(columns, new UplinkBatch("g1", (ulong)write + 1), CancellationToken.None);
+            }
+
+            await store.CheckpointAsync(CancellationToken.None);
+            Assert.Equal(0, store.RawRows);
+            var (copies, swaps, before) = (store.FileCopies, store.FileSwaps, new FileInfo(path).Length);
+
+            // No writes for a whole interval: the store copies itself once, and keeps the smaller copy.
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (store.FileCopies == copies && waited.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                _time.Advance(TimeSpan.FromMinutes(1));
+                await Task.Delay(100);
+            }
+
+            Assert.Equal(copies + 1, store.FileCopies);
+            Assert.Equal(swaps + 1, store.FileSwaps);
+            Assert.True(new FileInfo(path).Length <= before - (256 * 1024), $"{new FileInfo(path).Length} B after going idle, {before} B before");
+            Assert.False(File.Exists(path + ".reclaim"));
+            Assert.Equal(values[3].Select((v, i) => (Today + (i * 30 * Second), v)), await RawAsync(store, Today, Today + Day, "g3"));
+
+            // Still idle, the file not grown since: no copy again.
+            for (var tick = 0; tick < 3; tick++)
+            {
+                _time.Advance(TimeSpan.FromMinutes(1));
+                await Task.Delay(100);
+            }
+
+            await store.CheckpointAsync(CancellationToken.None);
+            Assert.Equal(copies + 1, store.FileCopies);
+        }
+
+        // Every span's parts were merged into one block; a fresh copy of the closed file is no smaller.
+        Assert.Equal([0], await PartsOfFirstSeriesAsync());
+        var length = new FileInfo(path).Length;
+        await using (var connection = new DuckDBConnection("Data Source=:memory:"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"ATTACH '{path}' AS store (READ_ONLY); ATTACH '{path}.fresh' AS fresh; COPY FROM DATABASE store TO fresh; CHECKPOINT fresh; DETACH fresh";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Assert.True(length < new FileInfo(path + ".fresh").Length + (256 * 1024), $"{length} B, a fresh copy {new FileInfo(path + ".fresh").Length} B");
+        File.Delete(path + ".fresh");
+        await using var reopened = await OpenAsync(options);
+        Assert.Equal(360_000, await reopened.CountRowsAsync(CancellationToken.None));
+        Assert.Equal(values[599].Select((v, i) => (Today + (i * 30 * Second), v)), await RawAsync(reopened, Today, Today + Day, "g599"));
+    }
+
+    [Fact]
     public async Task NewSeriesInTheirFirstHour_StayRawUntilRawRowsReachTwiceTheThreshold_ThenDenseOnesAreSealed()
     {
         // Points every half second: 1,200 of a series cover ten minutes, less than the hour a new series waits.
