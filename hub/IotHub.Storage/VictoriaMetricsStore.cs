@@ -398,7 +398,7 @@ public sealed partial class VictoriaMetricsStore : ITimeSeriesStore
 
     private static string Escape(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 
-    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Remote write attempt {Attempt} failed; retrying in {Delay}")]
+    [LoggerMessage(EventId = 119, Level = LogLevel.Warning, Message = "Remote write attempt {Attempt} failed; retrying in {Delay}")]
     private static partial void LogRetry(ILogger logger, int attempt, TimeSpan delay, Exception exception);
 
     private sealed class Request(IReadOnlyList<Point> points, UplinkBatch? batch)
