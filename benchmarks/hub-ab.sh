@@ -14,12 +14,7 @@ work=$(mktemp -d /tmp/iothub-ab-XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-
-dotnet build -c Release hub/IotHub.Hub -v q -nologo >/dev/null
-dotnet build -c Release benchmarks/IotHub.LoadTest -v q -nologo >/dev/null
-hub_dll=$(ls hub/IotHub.Hub/bin/Release/net10.0/*/IotHub.Hub.dll | head -1)
-load_dll=$(ls benchmarks/IotHub.LoadTest/bin/Release/net10.0/*/IotHub.LoadTest.dll | head -1)
+build_hub_and_load
 run() { dotnet "$load_dll" "$@"; }
 cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/t}' "/proc/$1/stat"; }
 field() { sed -E "s/.* $1=([0-9.]+).*/\1/" <<<"$2"; }

@@ -11,10 +11,7 @@ hub_pid=
 cleanup() { [ -n "$hub_pid" ] && kill "$hub_pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-dotnet build -c Release hub/IotHub.Hub -v q -nologo >/dev/null
-dotnet build -c Release benchmarks/IotHub.LoadTest -v q -nologo >/dev/null
-hub_dll=$(ls hub/IotHub.Hub/bin/Release/net10.0/*/IotHub.Hub.dll | head -1)
-load_dll=$(ls benchmarks/IotHub.LoadTest/bin/Release/net10.0/*/IotHub.LoadTest.dll | head -1)
+build_hub_and_load
 if [ "$scale" = quick ]; then small=(--devices 100 --messages 20 --points-per-message 10); big=(--devices 10 --messages 20 --points-per-message 1000)
 else small=(--devices 100 --messages 200 --points-per-message 10); big=(--devices 20 --messages 100 --points-per-message 1000); fi
 
