@@ -365,13 +365,7 @@ internal sealed class RiverForecaster
                     later = level[i] >= t ? i : -1;
                 }
 
-                int best = 0;
-                double bestP = -1;
-                for (int h = 0; h < models.Length; h++)
-                {
-                    double p = double.IsNaN(warned[h][g][s]) ? 0 : models[h].ProbabilityAtLeast(models[h].UncertaintyBin(bins[g][s], warned[h][g][s] - level[s]), warned[h][g][s], t);
-                    (best, bestP) = p > bestP ? (h, p) : (best, bestP);
-                }
+                var (best, bestP) = MostLikelyHorizon(models, warned, bins, level, g, s, t);
 
                 double rise = warned[best][g][s] - level[s];
                 int cell = models[best].UncertaintyBin(bins[g][s], rise);
@@ -425,19 +419,25 @@ internal sealed class RiverForecaster
     /// Probability that gauge <paramref name="g"/>, at <paramref name="level"/>[i] now, reaches <paramref name="threshold"/> at some
     /// horizon from origin i: the highest over the horizons.
     /// </summary>
-    private static double ProbabilityAtLeast(HorizonModel[] models, double[][][] predicted, int[][] bins, double[] level, int g, int i, double threshold)
+    private static double ProbabilityAtLeast(HorizonModel[] models, double[][][] predicted, int[][] bins, double[] level, int g, int i, double threshold) =>
+        MostLikelyHorizon(models, predicted, bins, level, g, i, threshold).Probability;
+
+    /// <summary>
+    /// The horizon at which gauge <paramref name="g"/> is likeliest to reach <paramref name="threshold"/> from origin i, and that
+    /// probability (a horizon without a forecast counts as 0; the first horizon when none has one).
+    /// </summary>
+    private static (int Horizon, double Probability) MostLikelyHorizon(HorizonModel[] models, double[][][] predicted, int[][] bins, double[] level, int g, int i, double threshold)
     {
-        double best = 0;
+        int best = 0;
+        double bestP = -1;
         for (int h = 0; h < models.Length; h++)
         {
             double p = predicted[h][g][i];
-            if (!double.IsNaN(p))
-            {
-                best = Math.Max(best, models[h].ProbabilityAtLeast(models[h].UncertaintyBin(bins[g][i], p - level[i]), p, threshold));
-            }
+            double probability = double.IsNaN(p) ? 0 : models[h].ProbabilityAtLeast(models[h].UncertaintyBin(bins[g][i], p - level[i]), p, threshold);
+            (best, bestP) = probability > bestP ? (h, probability) : (best, bestP);
         }
 
-        return best;
+        return (best, Math.Max(0, bestP));
     }
 
     /// <summary>Warning scores of gauge <paramref name="g"/> over rows [from, to), one per threshold.</summary>
