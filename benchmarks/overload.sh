@@ -48,5 +48,7 @@ echo "hub peak rss_kb (VmHWM, whole run)=$(awk '/VmHWM/{print $2}' /proc/$hub_pi
 # the sealed blocks held for queries; the rest of the RSS is DuckDB's buffers (Storage:MemoryLimitMegabytes) and native code.
 echo "sampled max gc_committed_bytes=$(sampled_max gc_committed_bytes) gc_heap_bytes=$(sampled_max gc_heap_bytes) hot_block_bytes=$(sampled_max hot_block_bytes)"
 echo "sample at the peak: $(awk '{v = $2; sub(/rss_kb=/, "", v); if (v + 0 > best) { best = v + 0; line = $0 } } END { print line }' "$work/samples.log")"
+# RSS and .NET heap over the run (every 5 s), to tell a plateau from growth.
+echo "rss_mb/gc_heap_mb every 5 s: $(awk 'NR % 5 == 1 { r = $2; h = $5; sub(/rss_kb=/, "", r); sub(/gc_heap_bytes=/, "", h); printf "%d/%d ", r / 1024, h / 1048576 }' "$work/samples.log")"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $status

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
@@ -60,50 +61,64 @@ internal static class BlockCodec
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(points.Count, 1);
         var count = points.Count;
-        var writer = new ByteWriter((count * 4) + 32);
-        var timestamps = new long[count];
-        for (var i = 0; i < count; i++)
+        // Scratch buffers come from the shared pool: only the block itself is allocated (a
+        // compaction encodes millions of points, and its garbage would otherwise reach gen2).
+        using var writer = new ByteWriter((count * 4) + 32);
+        var timestamps = ArrayPool<long>.Shared.Rent(count);
+        byte[]? compressed = null;
+        try
         {
-            timestamps[i] = unchecked(points.Timestamps[i] - baseNs);
-        }
+            for (var i = 0; i < count; i++)
+            {
+                timestamps[i] = unchecked(points.Timestamps[i] - baseNs);
+            }
 
-        var scale = TimestampScale(timestamps, count);
-        WriteTimestamps(writer, timestamps, count, IntegerPowersOfTen[scale]);
-        byte encoding;
-        switch (points.Kind)
+            var scale = TimestampScale(timestamps, count);
+            WriteTimestamps(writer, timestamps, count, IntegerPowersOfTen[scale]);
+            byte encoding;
+            switch (points.Kind)
+            {
+                case FieldKind.Float:
+                    encoding = WriteFloats(writer, points.Bits, count);
+                    break;
+                case FieldKind.String:
+                    encoding = Utf8Strings;
+                    for (var i = 0; i < count; i++)
+                    {
+                        var text = points.Strings![i];
+                        writer.WriteVarint((ulong)Encoding.UTF8.GetByteCount(text));
+                        writer.WriteUtf8(text);
+                    }
+
+                    break;
+                default:
+                    encoding = IntegerDeltas;
+                    WriteDeltas(writer, points.Bits, count);
+                    break;
+            }
+
+            var payload = writer.Written;
+            compressed = ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(payload.Length));
+            var useBrotli = BrotliEncoder.TryCompress(payload, compressed, out var compressedLength, BrotliQuality, BrotliWindow)
+                && compressedLength < payload.Length;
+            var body = useBrotli ? compressed.AsSpan(0, compressedLength) : payload;
+            var block = new byte[HeaderBytes + VarintLength((ulong)count) + VarintLength((ulong)payload.Length) + body.Length];
+            block[0] = Version;
+            block[1] = (byte)((byte)points.Kind | (encoding << 3) | ((useBrotli ? Brotli : Uncompressed) << 5));
+            block[2] = (byte)scale;
+            var at = WriteVarint(block, HeaderBytes, (ulong)count);
+            at = WriteVarint(block, at, (ulong)payload.Length);
+            body.CopyTo(block.AsSpan(at));
+            return block;
+        }
+        finally
         {
-            case FieldKind.Float:
-                encoding = WriteFloats(writer, points.Bits, count);
-                break;
-            case FieldKind.String:
-                encoding = Utf8Strings;
-                for (var i = 0; i < count; i++)
-                {
-                    var text = points.Strings![i];
-                    writer.WriteVarint((ulong)Encoding.UTF8.GetByteCount(text));
-                    writer.WriteUtf8(text);
-                }
-
-                break;
-            default:
-                encoding = IntegerDeltas;
-                WriteDeltas(writer, points.Bits, count);
-                break;
+            ArrayPool<long>.Shared.Return(timestamps);
+            if (compressed is not null)
+            {
+                ArrayPool<byte>.Shared.Return(compressed);
+            }
         }
-
-        var payload = writer.Written;
-        var compressed = new byte[BrotliEncoder.GetMaxCompressedLength(payload.Length)];
-        var useBrotli = BrotliEncoder.TryCompress(payload, compressed, out var compressedLength, BrotliQuality, BrotliWindow)
-            && compressedLength < payload.Length;
-        var body = useBrotli ? compressed.AsSpan(0, compressedLength) : payload;
-        var header = new ByteWriter(HeaderBytes + 10 + body.Length);
-        header.WriteByte(Version);
-        header.WriteByte((byte)((byte)points.Kind | (encoding << 3) | ((useBrotli ? Brotli : Uncompressed) << 5)));
-        header.WriteByte((byte)scale);
-        header.WriteVarint((ulong)count);
-        header.WriteVarint((ulong)payload.Length);
-        header.WriteBytes(body);
-        return header.Written.ToArray();
     }
 
     /// <summary>The number of points in a block, from its header.</summary>
@@ -129,55 +144,67 @@ internal static class BlockCodec
         var position = HeaderBytes;
         var count = (int)ReadVarint(block, ref position);
         var payloadLength = (int)ReadVarint(block, ref position);
-        if (scale >= IntegerPowersOfTen.Length || count < 1)
+        if (scale >= IntegerPowersOfTen.Length || count < 1 || payloadLength < 0)
         {
             throw new InvalidDataException("a sealed block header is out of range");
         }
 
         ReadOnlySpan<byte> payload;
+        byte[]? decompressed = null;
         if (compression == Brotli)
         {
-            var decompressed = new byte[payloadLength];
+            decompressed = ArrayPool<byte>.Shared.Rent(payloadLength);
             if (!BrotliDecoder.TryDecompress(block[position..], decompressed, out var written) || written != payloadLength)
             {
+                ArrayPool<byte>.Shared.Return(decompressed);
                 throw new InvalidDataException("a sealed block's payload does not decompress");
             }
 
-            payload = decompressed;
+            payload = decompressed.AsSpan(0, payloadLength);
         }
         else
         {
             payload = block.Slice(position, payloadLength);
         }
 
-        points.Reset(kind, count);
-        var at = 0;
-        ReadTimestamps(payload, ref at, points.Timestamps, count, IntegerPowersOfTen[scale], baseNs);
-        switch (encoding)
+        try
         {
-            case DecimalFloats:
-                ReadDecimals(payload, ref at, points.Bits, count);
-                break;
-            case XorFloats:
-                ReadXor(payload, ref at, points.Bits, count);
-                break;
-            case IntegerDeltas:
-                ReadDeltas(payload, ref at, points.Bits, count);
-                break;
-            case Utf8Strings:
-                for (var i = 0; i < count; i++)
-                {
-                    var length = (int)ReadVarint(payload, ref at);
-                    points.Strings![i] = Encoding.UTF8.GetString(payload.Slice(at, length));
-                    at += length;
-                }
+            points.Reset(kind, count);
+            var at = 0;
+            ReadTimestamps(payload, ref at, points.Timestamps, count, IntegerPowersOfTen[scale], baseNs);
+            switch (encoding)
+            {
+                case DecimalFloats:
+                    ReadDecimals(payload, ref at, points.Bits, count);
+                    break;
+                case XorFloats:
+                    ReadXor(payload, ref at, points.Bits, count);
+                    break;
+                case IntegerDeltas:
+                    ReadDeltas(payload, ref at, points.Bits, count);
+                    break;
+                case Utf8Strings:
+                    for (var i = 0; i < count; i++)
+                    {
+                        var length = (int)ReadVarint(payload, ref at);
+                        points.Strings![i] = Encoding.UTF8.GetString(payload.Slice(at, length));
+                        at += length;
+                    }
 
-                break;
-            default:
-                throw new InvalidDataException($"unknown value encoding {encoding} in a sealed block");
+                    break;
+                default:
+                    throw new InvalidDataException($"unknown value encoding {encoding} in a sealed block");
+            }
+
+            points.Count = count;
         }
-
-        points.Count = count;
+        finally
+        {
+            if (decompressed is not null)
+            {
+                ArrayPool<byte>.Shared.Return(decompressed);
+            }
+        }
     }
 
     private static int TimestampScale(long[] timestamps, int count)
@@ -229,8 +256,20 @@ internal static class BlockCodec
 
     private static byte WriteFloats(ByteWriter writer, long[] bits, int count)
     {
-        var mantissas = new long[count];
+        var mantissas = ArrayPool<long>.Shared.Rent(count);
         var exceptions = new List<int>();
+        try
+        {
+            return WriteFloats(writer, bits, count, mantissas, exceptions);
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(mantissas);
+        }
+    }
+
+    private static byte WriteFloats(ByteWriter writer, long[] bits, int count, long[] mantissas, List<int> exceptions)
+    {
         if (TryDecimal(bits, count, mantissas, exceptions, out var exponent))
         {
             writer.WriteByte((byte)exponent);
@@ -454,11 +493,42 @@ internal static class BlockCodec
         }
     }
 
-    /// <summary>A growable byte buffer.</summary>
-    private sealed class ByteWriter(int capacity)
+    private static int VarintLength(ulong value)
     {
-        private byte[] _buffer = new byte[Math.Max(16, capacity)];
+        var length = 1;
+        while (value >= 0x80)
+        {
+            value >>= 7;
+            length++;
+        }
+
+        return length;
+    }
+
+    /// <summary>Writes <paramref name="value"/> as a varint at <paramref name="at"/>; returns the position after it.</summary>
+    private static int WriteVarint(byte[] buffer, int at, ulong value)
+    {
+        while (value >= 0x80)
+        {
+            buffer[at++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        buffer[at++] = (byte)value;
+        return at;
+    }
+
+    /// <summary>A growable byte buffer rented from the shared pool (returned on dispose).</summary>
+    private sealed class ByteWriter(int capacity) : IDisposable
+    {
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(16, capacity));
         private int _length;
+
+        public void Dispose()
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
 
         public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
 
@@ -508,7 +578,10 @@ internal static class BlockCodec
         {
             if (_length + more > _buffer.Length)
             {
-                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + more));
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + more));
+                _buffer.AsSpan(0, _length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = larger;
             }
         }
     }
@@ -551,6 +624,17 @@ internal sealed class BlockPoints
         {
             Strings = new string[Timestamps.Length];
         }
+    }
+
+    /// <summary>Empties the instance and lets go of the strings it held (before it is pooled).</summary>
+    public void Release()
+    {
+        if (Strings is not null)
+        {
+            Array.Clear(Strings);
+        }
+
+        Count = 0;
     }
 
     /// <summary>Appends a point (the caller keeps timestamps increasing).</summary>

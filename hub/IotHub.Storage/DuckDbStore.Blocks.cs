@@ -18,6 +18,9 @@ public sealed partial class DuckDbStore
     // Series sealed per pass of a compaction: bounds the raw rows held in memory at once.
     private const int SeriesPerSealPass = 1_024;
 
+    // The points of a compaction pass, reused by the next (commit loop only).
+    private readonly BlockPointsPool _passPoints;
+
     // A block spans 1, 2, 4 or 8 days (aligned to multiples of its span since the epoch), chosen
     // per series at its first seal so a block holds about BlockTargetPoints points: bigger blocks
     // compress better, and a series reporting every 10 minutes has 144 points a day.
@@ -87,61 +90,13 @@ public sealed partial class DuckDbStore
             long sealedRows = 0;
             for (var low = 0; low < _nextSeriesId; low += SeriesPerSealPass)
             {
-                var high = low + SeriesPerSealPass;
-                var range = Invariant($"series_id >= {low} AND series_id < {high}");
-                List<(int SeriesId, int Day, int Days, BlockPoints Points)> groups = [];
-                if (sealable.TryGetValue((table, low / SeriesPerSealPass), out var pass) && pass.Ids.Count > 0)
+                try
                 {
-                    // The range alone when every series of it with raw rows is sealed (a range scan is cheaper than a long IN list).
-                    var only = pass.Ids.Count == pass.WithRaw ? range : Invariant($"{range} AND series_id IN ({string.Join(',', pass.Ids)})");
-                    var raw = $"(SELECT series_id, ts, value FROM {table.Name} WHERE {only} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {only})";
-                    groups = SpanGroups(ReadRawGroups(raw, table, kinds), all, crowded);
-                    foreach (var group in groups)
-                    {
-                        sealedSeries.Add(group.SeriesId);
-                        sealedRows += group.Points.Count;
-                    }
+                    moved += SealPass(low, table, sealable, all, crowded, mergeParts, kinds, existing, sealedSeries, ref sealedRows);
                 }
-
-                AddSpansToMerge(groups, mergeParts, range, table, kinds);
-                if (groups.Count == 0)
+                finally
                 {
-                    continue;
-                }
-
-                var parts = ReadParts(groups);
-                // Spans whose parts are merged into one block: their rows are deleted and written again.
-                var rewritten = new List<(int SeriesId, int Day, int Days, BlockPoints Points, List<(int Part, byte[] Data)> Parts)>();
-                using (var appender = _connection.CreateAppender("blocks"))
-                {
-                    foreach (var (seriesId, day, days, points) in groups)
-                    {
-                        moved += points.Count;
-                        if (!parts.TryGetValue((seriesId, day), out var list))
-                        {
-                            _hot.Set(seriesId, day, 0, AppendBlock(appender, seriesId, day, days, 0, points));
-                            continue;
-                        }
-
-                        var inProgress = _latest.TryGetValue(seriesId, out var newest) && day + days > DayOf(newest.TimestampNs);
-                        if (!mergeParts && inProgress && points.Count > 0 && list.Count < MaxParts)
-                        {
-                            BlockCodec.Decode(list[^1].Data, existing, day * Schema.DayNs);
-                            if (points.Timestamps[0] > existing.Timestamps[existing.Count - 1])
-                            {
-                                var part = list[^1].Part + 1;
-                                _hot.Set(seriesId, day, part, AppendBlock(appender, seriesId, day, days, part, points));
-                                continue;
-                            }
-                        }
-
-                        rewritten.Add((seriesId, day, days, points, list));
-                    }
-                }
-
-                if (rewritten.Count > 0)
-                {
-                    MergeParts(rewritten, existing);
+                    _passPoints.ReturnAll();
                 }
             }
 
@@ -155,6 +110,74 @@ public sealed partial class DuckDbStore
                     Execute(allSealed ? $"DELETE FROM {name}" : $"DELETE FROM {name} USING {sealedIds} WHERE {name}.series_id = k.series_id");
                 }
             }
+        }
+
+        return moved;
+    }
+
+    /// <summary>
+    /// One pass of <see cref="SealPasses"/>: the series of ids [<paramref name="low"/>,
+    /// <paramref name="low"/> + <see cref="SeriesPerSealPass"/>) in <paramref name="table"/>.
+    /// Returns the raw rows moved; its points are rented from <see cref="_passPoints"/>.
+    /// </summary>
+    private long SealPass(int low, SampleTable table, Dictionary<(SampleTable Table, int Pass), (List<int> Ids, int WithRaw)> sealable, bool all, bool crowded, bool mergeParts, Dictionary<int, FieldKind> kinds, BlockPoints existing, HashSet<int> sealedSeries, ref long sealedRows)
+    {
+        long moved = 0;
+        var high = low + SeriesPerSealPass;
+        var range = Invariant($"series_id >= {low} AND series_id < {high}");
+        List<(int SeriesId, int Day, int Days, BlockPoints Points)> groups = [];
+        if (sealable.TryGetValue((table, low / SeriesPerSealPass), out var pass) && pass.Ids.Count > 0)
+        {
+            // The range alone when every series of it with raw rows is sealed (a range scan is cheaper than a long IN list).
+            var only = pass.Ids.Count == pass.WithRaw ? range : Invariant($"{range} AND series_id IN ({string.Join(',', pass.Ids)})");
+            var raw = $"(SELECT series_id, ts, value FROM {table.Name} WHERE {only} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {only})";
+            groups = SpanGroups(ReadRawGroups(raw, table, kinds), all, crowded);
+            foreach (var group in groups)
+            {
+                sealedSeries.Add(group.SeriesId);
+                sealedRows += group.Points.Count;
+            }
+        }
+
+        AddSpansToMerge(groups, mergeParts, range, table, kinds);
+        if (groups.Count == 0)
+        {
+            return 0;
+        }
+
+        var parts = ReadParts(groups);
+        // Spans whose parts are merged into one block: their rows are deleted and written again.
+        var rewritten = new List<(int SeriesId, int Day, int Days, BlockPoints Points, List<(int Part, byte[] Data)> Parts)>();
+        using (var appender = _connection.CreateAppender("blocks"))
+        {
+            foreach (var (seriesId, day, days, points) in groups)
+            {
+                moved += points.Count;
+                if (!parts.TryGetValue((seriesId, day), out var list))
+                {
+                    _hot.Set(seriesId, day, 0, AppendBlock(appender, seriesId, day, days, 0, points));
+                    continue;
+                }
+
+                var inProgress = _latest.TryGetValue(seriesId, out var newest) && day + days > DayOf(newest.TimestampNs);
+                if (!mergeParts && inProgress && points.Count > 0 && list.Count < MaxParts)
+                {
+                    BlockCodec.Decode(list[^1].Data, existing, day * Schema.DayNs);
+                    if (points.Timestamps[0] > existing.Timestamps[existing.Count - 1])
+                    {
+                        var part = list[^1].Part + 1;
+                        _hot.Set(seriesId, day, part, AppendBlock(appender, seriesId, day, days, part, points));
+                        continue;
+                    }
+                }
+
+                rewritten.Add((seriesId, day, days, points, list));
+            }
+        }
+
+        if (rewritten.Count > 0)
+        {
+            MergeParts(rewritten, existing);
         }
 
         return moved;
@@ -253,8 +276,7 @@ public sealed partial class DuckDbStore
             var ended = !_latest.TryGetValue(seriesId, out var newest) || day + days <= DayOf(newest.TimestampNs);
             if (all || ended)
             {
-                var none = new BlockPoints();
-                none.Reset(kind, 0);
+                var none = _passPoints.Rent(kind, 0);
                 groups.Add((seriesId, day, days, none));
             }
         }
@@ -266,8 +288,8 @@ public sealed partial class DuckDbStore
         var keys = string.Join(',', spans.Select(g => Invariant($"({g.SeriesId},{g.Day})")));
         Execute($"DELETE FROM blocks USING (VALUES {keys}) k(series_id, day) WHERE blocks.series_id = k.series_id AND blocks.day = k.day");
         using var appender = _connection.CreateAppender("blocks");
-        var merged = new BlockPoints();
-        var next = new BlockPoints();
+        var merged = _passPoints.Rent(FieldKind.Float, 0);
+        var next = _passPoints.Rent(FieldKind.Float, 0);
         foreach (var (seriesId, day, days, points, parts) in spans)
         {
             // Later parts and then raw rows win over earlier ones on equal timestamps.
@@ -404,8 +426,7 @@ public sealed partial class DuckDbStore
                 {
                     if (!bySeries.TryGetValue(seriesId, out current))
                     {
-                        current = new BlockPoints();
-                        current.Reset(kinds.GetValueOrDefault(seriesId, FieldKind.Float), 64);
+                        current = _passPoints.Rent(kinds.GetValueOrDefault(seriesId, FieldKind.Float), 64);
                         bySeries[seriesId] = current;
                     }
 
@@ -441,8 +462,7 @@ public sealed partial class DuckDbStore
                     break;
                 }
 
-                var dayPoints = new BlockPoints();
-                dayPoints.Reset(points.Kind, end - first);
+                var dayPoints = _passPoints.Rent(points.Kind, end - first);
                 for (var p = first; p < end; p++)
                 {
                     dayPoints.AddFrom(points, p);
@@ -462,7 +482,7 @@ public sealed partial class DuckDbStore
     /// them. Raw rows are read first (see <see cref="HotBlocks"/>), only of series that may have
     /// some in the range.
     /// </summary>
-    private async Task<Dictionary<int, BlockPoints>> ReadPointsAsync(DuckDBConnection connection, IReadOnlyList<SeriesInfo> series, long fromNs, long toNs, CancellationToken cancellationToken)
+    private async Task<Dictionary<int, BlockPoints>> ReadPointsAsync(DuckDBConnection connection, IReadOnlyList<SeriesInfo> series, long fromNs, long toNs, BlockPointsPool pool, CancellationToken cancellationToken)
     {
         var fromBlocks = new Dictionary<int, BlockPoints>();
         var fromRaw = new Dictionary<int, BlockPoints>();
@@ -483,8 +503,7 @@ public sealed partial class DuckDbStore
                     var seriesId = reader.GetInt32(0);
                     if (!fromRaw.TryGetValue(seriesId, out var points))
                     {
-                        fromRaw[seriesId] = points = new BlockPoints();
-                        points.Reset(kinds[seriesId], 64);
+                        fromRaw[seriesId] = points = pool.Rent(kinds[seriesId], 64);
                     }
 
                     AddRawValue(points, reader, reader.GetInt64(1), table);
@@ -492,14 +511,13 @@ public sealed partial class DuckDbStore
             }
         }
 
-        var block = new BlockPoints();
+        var block = pool.Rent(FieldKind.Float, 0);
         void AddBlock(int seriesId, int day, byte[] bytes)
         {
             BlockCodec.Decode(bytes, block, day * Schema.DayNs);
             if (!fromBlocks.TryGetValue(seriesId, out var points))
             {
-                fromBlocks[seriesId] = points = new BlockPoints();
-                points.Reset(kinds[seriesId], block.Count);
+                fromBlocks[seriesId] = points = pool.Rent(kinds[seriesId], block.Count);
             }
 
             var start = LowerBound(block.Timestamps, block.Count, fromNs);
@@ -538,7 +556,7 @@ public sealed partial class DuckDbStore
         {
             if (fromBlocks.TryGetValue(seriesId, out var sealedPoints))
             {
-                var merged = new BlockPoints();
+                var merged = pool.Rent(raw.Kind, 0);
                 merged.Merge(sealedPoints, raw);
                 fromBlocks[seriesId] = merged;
             }

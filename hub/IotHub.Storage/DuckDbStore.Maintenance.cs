@@ -58,9 +58,11 @@ public sealed partial class DuckDbStore
         }
 
         // Blocks and raw rows merged per series (as queries see them), a slice of series at a time.
+        var pool = new BlockPointsPool(4L * _options.CompactionRowThreshold);
         foreach (var slice in series.Chunk(SeriesPerSealPass))
         {
-            var points = await ReadPointsAsync(connection, slice, fromNs, toNs, cancellationToken);
+            pool.ReturnAll();
+            var points = await ReadPointsAsync(connection, slice, fromNs, toNs, pool, cancellationToken);
             using var appender = connection.CreateAppender("export_rows");
             foreach (var (seriesId, values) in points)
             {

@@ -16,6 +16,12 @@ public sealed partial class DuckDbStore
     /// <summary>Most buckets one aggregated query may ask for per series.</summary>
     public const int MaxBucketsPerSeries = 100_000;
 
+    // Series whose points one read of a range query holds at once (see QueryAsync).
+    private const int SeriesPerRead = 64;
+
+    // Points whose arrays one query keeps for its next chunk (16 bytes each).
+    private const long MaxPooledQueryPoints = 4_000_000;
+
     /// <summary>Answers a range query; throws <see cref="QueryException"/> naming what is wrong with it.</summary>
     public async Task<IReadOnlyList<SeriesPoints>> QueryAsync(SeriesQuery query, CancellationToken cancellationToken)
     {
@@ -36,32 +42,41 @@ public sealed partial class DuckDbStore
         var connection = await RentReaderAsync(cancellationToken);
         try
         {
-            var points = await ReadPointsAsync(connection, series, fromNs, toNs, cancellationToken);
-            Dictionary<int, List<RollupPartial>>? stored = null;
             var rawCutoff = RawCutoff(_options.RetentionOf(query.Measurement).Raw, TimeUnits.FromDateTimeOffset(_time.GetUtcNow()));
-            if (rollup is { } table && fromNs < rawCutoff)
-            {
-                // Buckets whose raw points expired are answered by the rollup rows written then.
-                stored = await ReadRollupRowsAsync(connection, table.Table, series, fromNs, query.ToNs, cancellationToken);
-            }
-
             var total = 0;
             var answer = new List<SeriesPoints>(series.Count);
             var empty = new BlockPoints();
-            foreach (var s in series)
+            // A few series at a time: their points are read, folded and let go, so what a query
+            // holds is bounded by one chunk's points, not by every point of the range.
+            // The chunks' points reuse the same arrays (large ones would otherwise pile up in the
+            // large object heap until a full collection).
+            var pool = new BlockPointsPool(MaxPooledQueryPoints);
+            foreach (var chunk in series.Chunk(SeriesPerRead))
             {
-                var values = points.GetValueOrDefault(s.Id) ?? empty;
-                var result = query.StepNs is { } step
-                    ? Bucketed(values, stored?.GetValueOrDefault(s.Id), fromNs, step, query.Aggregate)
-                    : RawPoints(values);
-                total += result.Count;
-                if (total > query.RowLimit)
+                pool.ReturnAll();
+                var points = await ReadPointsAsync(connection, chunk, fromNs, toNs, pool, cancellationToken);
+                Dictionary<int, List<RollupPartial>>? stored = null;
+                if (rollup is { } table && fromNs < rawCutoff)
                 {
-                    throw new QueryException(
-                        $"the answer has more than {query.RowLimit} points; narrow the range, add tag filters, or use a larger step");
+                    // Buckets whose raw points expired are answered by the rollup rows written then.
+                    stored = await ReadRollupRowsAsync(connection, table.Table, chunk, fromNs, query.ToNs, cancellationToken);
                 }
 
-                answer.Add(new SeriesPoints(s, result));
+                foreach (var s in chunk)
+                {
+                    var values = points.GetValueOrDefault(s.Id) ?? empty;
+                    var result = query.StepNs is { } step
+                        ? Bucketed(values, stored?.GetValueOrDefault(s.Id), fromNs, step, query.Aggregate)
+                        : RawPoints(values);
+                    total += result.Count;
+                    if (total > query.RowLimit)
+                    {
+                        throw new QueryException(
+                            $"the answer has more than {query.RowLimit} points; narrow the range, add tag filters, or use a larger step");
+                    }
+
+                    answer.Add(new SeriesPoints(s, result));
+                }
             }
 
             return answer;

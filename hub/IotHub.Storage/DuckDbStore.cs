@@ -73,6 +73,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
     private DuckDbStore(StorageOptions options, ILogger logger, TimeProvider time, DuckDBConnection connection)
     {
         _options = options;
+        _passPoints = new BlockPointsPool(4L * options.CompactionRowThreshold);
         _logger = logger;
         _time = time;
         _connection = connection;

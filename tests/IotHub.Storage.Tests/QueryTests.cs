@@ -121,6 +121,26 @@ public sealed class QueryTests : IAsyncLifetime
         Assert.All(reads, r => Assert.InRange(r.Result.Single().Points.Count, 10, 60));
     }
 
+    [Fact]
+    public async Task QueryAsync_ManySeriesSealedAndRaw_EverySeriesAnsweredInOrderAcrossReads()
+    {
+        // 150 gauges (more than one read's worth of series): minutes 0-4 sealed into blocks, 5-9 raw.
+        var gauges = Enumerable.Range(0, 150).Select(g => $"g{g:D3}").ToList();
+        await _store.WriteAsync([.. gauges.SelectMany((g, n) => Enumerable.Range(0, 5).Select(i => Level(g, "sumida", T0 + (i * Minute), (100 * n) + i)))], CancellationToken.None);
+        await _store.CompactAsync(CancellationToken.None);
+        await _store.WriteAsync([.. gauges.SelectMany((g, n) => Enumerable.Range(5, 5).Select(i => Level(g, "sumida", T0 + (i * Minute), (100 * n) + i)))], CancellationToken.None);
+
+        var summed = await _store.QueryAsync(Query(tags: new() { ["river"] = "sumida" }, step: 10 * Minute, aggregate: Aggregate.Sum), CancellationToken.None);
+        var raw = await _store.QueryAsync(Query(tags: new() { ["river"] = "sumida" }), CancellationToken.None);
+
+        Assert.Equal(gauges, summed.Select(s => s.Series.Device).Order());
+        Assert.All(summed, s => Assert.Equal((1000.0 * gauges.IndexOf(s.Series.Device!)) + 45, s.Points.Single().Value));
+        Assert.Equal(1500, raw.Sum(s => s.Points.Count));
+        Assert.All(raw, s => Assert.Equal(Enumerable.Range(0, 10).Select(i => (T0 + (i * Minute), (100.0 * gauges.IndexOf(s.Series.Device!)) + i)), s.Points));
+        var limited = await Assert.ThrowsAsync<QueryException>(() => _store.QueryAsync(Query(tags: new() { ["river"] = "sumida" }) with { RowLimit = 1499 }, CancellationToken.None));
+        Assert.Contains("more than 1499 points", limited.Message, StringComparison.Ordinal);
+    }
+
     private static SeriesQuery Query(string measurement = "river", string field = "level", Dictionary<string, string>? tags = null, long? step = null, Aggregate aggregate = Aggregate.Mean) =>
         new(measurement, field, tags ?? [], T0, T0 + (10 * Minute), step, aggregate, 10_000);
 
