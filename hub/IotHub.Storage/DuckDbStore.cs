@@ -86,7 +86,7 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         _lastCompaction = _lastRetentionSweep;
         _lengthAtLastCopy = StoreFileLength();
         _hot = new HotBlocks(options.HotBlockDays > 0 ? DayOf(TimeUnits.FromDateTimeOffset(_lastRetentionSweep)) - options.HotBlockDays : int.MaxValue);
-        _commitLoop = Task.Run(CommitLoopAsync);
+        _commitLoop = Task.Factory.StartNew(CommitLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         _wakeLoop = Task.Run(WakeForCompactionAsync);
     }
 
@@ -501,12 +501,18 @@ public sealed partial class DuckDbStore : ITimeSeriesStore
         }
     }
 
-    private async Task CommitLoopAsync()
+    /// <summary>
+    /// The commit loop, on a thread of its own so its priority can be lowered
+    /// (<see cref="StorageOptions.CommitThreadNice"/>) without lowering a thread-pool thread's.
+    /// </summary>
+    private void CommitLoop()
     {
+        Thread.CurrentThread.Name = "store-commit";
+        BackgroundPriority.LowerCurrentThread(_options.CommitThreadNice);
         var batch = new List<WriteRequest>();
         var reader = _queue.Reader;
         WriteRequest? maintenance = null;
-        while (await reader.WaitToReadAsync())
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             var points = 0;
             while (points < _options.MaxPointsPerCommit && reader.TryRead(out var request))

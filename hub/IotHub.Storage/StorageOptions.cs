@@ -99,6 +99,15 @@ public sealed class StorageOptions
     /// <summary>Size (MB) at which the ingest log starts a new segment file; applied segments are deleted. Default 32.</summary>
     public int IngestLogSegmentMegabytes { get; set; } = 32;
 
+    /// <summary>
+    /// Nice value (0..19; Linux only) of the thread that commits to the database and seals blocks.
+    /// Above 0, when the cores are busy, acknowledging writes (decoding, the ingest log) gets them
+    /// first and applying the log catches up when they are not, within
+    /// <see cref="IngestLogMaxBacklogMegabytes"/> (then writers wait and the commits have the cores).
+    /// Default 19; 0 keeps the thread's priority.
+    /// </summary>
+    public int CommitThreadNice { get; set; } = 19;
+
     /// <summary>The retention of a measurement: its override where set, else the defaults.</summary>
     public (TimeSpan Raw, TimeSpan Minute, TimeSpan Hour) RetentionOf(string measurement)
     {
@@ -156,6 +165,11 @@ public sealed class StorageOptions
         if (IngestLogMaxBacklogMegabytes is < 1 or > 65_536)
         {
             throw new ArgumentException($"Storage: IngestLogMaxBacklogMegabytes must be 1..65536, was {IngestLogMaxBacklogMegabytes}.");
+        }
+
+        if (CommitThreadNice is < 0 or > 19)
+        {
+            throw new ArgumentException($"Storage: CommitThreadNice must be 0..19, was {CommitThreadNice}.");
         }
 
         if (IngestLogSegmentMegabytes is < 1 or > 4_096)

@@ -81,10 +81,11 @@ public sealed class IngestLogTests : IDisposable
         Assert.Equal(IngestLog.PreallocateBytes, new FileInfo(segment).Length);
 
         using var log = IngestLog.Open(_directory, 4 << 20, applied: small[0], NullLogger.Instance, _ => { }, out _);
-        var timestamps = Enumerable.Range(0, 5_000).Select(i => Base + i).ToArray();
-        var column = new SeriesColumns("river", [new("device", "dev-1")], "level", timestamps, new double[5_000], 5_000);
+        var timestamps = Enumerable.Range(0, 10_000).Select(i => Base + i).ToArray();
+        var column = new SeriesColumns("river", [new("device", "dev-1")], "level", timestamps, new double[10_000], 10_000);
         var (buffer, length) = IngestLogRecord.Write([column], null, Base, IngestLog.HeaderBytes);
-        var entry = log.Append(buffer, length, 5_000);
+        Assert.True(length >= 64 << 10, $"record of {length} bytes");
+        var entry = log.Append(buffer, length, 10_000);
         await entry.Durable.Task;
 
         var large = Directory.GetFiles(_directory).Single(path => path != segment);
@@ -96,10 +97,10 @@ public sealed class IngestLogTests : IDisposable
     {
         // Arrange: one record of over a megabyte, durable, then reported applied.
         var log = IngestLog.Open(_directory, 64 << 20, applied: 0, NullLogger.Instance, _ => { }, out _);
-        var timestamps = Enumerable.Range(0, 100_000).Select(i => Base + i).ToArray();
-        var column = new SeriesColumns("river", [new("device", "dev-1")], "level", timestamps, new double[100_000], 100_000);
+        var timestamps = Enumerable.Range(0, 150_000).Select(i => Base + i).ToArray();
+        var column = new SeriesColumns("river", [new("device", "dev-1")], "level", timestamps, new double[150_000], 150_000);
         var (buffer, length) = IngestLogRecord.Write([column], null, Base, IngestLog.HeaderBytes);
-        var first = log.Append(buffer, length, 100_000);
+        var first = log.Append(buffer, length, 150_000);
         await first.Durable.Task;
         var applied = Assert.Single(Directory.GetFiles(_directory));
         Assert.True(first.End >= 1 << 20, $"record of {first.End} bytes");
@@ -197,7 +198,8 @@ public sealed class IngestLogTests : IDisposable
         using var stall = new ManualResetEventSlim();
         var stalled = store.RunOnCommitLoopAsync(() => { stall.Wait(); return 0; }, CancellationToken.None);
 
-        // ~400 KB a write: the third is over 1 MB of backlog.
+        // ~400 KB a write (9 bytes a value: 1-byte timestamp delta, 8-byte float): the third is over 1 MB of backlog.
+        const int Values = 45_000;
         var written = 0;
         using var wait = new CancellationTokenSource();
         var refused = false;
@@ -206,7 +208,7 @@ public sealed class IngestLogTests : IDisposable
             wait.CancelAfter(TimeSpan.FromMilliseconds(300));
             try
             {
-                await store.WriteColumnsAsync([Column("dev-1", i * 25_000, 25_000)], wait.Token);
+                await store.WriteColumnsAsync([Column("dev-1", i * Values, Values)], wait.Token);
                 written++;
                 wait.TryReset();
             }
@@ -222,8 +224,8 @@ public sealed class IngestLogTests : IDisposable
 
         stall.Set();
         await stalled;
-        await store.WriteColumnsAsync([Column("dev-1", written * 25_000, 25_000)], CancellationToken.None);
-        Assert.Equal((written + 1) * 25_000, await store.CountRowsAsync(CancellationToken.None));
+        await store.WriteColumnsAsync([Column("dev-1", written * Values, Values)], CancellationToken.None);
+        Assert.Equal((written + 1) * Values, await store.CountRowsAsync(CancellationToken.None));
         Assert.Equal(0, store.IngestLogBacklogBytes);
     }
 

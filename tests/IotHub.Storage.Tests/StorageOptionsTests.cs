@@ -26,6 +26,18 @@ public sealed class StorageOptionsTests : IDisposable
         Assert.Contains("MemoryLimitMegabytes must be 128..1048576", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(20)]
+    public void Validate_CommitThreadNiceOutOfRange_NamesTheOption(int nice)
+    {
+        var options = new StorageOptions { DataDirectory = _directory, CommitThreadNice = nice };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("CommitThreadNice must be 0..19", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task OpenAsync_SmallMemoryLimit_WritesAndReads()
     {
