@@ -123,19 +123,37 @@ internal sealed class CityTraining
         string calibration = _options.CalmBins
             ? "Probabilities (diagnostic run, `--calm-bins`): residual percentiles as before the diagnosis, measured on the last 15 % of each training window, per uncertainty bin only."
             : MarkdownReport.Invariant($"Probabilities: residual percentiles cross-fitted over the whole training window ({RiverForecaster.CrossFitBlocks} blocks of time, each block's residuals from a model fitted on the others; the model kept is fitted on every row), per uncertainty bin and per size of the forecast change (edges {string.Join(", ", RiverForecaster.ChangeEdges.Select(e => e.ToString("F2", CultureInfo.InvariantCulture)))} m).");
-        _report.Paragraph(MarkdownReport.Invariant($"The probabilities in this table come from the warning models: a second regression per horizon without the rainfall-runoff features (the level forecasts above keep them); the hub warns at {RiverForecaster.WarningProbability:F2}. {calibration} For comparison, the level models' own probabilities at {RiverForecaster.WarningProbability:F2}: {levelWarned.WarnedAtLeast30Minutes}/{levelWarned.Crossings} ({levelWarned.HitRate30:P0}) warned >= 30 min ahead, {levelWarned.Warned} warned at all, {levelWarned.FalseAlerts}/{levelWarned.Alerts} ({levelWarned.FalseAlarmRatio:P0}) false alerts."));
+        _report.Paragraph(MarkdownReport.Invariant($"The probabilities in this table come from the warning models: a second regression per horizon without the rainfall-runoff features (the level forecasts above keep them); the hub warns at the probability its training chose (below). {calibration} For comparison, the level models' own probabilities at {RiverForecaster.WarningProbability:F2}: {levelWarned.WarnedAtLeast30Minutes}/{levelWarned.Crossings} ({levelWarned.HitRate30:P0}) warned >= 30 min ahead, {levelWarned.Warned} warned at all, {levelWarned.FalseAlerts}/{levelWarned.Alerts} ({levelWarned.FalseAlarmRatio:P0}) false alerts."));
         CrossingTable(backtest.Crossings, "warning probability", null);
+        var served = backtest.Served ?? backtest.Crossings.First(x => x.WarningProbability == RiverForecaster.WarningProbability);
+        if (backtest.Choices.Count > 0)
+        {
+            _report.Paragraph(MarkdownReport.Invariant($"**The served warning probability is chosen on the training window alone.** Each origin's training forecasts its own 90 days out of fold (each of the {RiverForecaster.CrossFitBlocks} blocks of time by the cross-fit's warning models fitted on the other block), scores those warnings event-based at {RiverForecaster.CandidateProbabilities[0]:F2}-{RiverForecaster.CandidateProbabilities[^1]:F2} (steps of 0.05), and keeps the probability that comes closest to both targets at once: the largest min(warned >= 30 min / {RiverForecaster.TargetHitRate:P0}, true alerts / {1 - RiverForecaster.TargetFalseAlarmRatio:P0}). The test periods play no part in it. Per origin, training (out of fold) and then its test period:"));
+            _report.Table(
+                ["origin", "chosen probability", "training: warned >= 30 min ahead", "training: false alerts", "test: warned >= 30 min ahead", "test: false alerts"],
+                backtest.Choices.Select((c, k) => (IReadOnlyList<string>)
+                [
+                    MarkdownReport.Invariant($"{k + 1}"), MarkdownReport.F(c.Probability),
+                    MarkdownReport.Invariant($"{c.Training.WarnedAtLeast30Minutes}/{c.Training.Crossings} ({c.Training.HitRate30:P0})"),
+                    MarkdownReport.Invariant($"{c.Training.FalseAlerts}/{c.Training.Alerts} ({c.Training.FalseAlarmRatio:P0})"),
+                    k < backtest.ServedPerOrigin.Count ? MarkdownReport.Invariant($"{backtest.ServedPerOrigin[k].WarnedAtLeast30Minutes}/{backtest.ServedPerOrigin[k].Crossings} ({backtest.ServedPerOrigin[k].HitRate30:P0})") : "-",
+                    k < backtest.ServedPerOrigin.Count ? MarkdownReport.Invariant($"{backtest.ServedPerOrigin[k].FalseAlerts}/{backtest.ServedPerOrigin[k].Alerts} ({backtest.ServedPerOrigin[k].FalseAlarmRatio:P0})") : "-",
+                ]));
+            _report.Paragraph(MarkdownReport.Invariant($"Served, every test period (each at its origin's probability): {served.WarnedAtLeast30Minutes}/{served.Crossings} ({served.HitRate30:P0}) warned >= 30 min ahead, {served.Warned} warned at all, {served.FalseAlerts}/{served.Alerts} ({served.FalseAlarmRatio:P0}) false alerts, median lead {served.MedianLeadMinutes:F0} min."));
+            _report.Paragraph("The training window's out-of-fold warnings at every probability tried (the last origin's):");
+            CrossingTable(backtest.Choices[^1].Candidates, "warning probability", null);
+        }
+
         string[] thresholdNames = ["standby", "flood caution", "evacuation judgement", "flood danger"];
-        _report.Paragraph(MarkdownReport.Invariant($"Per threshold, at {RiverForecaster.WarningProbability:F2}:"));
+        _report.Paragraph("Per threshold, served:");
         CrossingTable(backtest.ByThreshold, "threshold", k => thresholdNames[k]);
         _report.Paragraph("The same warnings scored by the definition used before this round (warnings at most 30 min apart form one alert, so a warning renewed 40-110 min after the last, while that one is still valid, counted as another alert; warnings also raised just after a crossing, before the threshold re-armed):");
         CrossingTable(backtest.LegacyCrossings, "warning probability", null);
-        var served = backtest.Crossings.First(x => x.WarningProbability == RiverForecaster.WarningProbability);
         double[] edges = [0.1, 0.3, 0.6];
         var shortfalls = served.FalseAlertShortfalls;
         int Between(double low, double high) => shortfalls.Count(d => d >= low && d < high);
         _report.Paragraph(MarkdownReport.Invariant(
-            $"The {served.FalseAlerts} false alerts at {served.WarningProbability:F2}, by how far the level stayed below the threshold warned of at its highest while the alert was in force (from its first warning to 120 min after its last): < 0.1 m {Between(double.MinValue, edges[0])}, 0.1-0.3 m {Between(edges[0], edges[1])}, 0.3-0.6 m {Between(edges[1], edges[2])}, >= 0.6 m {Between(edges[2], double.MaxValue)}; median {RiverForecaster.Median(shortfalls):F2} m."));
+            $"The served warnings' {served.FalseAlerts} false alerts, by how far the level stayed below the threshold warned of at its highest while the alert was in force (from its first warning to 120 min after its last): < 0.1 m {Between(double.MinValue, edges[0])}, 0.1-0.3 m {Between(edges[0], edges[1])}, 0.3-0.6 m {Between(edges[1], edges[2])}, >= 0.6 m {Between(edges[2], double.MaxValue)}; median {RiverForecaster.Median(shortfalls):F2} m."));
         Diagnosis(backtest, served);
         if (backtest.WorstStorm is { } worst && _plot(worst, Path.Combine(_options.ReportFolder, "river-worst-storm.png")))
         {
@@ -145,6 +163,7 @@ internal sealed class CityTraining
         var s60 = backtest.Scores.First(s => s.HorizonMinutes == 60 && s.Subset == "storm");
         _results.Add(MarkdownReport.Invariant($"rivers, storm periods, 60 min: RMSE {s60.Model.Rmse:F3} m vs persistence {s60.Persistence.Rmse:F3} m (ratio {s60.Model.Rmse / s60.Persistence.Rmse:F2}, need <= 0.5); NSE {s60.Model.Nse:F3} (need >= 0.9)"));
         _results.Add(MarkdownReport.Invariant($"rivers, level models' own probabilities (rainfall-runoff features) at {RiverForecaster.WarningProbability:F2}: crossings warned >= 30 min ahead {levelWarned.WarnedAtLeast30Minutes}/{levelWarned.Crossings} = {levelWarned.HitRate30:P0}; false alerts {levelWarned.FalseAlerts}/{levelWarned.Alerts} = {levelWarned.FalseAlarmRatio:P0}"));
+        _results.Add(MarkdownReport.Invariant($"rivers, served warnings (probability chosen on each training window out of fold: {string.Join(", ", backtest.Choices.Select(c => c.Probability.ToString("F2", CultureInfo.InvariantCulture)))}): crossings warned >= 30 min ahead {served.WarnedAtLeast30Minutes}/{served.Crossings} = {served.HitRate30:P0} (need >= 80%); false alerts {served.FalseAlerts}/{served.Alerts} = {served.FalseAlarmRatio:P0} (need <= 20%)"));
         foreach (var x in backtest.Crossings)
         {
             _results.Add(MarkdownReport.Invariant($"rivers, warning models, warning probability {x.WarningProbability:F2}: crossings warned >= 30 min ahead {x.WarnedAtLeast30Minutes}/{x.Crossings} = {x.HitRate30:P0} (need >= 80%); false alerts {x.FalseAlerts}/{x.Alerts} = {x.FalseAlarmRatio:P0} (need <= 20%)"));
@@ -164,7 +183,7 @@ internal sealed class CityTraining
         _report.Paragraph("**Why warnings fail (diagnosis).**");
         int overconfident = alerts.Count(WarningDiagnosis.Overconfident);
         _report.Paragraph(MarkdownReport.Invariant(
-            $"Every false alert at {served.WarningProbability:F2} ({alerts.Count}) and every crossing not warned 30 min ahead ({misses.Count} of {served.Crossings}), sorted into causes, the first that fits. The false alerts came in {WarningDiagnosis.Storms(alerts.Select(a => a.Issued))} storms (first warnings more than 3 h apart start another): one storm passing near the city raises alerts at many gauges and thresholds at once. {overconfident} of them were issued with p >= 0.95 and a 10-90 % interval narrower than a quarter of the rise they forecast; median at issue: forecast rise {RiverForecaster.Median(alerts.Select(a => a.ForecastRise)):F2} m, interval width {RiverForecaster.Median(alerts.Select(a => a.IntervalWidth)):F2} m, probability {RiverForecaster.Median(alerts.Select(a => a.Probability)):F2}."));
+            $"Every false alert of the served warnings ({alerts.Count}) and every crossing not warned 30 min ahead ({misses.Count} of {served.Crossings}), sorted into causes, the first that fits. The false alerts came in {WarningDiagnosis.Storms(alerts.Select(a => a.Issued))} storms (first warnings more than 3 h apart start another): one storm passing near the city raises alerts at many gauges and thresholds at once. {overconfident} of them were issued with p >= 0.95 and a 10-90 % interval narrower than a quarter of the rise they forecast; median at issue: forecast rise {RiverForecaster.Median(alerts.Select(a => a.ForecastRise)):F2} m, interval width {RiverForecaster.Median(alerts.Select(a => a.IntervalWidth)):F2} m, probability {RiverForecaster.Median(alerts.Select(a => a.Probability)):F2}."));
         _report.Table(
             ["false alert: cause", "count", "median shortfall (m)", "median catchment rain in force (mm)", "median forecast rise at issue (m)"],
             alerts.GroupBy(WarningDiagnosis.Cause).OrderByDescending(x => x.Count()).Select(x => (IReadOnlyList<string>)
@@ -181,7 +200,7 @@ internal sealed class CityTraining
                 MarkdownReport.F(RiverForecaster.Median(x.Select(m => m.RainHourBefore30))), MarkdownReport.F(RiverForecaster.Median(x.Select(m => m.RadarNext30))),
                 MarkdownReport.F(RiverForecaster.Median(x.Select(m => m.Forecast30))),
             ]));
-        _results.Add(MarkdownReport.Invariant($"rivers, diagnosis at {served.WarningProbability:F2}: false alerts by cause: {string.Join("; ", alerts.GroupBy(WarningDiagnosis.Cause).OrderByDescending(x => x.Count()).Select(x => $"{x.Key} {x.Count()}"))}; crossings not warned 30 min ahead by cause: {string.Join("; ", misses.GroupBy(WarningDiagnosis.Cause).OrderByDescending(x => x.Count()).Select(x => $"{x.Key} {x.Count()}"))}"));
+        _results.Add(MarkdownReport.Invariant($"rivers, diagnosis of the served warnings: false alerts by cause: {string.Join("; ", alerts.GroupBy(WarningDiagnosis.Cause).OrderByDescending(x => x.Count()).Select(x => $"{x.Key} {x.Count()}"))}; crossings not warned 30 min ahead by cause: {string.Join("; ", misses.GroupBy(WarningDiagnosis.Cause).OrderByDescending(x => x.Count()).Select(x => $"{x.Key} {x.Count()}"))}"));
     }
 
     // One row per score; the first column is the row's label (null: its warning probability).

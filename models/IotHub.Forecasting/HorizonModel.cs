@@ -21,12 +21,19 @@ public sealed class HorizonModel
     private readonly ITransformer _model;
     private readonly ConcurrentBag<PredictionEngine<FeatureRow, ScoreRow>> _engines = [];
 
-    internal HorizonModel(MLContext ml, ITransformer model, ModelCard card)
+    internal HorizonModel(MLContext ml, ITransformer model, ModelCard card, OutOfFold? outOfFold = null)
     {
         _ml = ml;
         _model = model;
         Card = card;
+        OutOfFoldModels = outOfFold;
     }
+
+    /// <summary>
+    /// The cross-fit's models (training only, not saved): each block of the training window's time forecast by the model fitted on
+    /// the other blocks, so the window's own forecasts can be scored without the model having seen them. Null when not cross-fitted.
+    /// </summary>
+    internal OutOfFold? OutOfFoldModels { get; }
 
     /// <summary>What the model is and how well it did.</summary>
     public ModelCard Card { get; }
@@ -40,7 +47,7 @@ public sealed class HorizonModel
     internal const double CalibrationCut = 0.85;
 
     /// <summary>The same model with another card (metrics or settings measured after fitting).</summary>
-    internal HorizonModel WithCard(ModelCard card) => new(_ml, _model, card);
+    internal HorizonModel WithCard(ModelCard card) => new(_ml, _model, card, OutOfFoldModels);
 
     /// <summary>
     /// Fits a model on rows before the calibration cut and measures residual percentiles on the rows after it, per uncertainty
@@ -64,9 +71,10 @@ public sealed class HorizonModel
         List<float> calY;
         List<int> calBin;
         double[] predicted;
+        OutOfFold? outOfFold = null;
         if (crossFitBlocks >= 2)
         {
-            (calY, calBin, predicted) = CrossFit(ml, card, rows, resolved, options, crossFitBlocks);
+            (calY, calBin, predicted, outOfFold) = CrossFit(ml, card, rows, resolved, options, crossFitBlocks);
             model = Gbm.Fit(ml, rows.Features, rows.Labels, resolved, options);
             fitRows = rows.Count;
         }
@@ -104,13 +112,14 @@ public sealed class HorizonModel
             TrainingRows = fitRows,
             Trainer = resolved.ToString(),
             ResidualPercentiles = percentiles,
-        });
+        }, outOfFold);
     }
 
     // Out-of-block predictions of every row: block k's from a model fitted on the other blocks.
-    private static (List<float> Y, List<int> Bin, double[] Predicted) CrossFit(MLContext ml, ModelCard card, TrainingRows rows, TrainerKind kind, GbmOptions options, int blocks)
+    private static (List<float> Y, List<int> Bin, double[] Predicted, OutOfFold? Models) CrossFit(MLContext ml, ModelCard card, TrainingRows rows, TrainerKind kind, GbmOptions options, int blocks)
     {
         var block = rows.TimeBlocks(blocks);
+        var fitted = new ITransformer?[blocks];
         var y = new List<float>(rows.Count);
         var bin = new List<int>(rows.Count);
         var predicted = new List<double>(rows.Count);
@@ -136,7 +145,8 @@ public sealed class HorizonModel
 
             if (heldX.Count > 0 && fitX.Count > 0)
             {
-                predicted.AddRange(Gbm.Predict(ml, Gbm.Fit(ml, fitX, fitY, kind, options), heldX, card.Features.Count));
+                fitted[k] = Gbm.Fit(ml, fitX, fitY, kind, options);
+                predicted.AddRange(Gbm.Predict(ml, fitted[k]!, heldX, card.Features.Count));
             }
             else
             {
@@ -145,7 +155,8 @@ public sealed class HorizonModel
             }
         }
 
-        return (y, bin, [.. predicted]);
+        var models = fitted.All(m => m is not null) ? new OutOfFold(ml, [.. fitted.Select(m => m!)], rows.Times.Min(), rows.Times.Max(), card.Features.Count) : null;
+        return (y, bin, [.. predicted], models);
     }
 
     /// <summary>

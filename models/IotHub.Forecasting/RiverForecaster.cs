@@ -10,10 +10,22 @@ internal sealed class RiverForecaster
     public static readonly int[] HorizonMinutes = [10, 30, 60, 90, 120];
 
     /// <summary>
-    /// Warn when the warning models' probability of reaching a threshold within 120 minutes is at least this. Fixed: choosing it
-    /// (and the warning variant) on the validation rows warned fewer crossings 30 minutes ahead on the test periods (RESULTS-forecast.md).
+    /// The warning probability when training chose none (<see cref="ChooseWarningProbability"/> needs the cross-fit's models; a
+    /// diagnostic run with calm bins has none) and the one the level models' own warnings are compared at.
     /// </summary>
     public const double WarningProbability = 0.5;
+
+    /// <summary>Warning probabilities training tries on the window's out-of-fold forecasts (<see cref="ChooseWarningProbability"/>).</summary>
+    internal static readonly double[] CandidateProbabilities = [.. Enumerable.Range(2, 17).Select(k => Math.Round(k * 0.05, 2))];
+
+    /// <summary>Fewest crossings in the training window's out-of-fold warnings to choose the warning probability on; fewer keep <see cref="WarningProbability"/>.</summary>
+    internal const int MinCrossingsToChoose = 10;
+
+    /// <summary>Acceptance 1c: share of crossings to warn of 30 minutes or more ahead.</summary>
+    internal const double TargetHitRate = 0.8;
+
+    /// <summary>Acceptance 1d: the highest share of false alerts.</summary>
+    internal const double TargetFalseAlarmRatio = 0.2;
 
     /// <summary>Warning probabilities the backtest scores, to show the trade-off between lead and false alarms.</summary>
     public static readonly double[] WarningProbabilities = [0.3, 0.5, 0.7, 0.85];
@@ -69,13 +81,115 @@ internal sealed class RiverForecaster
     /// the rainfall-runoff features; the warning models leave them out: they warn more crossings 30 minutes ahead (the sharper level
     /// models' narrower residuals give an uncertain rise an hour out a lower probability). Every card carries <see cref="WarningProbability"/>.
     /// </summary>
-    internal HorizonModel[] Train(RiverFeatures features, SeriesFrame frame, int from, int to, IProgress<int>? horizonStarted = null, CancellationToken cancellationToken = default)
+    internal HorizonModel[] Train(RiverFeatures features, SeriesFrame frame, int from, int to, IProgress<int>? horizonStarted = null, CancellationToken cancellationToken = default) =>
+        TrainAndChoose(features, frame, from, to, horizonStarted, cancellationToken).Models;
+
+    /// <summary>
+    /// <see cref="Train(RiverFeatures, SeriesFrame, int, int, IProgress{int}?, CancellationToken)"/>, also returning how the warning
+    /// probability on the cards was chosen (null when the models were not cross-fitted: then it is <see cref="WarningProbability"/>).
+    /// </summary>
+    internal (HorizonModel[] Models, WarningChoice? Choice) TrainAndChoose(RiverFeatures features, SeriesFrame frame, int from, int to, IProgress<int>? horizonStarted = null, CancellationToken cancellationToken = default)
     {
         var level = Fit(features, frame, from, to, LevelTarget, 0, horizonStarted, cancellationToken);
         var plainFeatures = new RiverFeatures(_network, frame, physics: false);
         var warning = Fit(plainFeatures, frame, from, to, WarningTarget, HorizonMinutes.Length, horizonStarted, cancellationToken);
-        return [.. level.Concat(warning).Select(m => m.WithCard(m.Card with { WarningProbability = WarningProbability }))];
+        var choice = warning.All(m => m.OutOfFoldModels is not null) ? ChooseWarningProbability(warning, plainFeatures, frame, from, to) : null;
+        double probability = choice?.Probability ?? WarningProbability;
+        return ([.. level.Concat(warning).Select(m => m.WithCard(m.Card with { WarningProbability = probability }))], choice);
     }
+
+    /// <summary>
+    /// Chooses the warning probability on the training window alone: every gauge's warnings over rows [from, to) are forecast out
+    /// of fold (each block of time by the cross-fit model fitted on the other blocks) and scored event-based at each of
+    /// <see cref="CandidateProbabilities"/>; the one chosen comes closest to both targets at once, maximising the smaller of
+    /// (share warned 30 minutes ahead / <see cref="TargetHitRate"/>) and (share of true alerts / (1 - <see cref="TargetFalseAlarmRatio"/>));
+    /// a tie goes to the lower probability (more warning). With fewer than <see cref="MinCrossingsToChoose"/> crossings it keeps
+    /// <see cref="WarningProbability"/>.
+    /// </summary>
+    internal WarningChoice ChooseWarningProbability(HorizonModel[] warning, RiverFeatures features, SeriesFrame frame, int from, int to)
+    {
+        int gauges = _network.Gauges.Length;
+        int first = from + RiverFeatures.History;
+        var predicted = new double[warning.Length][][];
+        for (int h = 0; h < warning.Length; h++)
+        {
+            int steps = warning[h].Card.HorizonMinutes / 10;
+            predicted[h] = new double[gauges][];
+            var batch = new List<float[]>();
+            var times = new List<long>();
+            var where = new List<(int Gauge, int Row)>();
+            for (int g = 0; g < gauges; g++)
+            {
+                predicted[h][g] = new double[frame.Length];
+                Array.Fill(predicted[h][g], double.NaN);
+                for (int i = first; i < to; i++)
+                {
+                    if (features.Build(g, i, steps) is { } f)
+                    {
+                        batch.Add(f);
+                        times.Add(i);
+                        where.Add((g, i));
+                    }
+                }
+            }
+
+            var deltas = warning[h].OutOfFoldModels!.Predict(batch, times);
+            for (int n = 0; n < deltas.Length; n++)
+            {
+                var (g, i) = where[n];
+                predicted[h][g][i] = features.Level(g, i) + deltas[n];
+            }
+        }
+
+        var scores = new List<CrossingScores>[CandidateProbabilities.Length];
+        for (int c = 0; c < scores.Length; c++)
+        {
+            scores[c] = [];
+        }
+
+        var bins = new int[gauges][];
+        for (int g = 0; g < gauges; g++)
+        {
+            bins[g] = new int[frame.Length];
+            for (int i = first; i < to; i++)
+            {
+                bins[g][i] = features.Bin(g, i);
+            }
+
+            var level = frame[RiverColumns.Level(_network.Gauges[g].DeviceId)];
+            foreach (double threshold in _network.Gauges[g].Thresholds.Levels())
+            {
+                var probability = new double[frame.Length];
+                for (int i = first; i < to; i++)
+                {
+                    probability[i] = ProbabilityAtLeast(warning, predicted, bins, level, g, i, threshold);
+                }
+
+                for (int c = 0; c < scores.Length; c++)
+                {
+                    scores[c].Add(WarningVerification.Score(level, i => probability[i], threshold, first, to, CandidateProbabilities[c], AlertRule.EventBased));
+                }
+            }
+        }
+
+        var totals = scores.Select((x, c) => WarningVerification.Total(x, CandidateProbabilities[c])).ToArray();
+        if (totals[0].Crossings < MinCrossingsToChoose)
+        {
+            return new WarningChoice(WarningProbability, totals.First(t => t.WarningProbability == WarningProbability), totals);
+        }
+
+        var best = totals[0];
+        foreach (var t in totals)
+        {
+            best = Balance(t) > Balance(best) ? t : best;
+        }
+
+        return new WarningChoice(best.WarningProbability, best, totals);
+    }
+
+    /// <summary>How near <paramref name="scores"/> come to both warning targets: the smaller of the two shares over its target (1: both met).</summary>
+    internal static double Balance(CrossingScores scores) =>
+        scores.Crossings == 0 ? 0 : Math.Min(scores.HitRate30 / TargetHitRate, (1 - scores.FalseAlarmRatio) / (1 - TargetFalseAlarmRatio));
 
     /// <summary>Name of the level model of horizon <paramref name="minutes"/>.</summary>
     public static string LevelName(int minutes) => string.Create(CultureInfo.InvariantCulture, $"river-level-{minutes:000}min");
@@ -217,6 +331,9 @@ internal sealed class RiverForecaster
             byThreshold[k] = [];
         }
 
+        var served = new List<CrossingScores>();
+        var servedPerOrigin = new List<CrossingScores>();
+        var choices = new List<WarningChoice>();
         var crossings = new List<CrossingScores>[WarningProbabilities.Length];
         var legacy = new List<CrossingScores>[WarningProbabilities.Length];
         for (int p = 0; p < crossings.Length; p++)
@@ -235,10 +352,16 @@ internal sealed class RiverForecaster
         {
             progress?.Report(string.Create(CultureInfo.InvariantCulture, $"rivers: training fold ending {frame.TimeAt(fold.TrainTo):yyyy-MM-dd}"));
             var clock = TrainingClock.Start();
-            last = Train(frame, fold.TrainFrom, fold.TrainTo);
+            (last, var choice) = TrainAndChoose(new RiverFeatures(_network, frame), frame, fold.TrainFrom, fold.TrainTo);
             trainSeconds = clock.Stop();
+            if (choice is not null)
+            {
+                choices.Add(choice);
+            }
             var level = Of(last, LevelTarget);
             var warning = Of(last, WarningTarget);
+            double warnAt = warning[0].Card.WarningProbability ?? WarningProbability;
+            int servedBefore = served.Count;
             var (predicted, bins) = Predict(level, features, frame, fold.TestFrom, fold.TestTo);
             var (warned, _) = Predict(warning, RiverFeatures.UsesPhysics(warning[0].Card.Features) ? features : plainFeatures, frame, fold.TestFrom, fold.TestTo);
             for (int g = 0; g < gauges; g++)
@@ -267,19 +390,20 @@ internal sealed class RiverForecaster
                 }
 
                 int testFrom = fold.TestFrom + RiverFeatures.History;
+                var servedPerThreshold = Crossings(warning, warned, bins, observed, g, testFrom, fold.TestTo, warnAt, AlertRule.EventBased).ToArray();
+                served.AddRange(servedPerThreshold);
+                for (int k = 0; k < servedPerThreshold.Length; k++)
+                {
+                    byThreshold[k].Add(servedPerThreshold[k]);
+                }
+
                 for (int p = 0; p < WarningProbabilities.Length; p++)
                 {
-                    var perThreshold = Crossings(warning, warned, bins, observed, g, testFrom, fold.TestTo, WarningProbabilities[p], AlertRule.EventBased).ToArray();
-                    crossings[p].AddRange(perThreshold);
-                    for (int k = 0; k < perThreshold.Length && WarningProbabilities[p] == WarningProbability; k++)
-                    {
-                        byThreshold[k].Add(perThreshold[k]);
-                    }
-
+                    crossings[p].AddRange(Crossings(warning, warned, bins, observed, g, testFrom, fold.TestTo, WarningProbabilities[p], AlertRule.EventBased));
                     legacy[p].AddRange(Crossings(warning, warned, bins, observed, g, testFrom, fold.TestTo, WarningProbabilities[p], AlertRule.Legacy));
                 }
 
-                var (falseFacts, missFacts) = Diagnose(frame, features, warning, warned, bins, observed, dry, g, testFrom, fold.TestTo);
+                var (falseFacts, missFacts) = Diagnose(frame, features, warning, warned, bins, observed, dry, g, testFrom, fold.TestTo, warnAt);
                 falseAlertFacts.AddRange(falseFacts);
                 missedFacts.AddRange(missFacts);
                 levelCrossings.AddRange(Crossings(level, predicted, bins, observed, g, testFrom, fold.TestTo, WarningProbability, AlertRule.EventBased));
@@ -290,6 +414,8 @@ internal sealed class RiverForecaster
                     worst = plot;
                 }
             }
+
+            servedPerOrigin.Add(WarningVerification.Total(served[servedBefore..], warnAt));
         }
 
         var scores = new List<HorizonScores>();
@@ -326,8 +452,12 @@ internal sealed class RiverForecaster
             });
         }
 
-        return new RiverBacktest(scores, totals, legacyTotals, [.. byThreshold.Select(b => WarningVerification.Total(b, WarningProbability))], WarningVerification.Total(levelCrossings, WarningProbability), worst, last, trainSeconds)
+        double servedProbability = choices.Count > 0 ? choices.Average(c => c.Probability) : WarningProbability;
+        return new RiverBacktest(scores, totals, legacyTotals, [.. byThreshold.Select(b => WarningVerification.Total(b, servedProbability))], WarningVerification.Total(levelCrossings, WarningProbability), worst, last, trainSeconds)
         {
+            Served = WarningVerification.Total(served, servedProbability),
+            ServedPerOrigin = servedPerOrigin,
+            Choices = choices,
             FalseAlerts = falseAlertFacts,
             Misses = missedFacts,
         };
@@ -335,9 +465,9 @@ internal sealed class RiverForecaster
 
     /// <summary>
     /// The false alerts and the crossings not warned 30 minutes ahead of gauge <paramref name="g"/> over rows [from, to) at
-    /// <see cref="WarningProbability"/>, with the facts <see cref="WarningDiagnosis"/> sorts them by.
+    /// <paramref name="warnAt"/>, with the facts <see cref="WarningDiagnosis"/> sorts them by.
     /// </summary>
-    private (List<FalseAlertFacts> FalseAlerts, List<MissedCrossingFacts> Misses) Diagnose(SeriesFrame frame, RiverFeatures features, HorizonModel[] models, double[][][] warned, int[][] bins, double[] level, double dry, int g, int from, int to)
+    private (List<FalseAlertFacts> FalseAlerts, List<MissedCrossingFacts> Misses) Diagnose(SeriesFrame frame, RiverFeatures features, HorizonModel[] models, double[][][] warned, int[][] bins, double[] level, double dry, int g, int from, int to, double warnAt)
     {
         var falseAlerts = new List<FalseAlertFacts>();
         var misses = new List<MissedCrossingFacts>();
@@ -348,7 +478,7 @@ internal sealed class RiverForecaster
         for (int k = 0; k < thresholds.Length; k++)
         {
             double t = thresholds[k];
-            var (alerts, crossings) = WarningVerification.Events(level, i => ProbabilityAtLeast(models, warned, bins, level, g, i, t), t, from, to, WarningProbability);
+            var (alerts, crossings) = WarningVerification.Events(level, i => ProbabilityAtLeast(models, warned, bins, level, g, i, t), t, from, to, warnAt);
             foreach (var a in alerts.Where(a => a.Crossing < 0))
             {
                 int s = a.Start;

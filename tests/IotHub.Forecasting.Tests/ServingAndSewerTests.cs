@@ -30,7 +30,8 @@ public sealed class ServingAndSewerTests : IDisposable
         Assert.Equal([10, 30, 60, 90, 120, 10, 30, 60, 90, 120], cards.Select(c => c.HorizonMinutes));
         Assert.Equal(5, cards.Count(c => c.Target == RiverForecaster.WarningTarget));
         Assert.Equal(10, loaded);
-        Assert.Equal(RiverForecaster.WarningProbability, service.ChosenWarningProbability);
+        Assert.Equal(cards.First(c => c.Target == RiverForecaster.WarningTarget).WarningProbability, service.ChosenWarningProbability);
+        Assert.Contains(service.ChosenWarningProbability, RiverForecaster.CandidateProbabilities);
         Assert.NotNull(forecast);
         Assert.Equal(frame[RiverColumns.Level("gauge-kanda-1")][^1], forecast.Level);
         Assert.Equal(11, steps.Count);

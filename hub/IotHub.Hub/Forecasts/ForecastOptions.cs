@@ -41,7 +41,8 @@ public sealed class ForecastOptions
 
     /// <summary>
     /// Raise an alert when a threshold is reached with at least this probability (of the river warning models) within 120
-    /// minutes. Default: unset, the probability on the river models' cards (0.5 when they carry none).
+    /// minutes. Default: unset, the probability on the river models' cards, which training chooses on its window's out-of-fold
+    /// warnings (0.5 when they carry none).
     /// </summary>
     public double? WarningProbability { get; set; }
 
