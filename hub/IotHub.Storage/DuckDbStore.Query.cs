@@ -17,10 +17,10 @@ public sealed partial class DuckDbStore
     public const int MaxBucketsPerSeries = 100_000;
 
     // Series whose points one read of a range query holds at once (see QueryAsync).
-    private const int SeriesPerRead = 64;
+    private const int SeriesPerRead = 16;
 
     // Points whose arrays one query keeps for its next chunk (16 bytes each).
-    private const long MaxPooledQueryPoints = 4_000_000;
+    private const long MaxPooledQueryPoints = 8_000_000;
 
     /// <summary>Answers a range query; throws <see cref="QueryException"/> naming what is wrong with it.</summary>
     public async Task<IReadOnlyList<SeriesPoints>> QueryAsync(SeriesQuery query, CancellationToken cancellationToken)
