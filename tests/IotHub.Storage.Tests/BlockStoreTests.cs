@@ -248,7 +248,8 @@ public sealed class BlockStoreTests : IDisposable
 
             // No writes for a whole interval: the store copies itself once, and keeps the smaller copy.
             var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (store.FileCopies == copies && waited.Elapsed < TimeSpan.FromSeconds(30))
+            // Until the swap that follows the copy (counted first) is done too.
+            while (store.FileSwaps == swaps && waited.Elapsed < TimeSpan.FromSeconds(30))
             {
                 _time.Advance(TimeSpan.FromMinutes(1));
                 await Task.Delay(100);
