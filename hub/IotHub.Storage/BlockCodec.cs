@@ -79,7 +79,8 @@ internal static class BlockCodec
             switch (points.Kind)
             {
                 case FieldKind.Float:
-                    encoding = WriteFloats(writer, points.Bits, count);
+                    // The timestamps are written: their scratch array takes the mantissas.
+                    encoding = WriteFloats(writer, points.Bits, count, timestamps);
                     break;
                 case FieldKind.String:
                     encoding = Utf8Strings;
@@ -102,14 +103,14 @@ internal static class BlockCodec
             var useBrotli = BrotliEncoder.TryCompress(payload, compressed, out var compressedLength, BrotliQuality, BrotliWindow)
                 && compressedLength < payload.Length;
             var body = useBrotli ? compressed.AsSpan(0, compressedLength) : payload;
-            var block = new byte[HeaderBytes + VarintLength((ulong)count) + VarintLength((ulong)payload.Length) + body.Length];
-            block[0] = Version;
-            block[1] = (byte)((byte)points.Kind | (encoding << 3) | ((useBrotli ? Brotli : Uncompressed) << 5));
-            block[2] = (byte)scale;
-            var at = WriteVarint(block, HeaderBytes, (ulong)count);
-            at = WriteVarint(block, at, (ulong)payload.Length);
-            body.CopyTo(block.AsSpan(at));
-            return block;
+            using var header = new ByteWriter(HeaderBytes + 20 + body.Length);
+            header.WriteByte(Version);
+            header.WriteByte((byte)((byte)points.Kind | (encoding << 3) | ((useBrotli ? Brotli : Uncompressed) << 5)));
+            header.WriteByte((byte)scale);
+            header.WriteVarint((ulong)count);
+            header.WriteVarint((ulong)payload.Length);
+            header.WriteBytes(body);
+            return header.Written.ToArray();
         }
         finally
         {
@@ -254,22 +255,10 @@ internal static class BlockCodec
         }
     }
 
-    private static byte WriteFloats(ByteWriter writer, long[] bits, int count)
+    /// <summary>Writes floats as decimal mantissas or XORed bits; <paramref name="mantissas"/> is scratch for at least <paramref name="count"/> values.</summary>
+    private static byte WriteFloats(ByteWriter writer, long[] bits, int count, long[] mantissas)
     {
-        var mantissas = ArrayPool<long>.Shared.Rent(count);
         var exceptions = new List<int>();
-        try
-        {
-            return WriteFloats(writer, bits, count, mantissas, exceptions);
-        }
-        finally
-        {
-            ArrayPool<long>.Shared.Return(mantissas);
-        }
-    }
-
-    private static byte WriteFloats(ByteWriter writer, long[] bits, int count, long[] mantissas, List<int> exceptions)
-    {
         if (TryDecimal(bits, count, mantissas, exceptions, out var exponent))
         {
             writer.WriteByte((byte)exponent);
@@ -491,31 +480,6 @@ internal static class BlockCodec
 
             shift += 7;
         }
-    }
-
-    private static int VarintLength(ulong value)
-    {
-        var length = 1;
-        while (value >= 0x80)
-        {
-            value >>= 7;
-            length++;
-        }
-
-        return length;
-    }
-
-    /// <summary>Writes <paramref name="value"/> as a varint at <paramref name="at"/>; returns the position after it.</summary>
-    private static int WriteVarint(byte[] buffer, int at, ulong value)
-    {
-        while (value >= 0x80)
-        {
-            buffer[at++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        buffer[at++] = (byte)value;
-        return at;
     }
 
     /// <summary>A growable byte buffer rented from the shared pool (returned on dispose).</summary>

@@ -70,6 +70,10 @@ public sealed partial class DuckDbStore
             ReloadHotBlocks();
             throw;
         }
+        finally
+        {
+            _passPoints.ReturnAll();
+        }
 
         return moved;
     }
@@ -90,13 +94,63 @@ public sealed partial class DuckDbStore
             long sealedRows = 0;
             for (var low = 0; low < _nextSeriesId; low += SeriesPerSealPass)
             {
-                try
+                // The previous pass's points go back for this one to reuse.
+                _passPoints.ReturnAll();
+                var high = low + SeriesPerSealPass;
+                var range = Invariant($"series_id >= {low} AND series_id < {high}");
+                List<(int SeriesId, int Day, int Days, BlockPoints Points)> groups = [];
+                if (sealable.TryGetValue((table, low / SeriesPerSealPass), out var pass) && pass.Ids.Count > 0)
                 {
-                    moved += SealPass(low, table, sealable, all, crowded, mergeParts, kinds, existing, sealedSeries, ref sealedRows);
+                    // The range alone when every series of it with raw rows is sealed (a range scan is cheaper than a long IN list).
+                    var only = pass.Ids.Count == pass.WithRaw ? range : Invariant($"{range} AND series_id IN ({string.Join(',', pass.Ids)})");
+                    var raw = $"(SELECT series_id, ts, value FROM {table.Name} WHERE {only} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {only})";
+                    groups = SpanGroups(ReadRawGroups(raw, table, kinds), all, crowded);
+                    foreach (var group in groups)
+                    {
+                        sealedSeries.Add(group.SeriesId);
+                        sealedRows += group.Points.Count;
+                    }
                 }
-                finally
+
+                AddSpansToMerge(groups, mergeParts, range, table, kinds);
+                if (groups.Count == 0)
                 {
-                    _passPoints.ReturnAll();
+                    continue;
+                }
+
+                var parts = ReadParts(groups);
+                // Spans whose parts are merged into one block: their rows are deleted and written again.
+                var rewritten = new List<(int SeriesId, int Day, int Days, BlockPoints Points, List<(int Part, byte[] Data)> Parts)>();
+                using (var appender = _connection.CreateAppender("blocks"))
+                {
+                    foreach (var (seriesId, day, days, points) in groups)
+                    {
+                        moved += points.Count;
+                        if (!parts.TryGetValue((seriesId, day), out var list))
+                        {
+                            _hot.Set(seriesId, day, 0, AppendBlock(appender, seriesId, day, days, 0, points));
+                            continue;
+                        }
+
+                        var inProgress = _latest.TryGetValue(seriesId, out var newest) && day + days > DayOf(newest.TimestampNs);
+                        if (!mergeParts && inProgress && points.Count > 0 && list.Count < MaxParts)
+                        {
+                            BlockCodec.Decode(list[^1].Data, existing, day * Schema.DayNs);
+                            if (points.Timestamps[0] > existing.Timestamps[existing.Count - 1])
+                            {
+                                var part = list[^1].Part + 1;
+                                _hot.Set(seriesId, day, part, AppendBlock(appender, seriesId, day, days, part, points));
+                                continue;
+                            }
+                        }
+
+                        rewritten.Add((seriesId, day, days, points, list));
+                    }
+                }
+
+                if (rewritten.Count > 0)
+                {
+                    MergeParts(rewritten, existing);
                 }
             }
 
@@ -110,74 +164,6 @@ public sealed partial class DuckDbStore
                     Execute(allSealed ? $"DELETE FROM {name}" : $"DELETE FROM {name} USING {sealedIds} WHERE {name}.series_id = k.series_id");
                 }
             }
-        }
-
-        return moved;
-    }
-
-    /// <summary>
-    /// One pass of <see cref="SealPasses"/>: the series of ids [<paramref name="low"/>,
-    /// <paramref name="low"/> + <see cref="SeriesPerSealPass"/>) in <paramref name="table"/>.
-    /// Returns the raw rows moved; its points are rented from <see cref="_passPoints"/>.
-    /// </summary>
-    private long SealPass(int low, SampleTable table, Dictionary<(SampleTable Table, int Pass), (List<int> Ids, int WithRaw)> sealable, bool all, bool crowded, bool mergeParts, Dictionary<int, FieldKind> kinds, BlockPoints existing, HashSet<int> sealedSeries, ref long sealedRows)
-    {
-        long moved = 0;
-        var high = low + SeriesPerSealPass;
-        var range = Invariant($"series_id >= {low} AND series_id < {high}");
-        List<(int SeriesId, int Day, int Days, BlockPoints Points)> groups = [];
-        if (sealable.TryGetValue((table, low / SeriesPerSealPass), out var pass) && pass.Ids.Count > 0)
-        {
-            // The range alone when every series of it with raw rows is sealed (a range scan is cheaper than a long IN list).
-            var only = pass.Ids.Count == pass.WithRaw ? range : Invariant($"{range} AND series_id IN ({string.Join(',', pass.Ids)})");
-            var raw = $"(SELECT series_id, ts, value FROM {table.Name} WHERE {only} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {only})";
-            groups = SpanGroups(ReadRawGroups(raw, table, kinds), all, crowded);
-            foreach (var group in groups)
-            {
-                sealedSeries.Add(group.SeriesId);
-                sealedRows += group.Points.Count;
-            }
-        }
-
-        AddSpansToMerge(groups, mergeParts, range, table, kinds);
-        if (groups.Count == 0)
-        {
-            return 0;
-        }
-
-        var parts = ReadParts(groups);
-        // Spans whose parts are merged into one block: their rows are deleted and written again.
-        var rewritten = new List<(int SeriesId, int Day, int Days, BlockPoints Points, List<(int Part, byte[] Data)> Parts)>();
-        using (var appender = _connection.CreateAppender("blocks"))
-        {
-            foreach (var (seriesId, day, days, points) in groups)
-            {
-                moved += points.Count;
-                if (!parts.TryGetValue((seriesId, day), out var list))
-                {
-                    _hot.Set(seriesId, day, 0, AppendBlock(appender, seriesId, day, days, 0, points));
-                    continue;
-                }
-
-                var inProgress = _latest.TryGetValue(seriesId, out var newest) && day + days > DayOf(newest.TimestampNs);
-                if (!mergeParts && inProgress && points.Count > 0 && list.Count < MaxParts)
-                {
-                    BlockCodec.Decode(list[^1].Data, existing, day * Schema.DayNs);
-                    if (points.Timestamps[0] > existing.Timestamps[existing.Count - 1])
-                    {
-                        var part = list[^1].Part + 1;
-                        _hot.Set(seriesId, day, part, AppendBlock(appender, seriesId, day, days, part, points));
-                        continue;
-                    }
-                }
-
-                rewritten.Add((seriesId, day, days, points, list));
-            }
-        }
-
-        if (rewritten.Count > 0)
-        {
-            MergeParts(rewritten, existing);
         }
 
         return moved;
