@@ -110,36 +110,7 @@ internal sealed class RiverForecaster
     {
         int gauges = _network.Gauges.Length;
         int first = from + RiverFeatures.History;
-        var predicted = new double[warning.Length][][];
-        for (int h = 0; h < warning.Length; h++)
-        {
-            int steps = warning[h].Card.HorizonMinutes / 10;
-            predicted[h] = new double[gauges][];
-            var batch = new List<float[]>();
-            var times = new List<long>();
-            var where = new List<(int Gauge, int Row)>();
-            for (int g = 0; g < gauges; g++)
-            {
-                predicted[h][g] = new double[frame.Length];
-                Array.Fill(predicted[h][g], double.NaN);
-                for (int i = first; i < to; i++)
-                {
-                    if (features.Build(g, i, steps) is { } f)
-                    {
-                        batch.Add(f);
-                        times.Add(i);
-                        where.Add((g, i));
-                    }
-                }
-            }
-
-            var deltas = warning[h].OutOfFoldModels!.Predict(batch, times);
-            for (int n = 0; n < deltas.Length; n++)
-            {
-                var (g, i) = where[n];
-                predicted[h][g][i] = features.Level(g, i) + deltas[n];
-            }
-        }
+        var predicted = ForecastLevels(warning, features, frame, first, to, outOfFold: true);
 
         var scores = new List<CrossingScores>[CandidateProbabilities.Length];
         for (int c = 0; c < scores.Length; c++)
@@ -262,7 +233,6 @@ internal sealed class RiverForecaster
     internal (double[][][] Level, int[][] Bin) Predict(HorizonModel[] models, RiverFeatures features, SeriesFrame frame, int from, int to)
     {
         int gauges = _network.Gauges.Length;
-        var result = new double[models.Length][][];
         var bins = new int[gauges][];
         for (int g = 0; g < gauges; g++)
         {
@@ -273,6 +243,18 @@ internal sealed class RiverForecaster
             }
         }
 
+        return (ForecastLevels(models, features, frame, from, to, outOfFold: false), bins);
+    }
+
+    /// <summary>
+    /// Every gauge's forecast level per horizon model at rows [<paramref name="from"/>, <paramref name="to"/>) (NaN where the
+    /// features cannot be built): each row by the model itself, or with <paramref name="outOfFold"/> by the cross-fit model
+    /// that was not fitted on that row's block of time.
+    /// </summary>
+    private double[][][] ForecastLevels(HorizonModel[] models, RiverFeatures features, SeriesFrame frame, int from, int to, bool outOfFold)
+    {
+        int gauges = _network.Gauges.Length;
+        var result = new double[models.Length][][];
         for (int h = 0; h < models.Length; h++)
         {
             int steps = models[h].Card.HorizonMinutes / 10;
@@ -293,7 +275,9 @@ internal sealed class RiverForecaster
                 }
             }
 
-            var deltas = models[h].PredictBatch(batch);
+            var deltas = outOfFold
+                ? models[h].OutOfFoldModels!.Predict(batch, [.. where.Select(w => (long)w.Row)])
+                : models[h].PredictBatch(batch);
             for (int n = 0; n < deltas.Length; n++)
             {
                 var (g, i) = where[n];
@@ -301,7 +285,7 @@ internal sealed class RiverForecaster
             }
         }
 
-        return (result, bins);
+        return result;
     }
 
     /// <summary>Rolling-origin backtest; returns the scores and the models of the last fold (trained on the most recent window).</summary>
