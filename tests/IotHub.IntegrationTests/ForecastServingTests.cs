@@ -94,7 +94,8 @@ public sealed class ForecastServingTests
             await using var browser = await HeadlessChromium.LaunchAsync(playwright);
             var page = await browser.NewPageAsync();
             await page.GotoAsync(hub.DashboardUrl);
-            var shown = page.Locator($"#alerts .alert[data-alert='{expected.GaugeId}']");
+            // The gauge may have an alert per threshold: the one for this threshold, by its text.
+            var shown = page.Locator($"#alerts .alert[data-alert='{expected.GaugeId}']").Filter(new LocatorFilterOptions { HasText = expected.Message });
             await shown.First.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
             var card = page.Locator($"section[data-kind='river-gauge'] [data-device='{expected.GaugeId}']");
             await card.Locator("svg[data-forecast='river'] path[data-series='forecast']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
