@@ -103,7 +103,8 @@ public sealed partial class DuckDbStore
                 {
                     // The range alone when every series of it with raw rows is sealed (a range scan is cheaper than a long IN list).
                     var only = pass.Ids.Count == pass.WithRaw ? range : Invariant($"{range} AND series_id IN ({string.Join(',', pass.Ids)})");
-                    groups = SpanGroups(ReadRawGroups(only, table, kinds), all, crowded);
+                    var raw = $"(SELECT series_id, ts, value FROM {table.Name} WHERE {only} UNION ALL SELECT series_id, ts, value FROM {table.RecentName} WHERE {only})";
+                    groups = SpanGroups(ReadRawGroups(raw, table, kinds), all, crowded);
                     foreach (var group in groups)
                     {
                         sealedSeries.Add(group.SeriesId);
@@ -394,20 +395,37 @@ public sealed partial class DuckDbStore
     /// order (no sort in SQL): a series' in-order writes arrive in time order, and a series whose
     /// rows did not (late writes, or rows of both raw tiers) is sorted here.
     /// </summary>
-    private List<(int SeriesId, int Day, BlockPoints Points)> ReadRawGroups(string where, SampleTable table, Dictionary<int, FieldKind> kinds)
+    private List<(int SeriesId, int Day, BlockPoints Points)> ReadRawGroups(string raw, SampleTable table, Dictionary<int, FieldKind> kinds)
     {
         var bySeries = new Dictionary<int, BlockPoints>();
         var unsorted = new HashSet<int>();
-        foreach (var name in new[] { table.Name, table.RecentName })
+        using (var command = _connection.CreateCommand())
         {
-            var sql = $"SELECT series_id, ts, value FROM {name} WHERE {where}";
-            if (ReferenceEquals(table, SampleTables.Text))
+            command.CommandText = $"SELECT series_id, ts, value FROM {raw}";
+            using var reader = command.ExecuteReader();
+            BlockPoints? current = null;
+            var currentSeries = -1;
+            while (reader.Read())
             {
-                ReadRawStrings(sql, kinds, bySeries, unsorted);
-            }
-            else
-            {
-                ReadRawNumbers(sql, kinds, bySeries, unsorted);
+                var seriesId = reader.GetInt32(0);
+                if (current is null || seriesId != currentSeries)
+                {
+                    if (!bySeries.TryGetValue(seriesId, out current))
+                    {
+                        current = _passPoints.Rent(kinds.GetValueOrDefault(seriesId, FieldKind.Float), 64);
+                        bySeries[seriesId] = current;
+                    }
+
+                    currentSeries = seriesId;
+                }
+
+                var ts = reader.GetInt64(1);
+                if (current.Count > 0 && ts < current.Timestamps[current.Count - 1])
+                {
+                    unsorted.Add(seriesId);
+                }
+
+                AddRawValue(current, reader, ts, table);
             }
         }
 
@@ -442,80 +460,6 @@ public sealed partial class DuckDbStore
         }
 
         return groups;
-    }
-
-    /// <summary>
-    /// Adds raw rows of a numeric table (value DOUBLE, BIGINT or UBIGINT: its 64 bits, as blocks
-    /// hold them) to their series' points, read a chunk at a time (<see cref="ChunkReader"/>);
-    /// notes the series whose rows were not in time order.
-    /// </summary>
-    private unsafe void ReadRawNumbers(string sql, Dictionary<int, FieldKind> kinds, Dictionary<int, BlockPoints> bySeries, HashSet<int> unsorted)
-    {
-        using var reader = new ChunkReader(_connection, sql);
-        BlockPoints? current = null;
-        var currentSeries = -1;
-        int rows;
-        while ((rows = reader.Next()) > 0)
-        {
-            var ids = reader.Column<int>(0);
-            var timestamps = reader.Column<long>(1);
-            var values = reader.Column<long>(2);
-            for (var i = 0; i < rows; i++)
-            {
-                var seriesId = ids[i];
-                if (current is null || seriesId != currentSeries)
-                {
-                    current = RawPointsOf(seriesId, kinds, bySeries);
-                    currentSeries = seriesId;
-                }
-
-                var ts = timestamps[i];
-                if (current.Count > 0 && ts < current.Timestamps[current.Count - 1])
-                {
-                    unsorted.Add(seriesId);
-                }
-
-                current.AddBits(ts, values[i]);
-            }
-        }
-    }
-
-    /// <summary>Adds raw rows of the text table to their series' points; notes the series whose rows were not in time order.</summary>
-    private void ReadRawStrings(string sql, Dictionary<int, FieldKind> kinds, Dictionary<int, BlockPoints> bySeries, HashSet<int> unsorted)
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        using var reader = command.ExecuteReader();
-        BlockPoints? current = null;
-        var currentSeries = -1;
-        while (reader.Read())
-        {
-            var seriesId = reader.GetInt32(0);
-            if (current is null || seriesId != currentSeries)
-            {
-                current = RawPointsOf(seriesId, kinds, bySeries);
-                currentSeries = seriesId;
-            }
-
-            var ts = reader.GetInt64(1);
-            if (current.Count > 0 && ts < current.Timestamps[current.Count - 1])
-            {
-                unsorted.Add(seriesId);
-            }
-
-            current.AddString(ts, reader.GetString(2));
-        }
-    }
-
-    private BlockPoints RawPointsOf(int seriesId, Dictionary<int, FieldKind> kinds, Dictionary<int, BlockPoints> bySeries)
-    {
-        if (!bySeries.TryGetValue(seriesId, out var points))
-        {
-            points = _passPoints.Rent(kinds.GetValueOrDefault(seriesId, FieldKind.Float), 64);
-            bySeries[seriesId] = points;
-        }
-
-        return points;
     }
 
     /// <summary>
