@@ -364,8 +364,8 @@ public sealed class BlockStoreTests : IDisposable
     [Fact]
     public async Task Compaction_EveryValueKind_OutOfOrderRawRows_SealedBitForBit()
     {
-        // The seal pass reads float, integer and unsigned raw rows a chunk at a time straight from
-        // DuckDB's vectors and text rows through the managed reader; each must come back exactly.
+        // The seal pass reads every raw table (float, integer with booleans, unsigned, text) back and
+        // sorts what arrived out of order: each value must come back exactly, the last write winning.
         var start = Today - (2 * Day);
         var expected = new Dictionary<string, SortedDictionary<long, FieldValue>>();
         FieldValue Value(string field, int i) => field switch
