@@ -361,6 +361,75 @@ public sealed class BlockStoreTests : IDisposable
         Assert.Equal(expected.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value)), await RawAsync(reopened, Today, Today + Day));
     }
 
+    [Fact]
+    public async Task Compaction_EveryValueKind_OutOfOrderRawRows_SealedBitForBit()
+    {
+        // The seal pass reads every raw table (float, integer with booleans, unsigned, text) back and
+        // sorts what arrived out of order: each value must come back exactly, the last write winning.
+        var start = Today - (2 * Day);
+        var expected = new Dictionary<string, SortedDictionary<long, FieldValue>>();
+        FieldValue Value(string field, int i) => field switch
+        {
+            "f" => FieldValue.FromFloat(Math.Round(Math.Sin(i) * 1e6, 3)),
+            "i" => FieldValue.FromInteger(i % 3 == 0 ? long.MinValue + i : -i * 1_000_003L),
+            "u" => FieldValue.FromUInteger(ulong.MaxValue - (ulong)i),
+            "b" => FieldValue.FromBoolean(i % 3 == 1),
+            _ => FieldValue.FromString("s" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        };
+        string[] fields = ["f", "i", "u", "b", "s"];
+        async Task WriteAsync(DuckDbStore store, IEnumerable<int> minutes, int salt)
+        {
+            var points = new List<Point>();
+            foreach (var m in minutes)
+            {
+                var ts = start + (m * Minute);
+                var values = fields.Select(f => (f, Value(f, m + salt))).ToList();
+                points.Add(new Point("mixed", [new("device", "m1")], [.. values.Select(v => new KeyValuePair<string, FieldValue>(v.f, v.Item2))], ts));
+                foreach (var (field, value) in values)
+                {
+                    (expected.TryGetValue(field, out var series) ? series : expected[field] = [])[ts] = value;
+                }
+            }
+
+            await store.WriteAsync(points, CancellationToken.None);
+        }
+
+        await using (var store = await OpenAsync())
+        {
+            // Two days of minutes, then (separate commits) earlier minutes and repeats: raw rows out of time order.
+            await WriteAsync(store, Enumerable.Range(1_000, 1_880), 0);
+            await WriteAsync(store, Enumerable.Range(0, 1_000).Where(m => m % 2 == 0), 7);
+            await WriteAsync(store, Enumerable.Range(1_500, 50), 11);
+            Assert.Equal(expected.Values.Sum(v => v.Count), await store.CompactAsync(CancellationToken.None));
+        }
+
+        var sealedPoints = new Dictionary<string, SortedDictionary<long, FieldValue>>();
+        await using var connection = new DuckDBConnection($"Data Source={Path.Combine(_directory, "iothub.duckdb")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT s.field, b.day, b.data FROM blocks b JOIN series s ON s.id = b.series_id ORDER BY s.field, b.day, b.part";
+        await using var reader = await command.ExecuteReaderAsync();
+        var block = new BlockPoints();
+        while (await reader.ReadAsync())
+        {
+            await using var data = reader.GetStream(2);
+            var bytes = new byte[data.Length];
+            data.ReadExactly(bytes);
+            BlockCodec.Decode(bytes, block, reader.GetInt32(1) * Day);
+            var series = sealedPoints.TryGetValue(reader.GetString(0), out var existing) ? existing : sealedPoints[reader.GetString(0)] = [];
+            for (var i = 0; i < block.Count; i++)
+            {
+                series.Add(block.Timestamps[i], block.ValueAt(i));
+            }
+        }
+
+        Assert.Equal(fields.Order(), sealedPoints.Keys.Order());
+        foreach (var field in fields)
+        {
+            Assert.Equal(expected[field], sealedPoints[field]);
+        }
+    }
+
     /// <summary>The parts of the blocks of series 0 (g1), read from the closed store's file.</summary>
     private async Task<List<int>> PartsOfFirstSeriesAsync()
     {
