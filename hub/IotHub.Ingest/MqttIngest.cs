@@ -312,7 +312,9 @@ public sealed partial class MqttIngest(
             builder.WithUserProperty(UplinkProperties.BatchSequence, System.Text.Encoding.UTF8.GetBytes(sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)).AsMemory());
         }
 
-        return _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(builder.Build()) { SenderClientId = senderClientId });
+        // Marked as the hub's own: the publish interceptor passes it on (it was checked and stored already).
+        var items = new System.Collections.Hashtable { [MqttSessionKeys.Admin] = true };
+        return _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(builder.Build()) { SenderClientId = senderClientId, CustomSessionItems = items });
     }
 
     // State and RPC responses are relayed to subscribers (the hub's services) as they are.

@@ -100,7 +100,7 @@ public sealed class MqttDirectEngineTests : ServeHubTest
         await socket.SendAsync(new byte[] { 0xC0, 0x00 });
 
         var answer = new byte[2];
-        await socket.ReceiveAsync(answer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        await socket.ReceiveAsync(answer.AsMemory()).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(new byte[] { 0xD0, 0x00 }, answer);
     }
 
@@ -131,9 +131,9 @@ public sealed class MqttDirectEngineTests : ServeHubTest
         Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, subscribed.Items.Single().ResultCode);
         Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, refused.Items.Single().ResultCode);
         Assert.Equal("{\"interval\": 30}", await config.Task.WaitAsync(TimeSpan.FromSeconds(10)));
-        Assert.Equal(MqttClientPublishReasonCode.Success, after.ReasonCode);
+        // Served by MQTTnet now, which answers NoMatchingSubscribers (a success) when nobody subscribed.
+        Assert.True(after.IsSuccess, after.ReasonCode.ToString());
         Assert.Equal(4, (await Api.LatestValueAsync("pole-sub-1", "people_count"))!.Value.GetInt64());
-        Assert.Contains("handed to MQTTnet", Hub.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -215,7 +215,7 @@ public sealed class MqttDirectEngineTests : ServeHubTest
         await socket.ConnectAsync("127.0.0.1", Hub.MqttPort);
         await socket.SendAsync(ConnectPacket(level, clientId, clientId, token, keepAlive));
         var header = new byte[2];
-        await socket.ReceiveAsync(header).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        await socket.ReceiveAsync(header.AsMemory()).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(0x20, header[0]);
         var rest = new byte[header[1]];
         var read = 0;
