@@ -57,6 +57,16 @@ internal static partial class HubServer
             return 2;
         }
 
+        // Mqtt:Engine "direct" serves device telemetry sessions with the hub's own packet loop on Kestrel's
+        // pipes (MqttDirectConnectionHandler) and hands every other session to MQTTnet; "mqttnet" serves all with MQTTnet.
+        var mqttEngine = builder.Configuration["Mqtt:Engine"] ?? "mqttnet";
+        if (mqttEngine is not ("mqttnet" or "direct") || (mqttEngine == "direct" && mqttTransport != "kestrel"))
+        {
+            await output.WriteLineAsync($"error: Mqtt:Engine must be 'mqttnet' or 'direct' (direct with Mqtt:Transport 'kestrel'), was '{mqttEngine}'");
+            return 2;
+        }
+
+        var mqttDirect = mqttEngine == "direct";
         var mqttOnSockets = mqttTransport == "sockets";
         var mqttSocketsPort = mqttOnSockets && settings.MqttPort == 0 ? FreeLoopbackPort() : settings.MqttPort;
         ListenOptions? httpListen = null;
@@ -78,7 +88,7 @@ internal static partial class HubServer
             {
                 kestrel.Listen(IPAddress.Loopback, settings.MqttPort, listen =>
                 {
-                    listen.UseMqtt();
+                    UseMqtt(listen, mqttDirect);
                     mqttListen = listen;
                 });
             }
@@ -94,7 +104,7 @@ internal static partial class HubServer
                         ServerCertificate = certificate,
                         OnAuthenticate = (_, ssl) => ssl.ApplicationProtocols = null,
                     });
-                    listen.UseMqtt();
+                    UseMqtt(listen, mqttDirect);
                     mqttsListen = listen;
                 });
                 if (tls.GrpcPort is { } grpcsPort)
@@ -185,6 +195,7 @@ internal static partial class HubServer
             builder.Services.AddSingleton<LatestImages>();
             builder.Services.AddSingleton<TelemetryMapper>();
             builder.Services.AddSingleton<MqttIngest>();
+            builder.Services.AddSingleton<MqttDirectConnectionHandler>();
             builder.Services.AddSingleton<LineProtocolIngest>();
             builder.Services.AddSingleton<InfluxWriteHandler>();
             builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = ingestOptions.MaxHttpBodyBytes + 1024);
@@ -271,6 +282,18 @@ internal static partial class HubServer
 
         await output.WriteLineAsync("Stopped.");
         return 0;
+    }
+
+    private static void UseMqtt(ListenOptions listen, bool direct)
+    {
+        if (direct)
+        {
+            listen.UseConnectionHandler<MqttDirectConnectionHandler>();
+        }
+        else
+        {
+            listen.UseMqtt();
+        }
     }
 
     // MQTTnet's socket server cannot report the port it bound to 0, so one is picked here.

@@ -1,0 +1,316 @@
+using System.Net.Sockets;
+using System.Text;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace IotHub.IntegrationTests;
+
+/// <summary>
+/// The direct MQTT engine (<c>Mqtt:Engine=direct</c>) on a real hub: raw bytes for bad input (each
+/// closes the connection with a logged reason, the hub carries on), and MQTTnet clients for what is
+/// handed to MQTTnet mid-session (subscriptions), keep-alive, session takeover and QoS 2.
+/// </summary>
+public sealed class MqttDirectEngineTests : ServeHubTest
+{
+    protected override IReadOnlyDictionary<string, string>? HubEnvironment { get; } = new Dictionary<string, string> { ["IOTHUB_Mqtt__Engine"] = "direct" };
+
+    public static TheoryData<string, byte[], string> BadPackets => new()
+    {
+        { "reserved packet type 0", [0x00, 0x00], "packet type 0 with flags 0x0 is not valid" },
+        { "remaining length of five bytes", [0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01], "not a valid variable byte integer" },
+        { "oversized publish", [0x32, 0x80, 0x80, 0x80, 0x40], "exceeds the limit of" },
+        { "truncated topic", [0x32, 0x03, 0x00, 0x0A, 0x61], "PUBLISH's topic name is truncated" },
+        { "QoS 3", [0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01], "PUBLISH with QoS 3" },
+        { "second CONNECT", [0x10, 0x00], "packet type 1 with flags 0x0 is not valid" },
+        { "wildcard in a topic name", [0x32, 0x05, 0x00, 0x01, (byte)'#', 0x00, 0x01], "contains wildcards" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadPackets))]
+    public async Task BadPacket_ClosesTheConnectionWithALoggedReason_HubCarriesOn(string name, byte[] packet, string logged)
+    {
+        var token = await Api.RegisterDeviceAsync("det-bad-1", "traffic-detector");
+        using var socket = await RawConnectAsync(level: 4, "det-bad-1", token, keepAlive: 60);
+
+        await socket.SendAsync(packet);
+
+        Assert.True(await ClosedAsync(socket), $"{name}: the hub kept the connection open");
+        await Poll.UntilAsync(() => Task.FromResult(Hub.Output.Contains(logged, StringComparison.Ordinal)), TimeSpan.FromSeconds(10));
+        Assert.Contains("(client 'det-bad-1') closed:", Hub.Output, StringComparison.Ordinal);
+        await AssertDeviceCanPublishAsync("det-bad-1", token);
+    }
+
+    [Fact]
+    public async Task OversizedPacket_Mqtt5_DisconnectWithPacketTooLarge()
+    {
+        var token = await Api.RegisterDeviceAsync("det-big-1", "traffic-detector");
+        using var socket = await RawConnectAsync(level: 5, "det-big-1", token, keepAlive: 60);
+
+        await socket.SendAsync(new byte[] { 0x32, 0x80, 0x80, 0x80, 0x40 });
+
+        var answer = await ReadToCloseAsync(socket);
+        Assert.Equal(0xE0, answer[0]);
+        Assert.Equal(0x95, answer[2]);
+        Assert.Contains("exceeds the limit", Encoding.UTF8.GetString(answer), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WrongProtocolLevel_RefusedInConnAckAndClosed()
+    {
+        using var socket = new TcpClient();
+        await socket.ConnectAsync("127.0.0.1", Hub.MqttPort);
+        var stream = socket.GetStream();
+
+        await stream.WriteAsync(ConnectPacket(level: 9, "x", null, null, keepAlive: 60));
+
+        var answer = await ReadToCloseAsync(stream);
+        Assert.Equal(new byte[] { 0x20, 0x02, 0x00, 0x01 }, answer);
+        await Poll.UntilAsync(() => Task.FromResult(Hub.Output.Contains("protocol level 9 is not MQTT", StringComparison.Ordinal)), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task FirstPacketNotConnect_Closed()
+    {
+        using var socket = new TcpClient();
+        await socket.ConnectAsync("127.0.0.1", Hub.MqttPort);
+
+        await socket.GetStream().WriteAsync(new byte[] { 0xC0, 0x00 });
+
+        Assert.True(await ClosedAsync(socket.GetStream()));
+        await Poll.UntilAsync(() => Task.FromResult(Hub.Output.Contains("the first packet is of type 12, not CONNECT", StringComparison.Ordinal)), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task SilentPastKeepAlive_Closed()
+    {
+        var token = await Api.RegisterDeviceAsync("det-ka-1", "traffic-detector");
+        using var socket = await RawConnectAsync(level: 4, "det-ka-1", token, keepAlive: 1);
+
+        Assert.True(await ClosedAsync(socket));
+        Assert.Contains("no packet within 1.5 x the keep-alive of 1 s", Hub.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PingReq_AnsweredWithPingResp()
+    {
+        var token = await Api.RegisterDeviceAsync("det-ping-1", "traffic-detector");
+        using var socket = await RawConnectAsync(level: 4, "det-ping-1", token, keepAlive: 60);
+
+        await socket.SendAsync(new byte[] { 0xC0, 0x00 });
+
+        var answer = new byte[2];
+        await socket.ReceiveAsync(answer.AsMemory()).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(new byte[] { 0xD0, 0x00 }, answer);
+    }
+
+    [Fact]
+    public async Task DeviceSubscribes_HandedToMqttnet_GetsRetainedConfigAndPublishesOn()
+    {
+        var token = await Api.RegisterDeviceAsync("pole-sub-1", "smart-pole");
+        using var device = await ConnectAsync("pole-sub-1", token, MqttProtocolVersion.V500);
+        var before = await device.PublishAsync(Message("iothub/v1/pole-sub-1/telemetry", "{\"people_count\": 3}", MqttQualityOfServiceLevel.AtLeastOnce));
+        Assert.Equal(MqttClientPublishReasonCode.Success, before.ReasonCode);
+
+        var config = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        device.ApplicationMessageReceivedAsync += e =>
+        {
+            config.TrySetResult(Encoding.UTF8.GetString(e.ApplicationMessage.Payload));
+            return Task.CompletedTask;
+        };
+        using var admin = new MqttClientFactory().CreateMqttClient();
+        await admin.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", Hub.MqttPort).WithClientId("config-service")
+            .WithCredentials("iothub-admin", Hub.AdminToken).WithProtocolVersion(MqttProtocolVersion.V500).Build());
+        await admin.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("iothub/v1/pole-sub-1/config").WithPayload("{\"interval\": 30}")
+            .WithRetainFlag().WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        var subscribed = await device.SubscribeAsync("iothub/v1/pole-sub-1/config", MqttQualityOfServiceLevel.AtLeastOnce);
+        var refused = await device.SubscribeAsync("iothub/v1/#");
+        var after = await device.PublishAsync(Message("iothub/v1/pole-sub-1/telemetry", "{\"people_count\": 4}", MqttQualityOfServiceLevel.AtLeastOnce));
+
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, subscribed.Items.Single().ResultCode);
+        Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, refused.Items.Single().ResultCode);
+        Assert.Equal("{\"interval\": 30}", await config.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        // Served by MQTTnet now, which answers NoMatchingSubscribers (a success) when nobody subscribed.
+        Assert.True(after.IsSuccess, after.ReasonCode.ToString());
+        Assert.Equal(4, (await Api.LatestValueAsync("pole-sub-1", "people_count"))!.Value.GetInt64());
+    }
+
+    [Fact]
+    public async Task Mqtt311DeviceWithEmptyClientId_SubscribesAfterPublishing()
+    {
+        var token = await Api.RegisterDeviceAsync("pole-sub-2", "smart-pole");
+        using var device = new MqttClientFactory().CreateMqttClient();
+        var connect = await device.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", Hub.MqttPort).WithClientId("")
+            .WithCredentials(token, (string?)null).WithProtocolVersion(MqttProtocolVersion.V311).WithCleanSession().Build());
+        Assert.Equal(MqttClientConnectResultCode.Success, connect.ResultCode);
+
+        await device.PublishAsync(Message("v1/devices/me/telemetry", "{\"people_count\": 5}", MqttQualityOfServiceLevel.AtLeastOnce));
+        var subscribed = await device.SubscribeAsync("v1/devices/me/rpc/request/+", MqttQualityOfServiceLevel.AtLeastOnce);
+        await device.PublishAsync(Message("v1/devices/me/telemetry", "{\"people_count\": 6}", MqttQualityOfServiceLevel.AtLeastOnce));
+
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, subscribed.Items.Single().ResultCode);
+        Assert.Equal(6, (await Api.LatestValueAsync("pole-sub-2", "people_count"))!.Value.GetInt64());
+    }
+
+    [Fact]
+    public async Task SameClientIdConnectsAgain_FirstConnectionTakenOver()
+    {
+        var token = await Api.RegisterDeviceAsync("det-twice-1", "traffic-detector");
+        using var first = await ConnectAsync("det-twice-1", token, MqttProtocolVersion.V500);
+        var firstGone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        first.DisconnectedAsync += _ =>
+        {
+            firstGone.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        using var second = await ConnectAsync("det-twice-1", token, MqttProtocolVersion.V500);
+
+        await firstGone.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var result = await second.PublishAsync(Message("iothub/v1/det-twice-1/telemetry", "{\"volume\": 8}", MqttQualityOfServiceLevel.AtLeastOnce));
+        Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+        Assert.Contains("took the session over", Hub.Output, StringComparison.Ordinal);
+        var metrics = await Api.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Contains("iothub_devices_connected 1", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QoS2AndQoS0Publishes_Stored()
+    {
+        var token = await Api.RegisterDeviceAsync("det-qos-1", "traffic-detector");
+        using var device = await ConnectAsync("det-qos-1", token, MqttProtocolVersion.V311);
+
+        var exactlyOnce = await device.PublishAsync(Message("iothub/v1/det-qos-1/telemetry", "{\"volume\": 21}", MqttQualityOfServiceLevel.ExactlyOnce));
+        await device.PublishAsync(Message("iothub/v1/det-qos-1/telemetry", "{\"speed\": 44.5}", MqttQualityOfServiceLevel.AtMostOnce));
+
+        Assert.True(exactlyOnce.IsSuccess);
+        Assert.Equal(21, (await Api.LatestValueAsync("det-qos-1", "volume"))!.Value.GetInt64());
+        await Poll.UntilAsync(async () => await Api.LatestValueAsync("det-qos-1", "speed") is { } v && v.GetDouble() == 44.5, TimeSpan.FromSeconds(10));
+    }
+
+    private async Task AssertDeviceCanPublishAsync(string deviceId, string token)
+    {
+        using var client = await ConnectAsync(deviceId, token, MqttProtocolVersion.V500);
+        var result = await client.PublishAsync(Message($"iothub/v1/{deviceId}/telemetry", "{\"volume\": 9}", MqttQualityOfServiceLevel.AtLeastOnce));
+        Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+    }
+
+    private async Task<IMqttClient> ConnectAsync(string deviceId, string token, MqttProtocolVersion version)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        var connect = await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", Hub.MqttPort)
+            .WithClientId(deviceId).WithCredentials(deviceId, token).WithProtocolVersion(version).Build());
+        Assert.Equal(MqttClientConnectResultCode.Success, connect.ResultCode);
+        return client;
+    }
+
+    private static MqttApplicationMessage Message(string topic, string payload, MqttQualityOfServiceLevel qos) => new MqttApplicationMessageBuilder()
+        .WithTopic(topic).WithPayload(Encoding.UTF8.GetBytes(payload)).WithQualityOfServiceLevel(qos).Build();
+
+    /// <summary>A socket past CONNECT / CONNACK (success) with the device's credentials.</summary>
+    private async Task<Socket> RawConnectAsync(int level, string clientId, string token, ushort keepAlive)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync("127.0.0.1", Hub.MqttPort);
+        await socket.SendAsync(ConnectPacket(level, clientId, clientId, token, keepAlive));
+        var header = new byte[2];
+        await socket.ReceiveAsync(header.AsMemory()).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0x20, header[0]);
+        var rest = new byte[header[1]];
+        var read = 0;
+        while (read < rest.Length)
+        {
+            read += await socket.ReceiveAsync(rest.AsMemory(read));
+        }
+
+        Assert.Equal(0, rest[1]);
+        return socket;
+    }
+
+    private static byte[] ConnectPacket(int level, string clientId, string? user, string? password, ushort keepAlive)
+    {
+        var body = new List<byte>();
+        void String(string text)
+        {
+            var bytes = Encoding.UTF8.GetBytes(text);
+            body.Add((byte)(bytes.Length >> 8));
+            body.Add((byte)bytes.Length);
+            body.AddRange(bytes);
+        }
+
+        String("MQTT");
+        body.Add((byte)level);
+        body.Add((byte)(0x02 | (user is null ? 0 : 0x80) | (password is null ? 0 : 0x40)));
+        body.Add((byte)(keepAlive >> 8));
+        body.Add((byte)keepAlive);
+        if (level == 5)
+        {
+            body.Add(0);
+        }
+
+        String(clientId);
+        if (user is not null)
+        {
+            String(user);
+        }
+
+        if (password is not null)
+        {
+            String(password);
+        }
+
+        return [0x10, (byte)body.Count, .. body];
+    }
+
+    private static async Task<bool> ClosedAsync(Socket socket)
+    {
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        return await ClosedAsync(stream);
+    }
+
+    // Reads until the hub closes (true), or 10 s pass (false).
+    private static async Task<bool> ClosedAsync(Stream stream)
+    {
+        try
+        {
+            await ReadToCloseAsync(stream);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<byte[]> ReadToCloseAsync(Socket socket)
+    {
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        return await ReadToCloseAsync(stream);
+    }
+
+    private static async Task<byte[]> ReadToCloseAsync(Stream stream)
+    {
+        var all = new MemoryStream();
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                all.Write(buffer, 0, read);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException("the hub did not close the connection within 10 s");
+        }
+        catch (IOException)
+        {
+            // Reset by the hub: closed too.
+        }
+
+        return all.ToArray();
+    }
+}
