@@ -57,9 +57,10 @@ internal static partial class HubServer
             return 2;
         }
 
-        // Mqtt:Engine "direct" serves device telemetry sessions with the hub's own packet loop on Kestrel's
-        // pipes (MqttDirectConnectionHandler) and hands every other session to MQTTnet; "mqttnet" serves all with MQTTnet.
-        var mqttEngine = builder.Configuration["Mqtt:Engine"] ?? "mqttnet";
+        // Mqtt:Engine "direct" (the default on Kestrel's transport) serves device telemetry sessions with the hub's own
+        // packet loop on Kestrel's pipes (MqttDirectConnectionHandler) and hands every other session to MQTTnet;
+        // "mqttnet" serves all with MQTTnet (measured slower: benchmarks/RESULTS.md, "MQTT acks from the ingest log's thread").
+        var mqttEngine = builder.Configuration["Mqtt:Engine"] ?? (mqttTransport == "sockets" ? "mqttnet" : "direct");
         if (mqttEngine is not ("mqttnet" or "direct") || (mqttEngine == "direct" && mqttTransport != "kestrel"))
         {
             await output.WriteLineAsync($"error: Mqtt:Engine must be 'mqttnet' or 'direct' (direct with Mqtt:Transport 'kestrel'), was '{mqttEngine}'");
@@ -67,6 +68,24 @@ internal static partial class HubServer
         }
 
         var mqttDirect = mqttEngine == "direct";
+
+        // Mqtt:InlineSockets (direct engine only, default true): the MQTT listener's packet loops run on the
+        // socket layer's epoll thread and PUBACKs are sent by the ingest log's thread after its fdatasync
+        // (InlineMqttTransport, IngestLogAcks): no thread-pool hop per message.
+        var inlineText = builder.Configuration["Mqtt:InlineSockets"] ?? "true";
+        if (!bool.TryParse(inlineText, out var mqttInline))
+        {
+            await output.WriteLineAsync($"error: Mqtt:InlineSockets must be 'true' or 'false', was '{inlineText}'");
+            return 2;
+        }
+
+        mqttInline &= mqttDirect;
+        if (mqttInline)
+        {
+            // Before any socket is used: .NET reads this once, at its first socket operation.
+            InlineMqttTransport.EnableInlineCompletions();
+            builder.Services.AddSingleton<IConnectionListenerFactory, InlineMqttTransport>();
+        }
         var mqttOnSockets = mqttTransport == "sockets";
         var mqttSocketsPort = mqttOnSockets && settings.MqttPort == 0 ? FreeLoopbackPort() : settings.MqttPort;
         ListenOptions? httpListen = null;
@@ -86,7 +105,7 @@ internal static partial class HubServer
             });
             if (!mqttOnSockets)
             {
-                kestrel.Listen(IPAddress.Loopback, settings.MqttPort, listen =>
+                kestrel.Listen(mqttInline ? new InlineEndPoint(IPAddress.Loopback, settings.MqttPort) : new IPEndPoint(IPAddress.Loopback, settings.MqttPort), listen =>
                 {
                     UseMqtt(listen, mqttDirect);
                     mqttListen = listen;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Text;
+using IotHub.Storage;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using MQTTnet.AspNetCore;
@@ -235,6 +236,14 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
         {
             while (true)
             {
+                if (IngestLogAcks.OnLogThread && input.TryRead(out var ready))
+                {
+                    // The device sent more before its ack (pipelined publishes): the ingest log's thread
+                    // only writes acks, the packets are read on the thread pool.
+                    input.AdvanceTo(ready.Buffer.Start);
+                    await LeaveLogThreadAsync();
+                }
+
                 var result = await input.ReadAsync(token);
                 var buffer = result.Buffer;
                 var consumed = buffer.Start;
@@ -318,6 +327,17 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
                     }
 
                     consumed = rest.GetPosition(headerLength + remaining);
+                    if (IngestLogAcks.OnLogThread && rest.Length > headerLength + remaining)
+                    {
+                        // More packets in this read: the acks so far go out now, the rest is read off the log's thread.
+                        if (pending)
+                        {
+                            await output.FlushAsync(token);
+                            pending = false;
+                        }
+
+                        await LeaveLogThreadAsync();
+                    }
                 }
 
                 if (problem is not null)
@@ -444,7 +464,16 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
             return (null, true);
         }
 
-        var verdict = await _ingest.PublishAsync(session.DeviceId, isDevice: true, session.Columns, message, session.Closing.Token);
+        // The ack needs no more than the PUBACK written: the ingest log completes this write on its
+        // flusher thread right after the group's fdatasync (no thread hop), and the loop goes on there
+        // until it has written the PUBACK and has to wait for the device's next packet.
+        ValueTask<PublishVerdict> pendingVerdict;
+        using (IngestLogAcks.CompleteOnLogThread())
+        {
+            pendingVerdict = _ingest.PublishAsync(session.DeviceId, isDevice: true, session.Columns, message, session.Closing.Token);
+        }
+
+        var verdict = await pendingVerdict;
         if (verdict.CloseConnection)
         {
             return ("the store could not commit a publish: closed unacknowledged so the device resends it", false);
@@ -452,6 +481,8 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
 
         if (verdict.Relay)
         {
+            // Relaying to subscribers is the broker's work, not the log's: off its thread first.
+            await LeaveLogThreadAsync();
             await _ingest.RelayAsync(session.ClientId, message, (MqttQualityOfServiceLevel)qos);
         }
 
@@ -468,6 +499,15 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
         var reason = session.Connect.WantsReasonStrings ? verdict.ReasonString : null;
         MqttPackets.WriteAck(output, qos == 1 ? (byte)0x40 : (byte)0x50, packetId, v5, (byte)verdict.Code, reason, (int)Math.Min(session.Connect.ClientMaximumPacketSize, int.MaxValue));
         return (null, true);
+    }
+
+    /// <summary>Continues on the thread pool when running on the ingest log's flusher thread.</summary>
+    private static async ValueTask LeaveLogThreadAsync()
+    {
+        if (IngestLogAcks.OnLogThread)
+        {
+            await Task.Yield();
+        }
     }
 
     /// <summary>Gives the connection to MQTTnet: its input starts again with the CONNECT, its CONNACK is dropped.</summary>

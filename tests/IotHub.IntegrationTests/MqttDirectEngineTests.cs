@@ -7,9 +7,10 @@ using MQTTnet.Protocol;
 namespace IotHub.IntegrationTests;
 
 /// <summary>
-/// The direct MQTT engine (<c>Mqtt:Engine=direct</c>) on a real hub: raw bytes for bad input (each
+/// The direct MQTT engine (<c>Mqtt:Engine=direct</c>, the default) on a real hub: raw bytes for bad input (each
 /// closes the connection with a logged reason, the hub carries on), and MQTTnet clients for what is
-/// handed to MQTTnet mid-session (subscriptions), keep-alive, session takeover and QoS 2.
+/// handed to MQTTnet mid-session (subscriptions), keep-alive, session takeover, QoS 2 and publishes
+/// pipelined ahead of their acks.
 /// </summary>
 public sealed class MqttDirectEngineTests : ServeHubTest
 {
@@ -189,6 +190,34 @@ public sealed class MqttDirectEngineTests : ServeHubTest
         await Poll.UntilAsync(async () => await Api.LatestValueAsync("det-qos-1", "speed") is { } v && v.GetDouble() == 44.5, TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task PipelinedPublishesInOneSend_AckedInOrderAfterStoring()
+    {
+        // 50 QoS 1 publishes in one TCP send, before any PUBACK: the acks (written by the ingest log's
+        // thread after its fdatasync) come back in publish order, and every reading is stored.
+        var token = await Api.RegisterDeviceAsync("gauge-pipe-1", "river-gauge");
+        using var socket = await RawConnectAsync(level: 4, "gauge-pipe-1", token, keepAlive: 60);
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var packets = new List<byte>();
+        for (var id = 1; id <= 50; id++)
+        {
+            packets.AddRange(PublishPacket("iothub/v1/gauge-pipe-1/telemetry", (ushort)id, $"{{\"ts\": {ts + id}, \"values\": {{\"level\": {id}}}}}"));
+        }
+
+        await socket.SendAsync(packets.ToArray());
+
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        var acks = new byte[50 * 4];
+        await stream.ReadExactlyAsync(acks).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal([0x40, 0x02, 0x00, (byte)(i + 1)], acks.AsSpan(i * 4, 4).ToArray());
+        }
+
+        var history = await Api.GetJsonAsync("/api/v1/query?measurement=river&field=level&tag.device=gauge-pipe-1&from=now-1h&to=now%2B1m");
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (double)i), history.GetProperty("series")[0].GetProperty("points").EnumerateArray().Select(p => p[1].GetDouble()));
+    }
+
     private async Task AssertDeviceCanPublishAsync(string deviceId, string token)
     {
         using var client = await ConnectAsync(deviceId, token, MqttProtocolVersion.V500);
@@ -226,6 +255,20 @@ public sealed class MqttDirectEngineTests : ServeHubTest
 
         Assert.Equal(0, rest[1]);
         return socket;
+    }
+
+    /// <summary>An MQTT 3.1.1 PUBLISH, QoS 1.</summary>
+    private static byte[] PublishPacket(string topic, ushort packetId, string payload)
+    {
+        var topicBytes = Encoding.UTF8.GetBytes(topic);
+        var payloadBytes = Encoding.UTF8.GetBytes(payload);
+        var body = new List<byte> { (byte)(topicBytes.Length >> 8), (byte)topicBytes.Length };
+        body.AddRange(topicBytes);
+        body.Add((byte)(packetId >> 8));
+        body.Add((byte)packetId);
+        body.AddRange(payloadBytes);
+        Assert.True(body.Count < 128);
+        return [0x32, (byte)body.Count, .. body];
     }
 
     private static byte[] ConnectPacket(int level, string clientId, string? user, string? password, ushort keepAlive)
@@ -312,5 +355,33 @@ public sealed class MqttDirectEngineTests : ServeHubTest
         }
 
         return all.ToArray();
+    }
+}
+
+/// <summary>The direct engine with <c>Mqtt:InlineSockets=false</c> (Kestrel's default scheduling), and that option's check.</summary>
+public sealed class MqttDirectEngineSettingsTests : ServeHubTest
+{
+    protected override IReadOnlyDictionary<string, string>? HubEnvironment { get; } = new Dictionary<string, string> { ["IOTHUB_Mqtt__InlineSockets"] = "false" };
+
+    [Fact]
+    public async Task WithoutInlineSockets_PublishAckedOnceStored()
+    {
+        var token = await Api.RegisterDeviceAsync("det-noinline-1", "traffic-detector");
+        using var client = new MqttClientFactory().CreateMqttClient();
+        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", Hub.MqttPort)
+            .WithClientId("det-noinline-1").WithCredentials("det-noinline-1", token).WithProtocolVersion(MqttProtocolVersion.V500).Build());
+
+        var result = await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("iothub/v1/det-noinline-1/telemetry")
+            .WithPayload(Encoding.UTF8.GetBytes("{\"volume\": 17}")).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+        Assert.Equal(17, (await Api.LatestValueAsync("det-noinline-1", "volume"))!.Value.GetInt64());
+    }
+
+    [Fact]
+    public async Task InlineSocketsNotABoolean_HubRefusesToStart()
+    {
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => HubProcess.StartAsync("serve", environment: new Dictionary<string, string> { ["IOTHUB_Mqtt__InlineSockets"] = "sometimes" }));
+        Assert.Contains("error: Mqtt:InlineSockets must be 'true' or 'false', was 'sometimes'", refused.Message, StringComparison.Ordinal);
     }
 }

@@ -281,5 +281,5 @@ public class MqttIngestTests : ServeHubTest
 /// <summary>Every test of <see cref="MqttIngestTests"/> against the engine that is not the default.</summary>
 public sealed class MqttIngestOtherEngineTests : MqttIngestTests
 {
-    protected override IReadOnlyDictionary<string, string>? HubEnvironment { get; } = new Dictionary<string, string> { ["IOTHUB_Mqtt__Engine"] = "direct" };
+    protected override IReadOnlyDictionary<string, string>? HubEnvironment { get; } = new Dictionary<string, string> { ["IOTHUB_Mqtt__Engine"] = "mqttnet" };
 }
