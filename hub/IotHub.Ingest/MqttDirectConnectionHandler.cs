@@ -26,6 +26,12 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
     // Largest CONNECT read here; larger ones (long wills) go to MQTTnet.
     private const int MaxConnectBytes = 64 * 1024;
 
+    // Packets up to this size are parsed in the pipe; only a PUBLISH (a still) may be larger.
+    private const int SmallPacketBytes = 256 * 1024;
+
+    // How long a closing connection's last bytes (the DISCONNECT) may take to leave before it is aborted.
+    private static readonly TimeSpan CloseFlushTimeout = TimeSpan.FromSeconds(5);
+
     // A PUBLISH carries at most a still, its topic and properties.
     private readonly int _maxPacketBytes;
     private readonly MqttIngest _ingest;
@@ -67,6 +73,8 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
 
         if (handOver)
         {
+            // Off the inline socket thread first: MQTTnet's packet loop and fan-out must not stall epoll.
+            await Task.Yield();
             await _mqttnet.OnConnectedAsync(connection);
             return;
         }
@@ -107,10 +115,13 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
         }
         finally
         {
+            // The teardown is not the ingest log's work, whichever thread the loop ended on.
+            await LeaveLogThreadAsync();
             _sessions.TryRemove(new KeyValuePair<string, Session>(session.ClientId, session));
-            _ingest.DeviceConnection(device.Id, connected: false);
             if (!handedOver)
             {
+                // A session handed over was counted out at the hand-over; MQTTnet counts it from there.
+                _ingest.DeviceConnection(device.Id, connected: false);
                 await input.CompleteAsync();
                 await connection.Transport.Output.CompleteAsync();
             }
@@ -236,19 +247,25 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
         {
             while (true)
             {
-                if (IngestLogAcks.OnLogThread && input.TryRead(out var ready))
+                var result = await input.ReadAsync(token);
+                if (IngestLogAcks.OnLogThread)
                 {
-                    // The device sent more before its ack (pipelined publishes): the ingest log's thread
-                    // only writes acks, the packets are read on the thread pool.
-                    input.AdvanceTo(ready.Buffer.Start);
+                    // The read completed at once on the ingest log's flusher thread (the device sent more
+                    // before its ack arrived): that thread only writes acks, the packets are read on the pool.
+                    input.AdvanceTo(result.Buffer.Start);
                     await LeaveLogThreadAsync();
+                    continue;
                 }
 
-                var result = await input.ReadAsync(token);
                 var buffer = result.Buffer;
+                if (!buffer.IsEmpty)
+                {
+                    // Keep-alive counts bytes arriving, not only whole packets (a still takes a while on a slow link).
+                    session.Touch(_time.GetTimestamp());
+                }
+
                 var consumed = buffer.Start;
-                string? problem = null;
-                var disconnect = MqttDisconnect.MalformedPacket;
+                MqttProblem? problem = null;
                 var pending = false;
                 while (true)
                 {
@@ -257,16 +274,18 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
                     {
                         if (malformed)
                         {
-                            problem = "a remaining length is not a valid variable byte integer";
+                            problem = MqttProblem.Malformed("a remaining length is not a valid variable byte integer");
                         }
 
                         break;
                     }
 
-                    if (headerLength + remaining > _maxPacketBytes)
+                    if (headerLength + remaining > _maxPacketBytes
+                        || (first >> 4 != MqttPackets.Publish && headerLength + remaining > SmallPacketBytes))
                     {
-                        problem = $"a packet of {headerLength + remaining} bytes exceeds the limit of {_maxPacketBytes} bytes";
-                        disconnect = MqttDisconnect.PacketTooLarge;
+                        // Only a PUBLISH (a still) may be larger than the pipe holds; the limit is checked before buffering it.
+                        var limit = first >> 4 == MqttPackets.Publish ? _maxPacketBytes : SmallPacketBytes;
+                        problem = new MqttProblem(MqttDisconnect.PacketTooLarge, $"a packet of type {first >> 4} of {headerLength + remaining} bytes exceeds the limit of {limit} bytes");
                         break;
                     }
 
@@ -275,14 +294,14 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
                         break;
                     }
 
-                    session.Touch(_time.GetTimestamp());
                     var body = rest.Slice(headerLength, remaining);
                     var type = first >> 4;
                     var flags = first & 0x0F;
                     switch (type)
                     {
                         case MqttPackets.Publish:
-                            (problem, pending) = await PublishAsync(session, flags, body, output, v5);
+                            (problem, var acked) = await PublishAsync(session, flags, body, output, v5);
+                            pending |= acked;
                             break;
                         case MqttPackets.PubRel when flags == 0x02 && remaining >= 2:
                             var pubRel = new SequenceReader<byte>(body);
@@ -316,8 +335,7 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
                             await HandOverAsync(session, connectBytes);
                             return true;
                         default:
-                            problem = $"packet type {type} with flags 0x{flags:X} is not valid from a client here";
-                            disconnect = MqttDisconnect.ProtocolError;
+                            problem = new MqttProblem(MqttDisconnect.ProtocolError, $"packet type {type} with flags 0x{flags:X} is not valid from a client here");
                             break;
                     }
 
@@ -340,7 +358,7 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
                     }
                 }
 
-                if (problem is not null)
+                if (problem is { } refused)
                 {
                     input.AdvanceTo(buffer.End);
                     if (pending)
@@ -348,7 +366,8 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
                         await output.FlushAsync(token);
                     }
 
-                    await CloseAsync(connection, remote, session.ClientId, v5 ? disconnect : null, problem);
+                    await LeaveLogThreadAsync();
+                    await CloseAsync(connection, remote, session.ClientId, v5 ? refused.Code : null, refused.Reason);
                     return false;
                 }
 
@@ -363,23 +382,27 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
                     return false;
                 }
 
-                // A packet larger than the pipe holds is copied out as it arrives (stills of up to MaxImageBytes).
+                // A PUBLISH larger than the pipe holds is copied out as it arrives (stills of up to MaxImageBytes);
+                // its size was checked against the limit above.
                 var unread = buffer.Slice(consumed);
-                if (MqttPackets.TryReadFixedHeader(unread, out _, out var need, out var header, out _) && header + need > 256 * 1024 && unread.Length < header + need)
+                if (MqttPackets.TryReadFixedHeader(unread, out var largeFirst, out var need, out var header, out _)
+                    && largeFirst >> 4 == MqttPackets.Publish && header + need > SmallPacketBytes && unread.Length < header + need)
                 {
+                    await LeaveLogThreadAsync();
                     large = ArrayPool<byte>.Shared.Rent(header + need);
-                    var filled = await ReadLargeAsync(input, unread, large, header + need, token);
+                    var filled = await ReadLargeAsync(session, input, unread, large, header + need, token);
                     if (filled < 0)
                     {
                         return false;
                     }
 
-                    var (largeProblem, largePending) = await DispatchLargeAsync(session, large, header, need, output, v5);
+                    var (largeProblem, largePending) = await PublishAsync(session, largeFirst & 0x0F, new ReadOnlySequence<byte>(large, header, need), output, v5);
                     ArrayPool<byte>.Shared.Return(large);
                     large = null;
-                    if (largeProblem is not null)
+                    if (largeProblem is { } largeRefused)
                     {
-                        await CloseAsync(connection, remote, session.ClientId, v5 ? MqttDisconnect.ProtocolError : null, largeProblem);
+                        await LeaveLogThreadAsync();
+                        await CloseAsync(connection, remote, session.ClientId, v5 ? largeRefused.Code : null, largeRefused.Reason);
                         return false;
                     }
 
@@ -404,7 +427,7 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
     }
 
     // Copies a packet that does not fit the pipe's buffer into `target`, consuming it from the pipe. -1 if the peer left.
-    private static async Task<int> ReadLargeAsync(PipeReader input, ReadOnlySequence<byte> start, byte[] target, int length, CancellationToken token)
+    private async Task<int> ReadLargeAsync(Session session, PipeReader input, ReadOnlySequence<byte> start, byte[] target, int length, CancellationToken token)
     {
         start.CopyTo(target);
         var filled = (int)start.Length;
@@ -412,6 +435,8 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
         while (filled < length)
         {
             var result = await input.ReadAsync(token);
+            await LeaveLogThreadAsync();
+            session.Touch(_time.GetTimestamp());
             var take = result.Buffer.Slice(0, Math.Min(result.Buffer.Length, length - filled));
             take.CopyTo(target.AsSpan(filled));
             filled += (int)take.Length;
@@ -425,21 +450,13 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
         return filled;
     }
 
-    private Task<(string? Problem, bool Pending)> DispatchLargeAsync(Session session, byte[] packet, int headerLength, int remaining, PipeWriter output, bool v5)
-    {
-        var first = packet[0];
-        return first >> 4 == MqttPackets.Publish
-            ? PublishAsync(session, first & 0x0F, new ReadOnlySequence<byte>(packet, headerLength, remaining), output, v5)
-            : Task.FromResult<(string?, bool)>(($"a packet of type {first >> 4} of {headerLength + remaining} bytes is not valid here", false));
-    }
-
     /// <summary>One PUBLISH: ingest, then the PUBACK (QoS 1) or PUBREC (QoS 2) written, not yet flushed.</summary>
-    private async Task<(string? Problem, bool Pending)> PublishAsync(Session session, int flags, ReadOnlySequence<byte> body, PipeWriter output, bool v5)
+    private async Task<(MqttProblem? Problem, bool Pending)> PublishAsync(Session session, int flags, ReadOnlySequence<byte> body, PipeWriter output, bool v5)
     {
         var qos = (flags >> 1) & 0x03;
         if (qos == 3)
         {
-            return ("PUBLISH with QoS 3", false);
+            return (MqttProblem.Malformed("PUBLISH with QoS 3"), false);
         }
 
         var problem = MqttPackets.TryReadPublish(body, qos, v5, out var packet);
@@ -451,7 +468,7 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
         var topic = session.TopicText(packet.Topic);
         if (topic is null)
         {
-            return ("PUBLISH's topic name is not valid UTF-8 or contains wildcards", false);
+            return (new MqttProblem(MqttDisconnect.TopicNameInvalid, "PUBLISH's topic name is not valid UTF-8 or contains wildcards"), false);
         }
 
         var contentType = packet.ContentType is { } ct ? session.ContentTypeText(ct) : null;
@@ -464,6 +481,12 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
             return (null, true);
         }
 
+        if (qos == 2 && v5 && session.QoS2Pending.Count >= MqttPackets.ReceiveMaximum)
+        {
+            // MQTT 5 §3.3.4: more unacknowledged publishes than the CONNACK's Receive Maximum.
+            return (new MqttProblem(MqttDisconnect.ReceiveMaximumExceeded, $"more than the Receive Maximum of {MqttPackets.ReceiveMaximum} QoS 2 publishes unreleased"), false);
+        }
+
         // The ack needs no more than the PUBACK written: the ingest log completes this write on its
         // flusher thread right after the group's fdatasync (no thread hop), and the loop goes on there
         // until it has written the PUBACK and has to wait for the device's next packet.
@@ -473,10 +496,29 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
             pendingVerdict = _ingest.PublishAsync(session.DeviceId, isDevice: true, session.Columns, message, session.Closing.Token);
         }
 
-        var verdict = await pendingVerdict;
+        PublishVerdict verdict;
+        if (pendingVerdict.IsCompleted)
+        {
+            verdict = pendingVerdict.Result;
+        }
+        else
+        {
+            // Waiting on the store (its group commit or backpressure) is not the device being silent.
+            session.Storing(true);
+            try
+            {
+                verdict = await pendingVerdict;
+            }
+            finally
+            {
+                session.Storing(false);
+                session.Touch(_time.GetTimestamp());
+            }
+        }
+
         if (verdict.CloseConnection)
         {
-            return ("the store could not commit a publish: closed unacknowledged so the device resends it", false);
+            return (new MqttProblem(MqttDisconnect.ImplementationSpecificError, "the store could not commit a publish: closed unacknowledged so the device resends it"), false);
         }
 
         if (verdict.Relay)
@@ -491,8 +533,9 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
             return (null, false);
         }
 
-        if (qos == 2)
+        if (qos == 2 && (byte)verdict.Code < 0x80)
         {
+            // MQTT 5 §4.3.3: a PUBREC with a refusal code ends the exchange (no PUBREL comes) and frees the id.
             session.QoS2Pending.Add(packetId);
         }
 
@@ -524,6 +567,8 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
             connect = MqttPackets.ConnectWithClientId(connect, session.ClientId);
         }
 
+        // Off the inline socket thread first: MQTTnet's packet loop and fan-out must not stall epoll.
+        await Task.Yield();
         await _mqttnet.OnConnectedAsync(new HandedOverConnection(session.Connection, connect));
     }
 
@@ -547,8 +592,14 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
             if (disconnect is { } code)
             {
                 MqttPackets.WriteDisconnect(connection.Transport.Output, (byte)code, reason);
-                await connection.Transport.Output.FlushAsync();
+                using var timeout = new CancellationTokenSource(CloseFlushTimeout);
+                await connection.Transport.Output.FlushAsync(timeout.Token);
             }
+        }
+        catch (OperationCanceledException)
+        {
+            // A peer that reads nothing does not hold the connection open.
+            connection.Abort(new ConnectionAbortedException($"the DISCONNECT was not taken within {CloseFlushTimeout.TotalSeconds} s"));
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or InvalidOperationException)
         {
@@ -559,18 +610,11 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
         await connection.Transport.Input.CompleteAsync();
     }
 
-    /// <summary>MQTT 5 DISCONNECT reason codes the engine sends.</summary>
-    private enum MqttDisconnect : byte
-    {
-        MalformedPacket = 0x81,
-        ProtocolError = 0x82,
-        PacketTooLarge = 0x95,
-    }
-
     /// <summary>A device session served by the engine.</summary>
     private sealed class Session(ConnectionContext connection, MqttPackets.ConnectPacket connect, string clientId, string deviceId, MqttIngest.ConnectionColumns columns, long started)
     {
         private long _lastPacket = started;
+        private bool _storing;
         private byte[] _topicBytes = [];
         private string _topic = "";
         private byte[] _contentTypeBytes = [];
@@ -595,8 +639,13 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
 
         public void Touch(long now) => Volatile.Write(ref _lastPacket, now);
 
+        /// <summary>Notes the loop waiting on the store for a publish (true) or done with it (false).</summary>
+        public void Storing(bool storing) => Volatile.Write(ref _storing, storing);
+
+        /// <summary>Whether nothing arrived for 1.5 x the keep-alive while the loop was not waiting on the store.</summary>
         public bool KeepAliveExpired(long now, TimeProvider time) =>
             Connect.KeepAliveSeconds > 0
+            && !Volatile.Read(ref _storing)
             && time.GetElapsedTime(Volatile.Read(ref _lastPacket), now) > TimeSpan.FromSeconds(Connect.KeepAliveSeconds * 1.5);
 
         /// <summary>The topic as text; the last one is kept, a device publishes to the same topics. Null when not valid.</summary>

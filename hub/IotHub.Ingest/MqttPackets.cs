@@ -10,6 +10,9 @@ namespace IotHub.Ingest;
 /// </summary>
 internal static class MqttPackets
 {
+    /// <summary>The Receive Maximum an MQTT 5 CONNACK announces: QoS 1 and 2 publishes a client may have unacknowledged at once.</summary>
+    public const ushort ReceiveMaximum = 64;
+
     /// <summary>CONNECT.</summary>
     public const int Connect = 1;
 
@@ -296,21 +299,21 @@ internal static class MqttPackets
         public ReadOnlySequence<byte> Payload;
     }
 
-    /// <summary>Reads a PUBLISH's body. Returns null on success, else why the packet is malformed.</summary>
-    public static string? TryReadPublish(ReadOnlySequence<byte> body, int qos, bool v5, out PublishPacket publish)
+    /// <summary>Reads a PUBLISH's body. Returns null on success, else what is wrong with the packet.</summary>
+    public static MqttProblem? TryReadPublish(ReadOnlySequence<byte> body, int qos, bool v5, out PublishPacket publish)
     {
         publish = default;
         var reader = new SequenceReader<byte>(body);
         if (!TryReadString(ref reader, out publish.Topic))
         {
-            return "PUBLISH's topic name is truncated";
+            return MqttProblem.Malformed("PUBLISH's topic name is truncated");
         }
 
         if (qos > 0)
         {
             if (!reader.TryReadBigEndian(out short id) || id == 0)
             {
-                return "PUBLISH has no valid packet identifier";
+                return MqttProblem.Malformed("PUBLISH has no valid packet identifier");
             }
 
             publish.PacketId = (ushort)id;
@@ -320,7 +323,7 @@ internal static class MqttPackets
         {
             if (!TryReadVariableInt(ref reader, out var propertiesLength) || reader.Remaining < propertiesLength)
             {
-                return "PUBLISH's properties are truncated";
+                return MqttProblem.Malformed("PUBLISH's properties are truncated");
             }
 
             var properties = new SequenceReader<byte>(reader.UnreadSequence.Slice(0, propertiesLength));
@@ -333,14 +336,15 @@ internal static class MqttPackets
 
         if (publish.Topic.Length == 0)
         {
-            return "PUBLISH has an empty topic name (topic aliases are not accepted: the hub's CONNACK allows none)";
+            // MQTT 5 §3.3.2.1: a zero-length topic name without a topic alias is a protocol error.
+            return new MqttProblem(MqttDisconnect.ProtocolError, "PUBLISH has an empty topic name (topic aliases are not accepted: the hub's CONNACK allows none)");
         }
 
         publish.Payload = reader.UnreadSequence;
         return null;
     }
 
-    private static string? ReadPublishProperties(ref SequenceReader<byte> properties, ref PublishPacket publish)
+    private static MqttProblem? ReadPublishProperties(ref SequenceReader<byte> properties, ref PublishPacket publish)
     {
         while (!properties.End)
         {
@@ -362,7 +366,8 @@ internal static class MqttPackets
                     ok = TryReadString(ref properties, out _);
                     break;
                 case TopicAliasProperty:
-                    return "PUBLISH uses a topic alias; the hub's CONNACK allows none";
+                    // MQTT 5 §3.3.2.3.4: an alias above the CONNACK's Topic Alias Maximum (0) is Topic Alias invalid.
+                    return new MqttProblem(MqttDisconnect.TopicAliasInvalid, "PUBLISH uses a topic alias; the hub's CONNACK allows none");
                 case UserProperty:
                     var value = default(ReadOnlySequence<byte>);
                     ok = TryReadString(ref properties, out var key) && TryReadString(ref properties, out value);
@@ -373,12 +378,12 @@ internal static class MqttPackets
 
                     break;
                 default:
-                    return $"PUBLISH has an unknown property 0x{id:X2}";
+                    return MqttProblem.Malformed($"PUBLISH has an unknown property 0x{id:X2}");
             }
 
             if (!ok)
             {
-                return $"PUBLISH's property 0x{id:X2} is truncated";
+                return MqttProblem.Malformed($"PUBLISH's property 0x{id:X2} is truncated");
             }
         }
 
@@ -452,6 +457,10 @@ internal static class MqttPackets
         WriteByte(properties, 0x27);
         BinaryPrimitives.WriteInt32BigEndian(properties.GetSpan(4), maximumPacketSize);
         properties.Advance(4);
+        // Receive Maximum (0x21): QoS 1 and 2 publishes the client may have unacknowledged at once.
+        WriteByte(properties, 0x21);
+        BinaryPrimitives.WriteUInt16BigEndian(properties.GetSpan(2), ReceiveMaximum);
+        properties.Advance(2);
         if (assignedClientId is not null)
         {
             WriteByte(properties, 0x12);
@@ -575,4 +584,38 @@ internal static class MqttPackets
         Encoding.UTF8.GetBytes(value, span[2..]);
         output.Advance(2 + length);
     }
+}
+
+/// <summary>MQTT 5 DISCONNECT reason codes the direct engine sends (MQTT 5 §3.14.2.1).</summary>
+internal enum MqttDisconnect : byte
+{
+    /// <summary>0x83: the server could not go on for its own reason (the store failed).</summary>
+    ImplementationSpecificError = 0x83,
+
+    /// <summary>0x81: the packet could not be parsed.</summary>
+    MalformedPacket = 0x81,
+
+    /// <summary>0x82: a packet that is well-formed but not allowed here.</summary>
+    ProtocolError = 0x82,
+
+    /// <summary>0x90: a topic name that is not valid UTF-8 or contains wildcards.</summary>
+    TopicNameInvalid = 0x90,
+
+    /// <summary>0x93: more QoS 2 publishes unreleased than the CONNACK's Receive Maximum.</summary>
+    ReceiveMaximumExceeded = 0x93,
+
+    /// <summary>0x94: a topic alias the CONNACK did not allow.</summary>
+    TopicAliasInvalid = 0x94,
+
+    /// <summary>0x95: a packet above the size limit.</summary>
+    PacketTooLarge = 0x95,
+}
+
+/// <summary>Why the direct engine closes a connection: the MQTT 5 DISCONNECT reason code and the logged reason.</summary>
+/// <param name="Code">The DISCONNECT reason code (MQTT 5 clients only).</param>
+/// <param name="Reason">The reason, logged and sent as the DISCONNECT's reason string.</param>
+internal readonly record struct MqttProblem(MqttDisconnect Code, string Reason)
+{
+    /// <summary>A malformed packet (0x81).</summary>
+    public static MqttProblem Malformed(string reason) => new(MqttDisconnect.MalformedPacket, reason);
 }

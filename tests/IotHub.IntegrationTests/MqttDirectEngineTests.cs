@@ -56,6 +56,111 @@ public sealed class MqttDirectEngineTests : ServeHubTest
         Assert.Contains("exceeds the limit", Encoding.UTF8.GetString(answer), StringComparison.Ordinal);
     }
 
+    public static TheoryData<string, byte[], byte> BadPacketsWithReasonCodes => new()
+    {
+        { "wildcard in a topic name", [0x32, 0x06, 0x00, 0x01, (byte)'#', 0x00, 0x01, 0x00], 0x90 },
+        { "topic alias", [0x32, 0x0A, 0x00, 0x01, (byte)'a', 0x00, 0x01, 0x03, 0x23, 0x00, 0x01, 0x00], 0x94 },
+        { "QoS 3", [0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01], 0x81 },
+        { "unknown publish property", [0x32, 0x08, 0x00, 0x01, (byte)'a', 0x00, 0x01, 0x01, 0x7F, 0x00], 0x81 },
+        { "second CONNECT", [0x10, 0x00], 0x82 },
+        { "PINGREQ claiming 1 MiB", [0xC0, 0x80, 0x80, 0x40], 0x95 },
+        { "SUBSCRIBE claiming 2 MiB", [0x82, 0x80, 0x80, 0x80, 0x01], 0x95 },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadPacketsWithReasonCodes))]
+    public async Task BadPacket_Mqtt5_DisconnectNamesTheProblem(string name, byte[] packet, byte code)
+    {
+        var token = await Api.RegisterDeviceAsync("det-code-1", "traffic-detector");
+        using var socket = await RawConnectAsync(level: 5, "det-code-1", token, keepAlive: 60);
+
+        await socket.SendAsync(packet);
+
+        // Refused as soon as the fixed header is read: nothing of a claimed body is sent or buffered.
+        var answer = await ReadToCloseAsync(socket);
+        Assert.True(answer.Length > 2 && answer[0] == 0xE0, $"{name}: no DISCONNECT");
+        Assert.Equal(code, answer[2]);
+    }
+
+    [Fact]
+    public async Task Mqtt5QoS2PublishRefused_SamePacketIdReused_Stored()
+    {
+        // A PUBREC with a refusal code ends the QoS 2 exchange (MQTT 5 §4.3.3): the id is free again.
+        var token = await Api.RegisterDeviceAsync("det-qos2-1", "traffic-detector");
+        using var socket = await RawConnectAsync(level: 5, "det-qos2-1", token, keepAlive: 60);
+
+        await socket.SendAsync(Mqtt5Publish("iothub/v1/det-qos2-1/telemetry", qos: 2, packetId: 7, Encoding.UTF8.GetBytes("not json")));
+        var refused = await ReadPacketAsync(socket);
+        await socket.SendAsync(Mqtt5Publish("iothub/v1/det-qos2-1/telemetry", qos: 2, packetId: 7, Encoding.UTF8.GetBytes("{\"volume\": 31}")));
+        var accepted = await ReadPacketAsync(socket);
+
+        Assert.Equal(0x50, refused[0]);
+        var code = refused[(refused[1] & 0x80) == 0 ? 4 : 5];
+        Assert.True(code >= 0x80, $"PUBREC code 0x{code:X2}");
+        Assert.Equal(new byte[] { 0x50, 0x02, 0x00, 0x07 }, accepted);
+        Assert.Equal(31, (await Api.LatestValueAsync("det-qos2-1", "volume"))!.Value.GetInt64());
+    }
+
+    [Fact]
+    public async Task Mqtt5QoS2PublishesBeyondReceiveMaximum_DisconnectReceiveMaximumExceeded()
+    {
+        var token = await Api.RegisterDeviceAsync("det-qos2-2", "traffic-detector");
+        using var socket = await RawConnectAsync(level: 5, "det-qos2-2", token, keepAlive: 60);
+        var packets = new List<byte>();
+        for (var id = 1; id <= 65; id++)
+        {
+            packets.AddRange(Mqtt5Publish("iothub/v1/det-qos2-2/telemetry", qos: 2, packetId: (ushort)id, Encoding.UTF8.GetBytes($"{{\"volume\": {id}}}")));
+        }
+
+        await socket.SendAsync(packets.ToArray());
+
+        // 64 PUBRECs (the CONNACK's Receive Maximum), no PUBREL: the 65th publish closes the session.
+        var answer = await ReadToCloseAsync(socket);
+        Assert.Equal(new byte[] { 0x50, 0x02, 0x00, 0x40 }, answer.AsSpan(63 * 4, 4).ToArray());
+        Assert.Equal(0xE0, answer[64 * 4]);
+        Assert.Equal(0x93, answer[(64 * 4) + 2]);
+    }
+
+    [Fact]
+    public async Task StillAbove256KiB_ReadOnTheLargePath_AckedAndServed()
+    {
+        var token = await Api.RegisterDeviceAsync("gauge-still-1", "river-gauge");
+        using var socket = await RawConnectAsync(level: 5, "gauge-still-1", token, keepAlive: 60);
+        var png = new byte[300 * 1024];
+        new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }.CopyTo(png, 0);
+        Random.Shared.NextBytes(png.AsSpan(8));
+
+        var publish = Mqtt5Publish("iothub/v1/gauge-still-1/image", qos: 1, packetId: 3, png);
+
+        // In two sends, so the hub sees the packet's header long before its end.
+        await socket.SendAsync(publish.AsMemory(0, 64 * 1024));
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        await socket.SendAsync(publish.AsMemory(64 * 1024));
+
+        Assert.Equal(new byte[] { 0x40, 0x02, 0x00, 0x03 }, await ReadPacketAsync(socket));
+        Assert.Equal(png, await Api.GetByteArrayAsync(new Uri("/api/v1/devices/gauge-still-1/image", UriKind.Relative)));
+    }
+
+    [Fact]
+    public async Task SecondConnectionSubscribesAndLeaves_DeviceStillConnected()
+    {
+        // A session handed to MQTTnet at its SUBSCRIBE is counted once: it leaving does not count the
+        // device's other connection out.
+        var token = await Api.RegisterDeviceAsync("pole-count-1", "smart-pole");
+        using var direct = await RawConnectAsync(level: 4, "pole-count-1-a", token, keepAlive: 60, userName: "pole-count-1");
+        using var subscriber = new MqttClientFactory().CreateMqttClient();
+        await subscriber.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", Hub.MqttPort).WithClientId("pole-count-1-b")
+            .WithCredentials("pole-count-1", token).WithProtocolVersion(MqttProtocolVersion.V500).Build());
+        await subscriber.SubscribeAsync("iothub/v1/pole-count-1/config", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        Assert.Contains("iothub_devices_connected 1\n", await Api.GetStringAsync(new Uri("/metrics", UriKind.Relative)), StringComparison.Ordinal);
+        await subscriber.DisconnectAsync();
+        // The subscriber's teardown (MQTTnet's and the engine's) is done within this.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        Assert.Contains("iothub_devices_connected 1\n", await Api.GetStringAsync(new Uri("/metrics", UriKind.Relative)), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task WrongProtocolLevel_RefusedInConnAckAndClosed()
     {
@@ -89,7 +194,7 @@ public sealed class MqttDirectEngineTests : ServeHubTest
         using var socket = await RawConnectAsync(level: 4, "det-ka-1", token, keepAlive: 1);
 
         Assert.True(await ClosedAsync(socket));
-        Assert.Contains("no packet within 1.5 x the keep-alive of 1 s", Hub.Output, StringComparison.Ordinal);
+        await Poll.UntilAsync(() => Task.FromResult(Hub.Output.Contains("no packet within 1.5 x the keep-alive of 1 s", StringComparison.Ordinal)), TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -238,11 +343,11 @@ public sealed class MqttDirectEngineTests : ServeHubTest
         .WithTopic(topic).WithPayload(Encoding.UTF8.GetBytes(payload)).WithQualityOfServiceLevel(qos).Build();
 
     /// <summary>A socket past CONNECT / CONNACK (success) with the device's credentials.</summary>
-    private async Task<Socket> RawConnectAsync(int level, string clientId, string token, ushort keepAlive)
+    private async Task<Socket> RawConnectAsync(int level, string clientId, string token, ushort keepAlive, string? userName = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync("127.0.0.1", Hub.MqttPort);
-        await socket.SendAsync(ConnectPacket(level, clientId, clientId, token, keepAlive));
+        await socket.SendAsync(ConnectPacket(level, clientId, userName ?? clientId, token, keepAlive));
         var header = new byte[2];
         await socket.ReceiveAsync(header.AsMemory()).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(0x20, header[0]);
@@ -255,6 +360,53 @@ public sealed class MqttDirectEngineTests : ServeHubTest
 
         Assert.Equal(0, rest[1]);
         return socket;
+    }
+
+    /// <summary>An MQTT 5 PUBLISH without properties.</summary>
+    private static byte[] Mqtt5Publish(string topic, int qos, ushort packetId, byte[] payload)
+    {
+        var topicBytes = Encoding.UTF8.GetBytes(topic);
+        var body = new List<byte> { (byte)(topicBytes.Length >> 8), (byte)topicBytes.Length };
+        body.AddRange(topicBytes);
+        body.Add((byte)(packetId >> 8));
+        body.Add((byte)packetId);
+        body.Add(0);
+        body.AddRange(payload);
+        var packet = new List<byte> { (byte)(0x30 | (qos << 1)) };
+        var remaining = body.Count;
+        do
+        {
+            var b = (byte)(remaining & 0x7F);
+            remaining >>= 7;
+            packet.Add(remaining > 0 ? (byte)(b | 0x80) : b);
+        }
+        while (remaining > 0);
+
+        packet.AddRange(body);
+        return packet.ToArray();
+    }
+
+    /// <summary>Reads one packet from the hub: its fixed header and body.</summary>
+    private static async Task<byte[]> ReadPacketAsync(Socket socket)
+    {
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        var packet = new List<byte>();
+        var one = new byte[1];
+        int remaining = 0, shift = 0;
+        await stream.ReadExactlyAsync(one).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        packet.Add(one[0]);
+        do
+        {
+            await stream.ReadExactlyAsync(one).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            packet.Add(one[0]);
+            remaining |= (one[0] & 0x7F) << shift;
+            shift += 7;
+        }
+        while ((one[0] & 0x80) != 0);
+
+        var body = new byte[remaining];
+        await stream.ReadExactlyAsync(body).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        return [.. packet, .. body];
     }
 
     /// <summary>An MQTT 3.1.1 PUBLISH, QoS 1.</summary>
