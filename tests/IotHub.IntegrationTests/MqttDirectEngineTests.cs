@@ -142,6 +142,26 @@ public sealed class MqttDirectEngineTests : ServeHubTest
     }
 
     [Fact]
+    public async Task StillSentSlowerThanTheKeepAlive_ConnectionKeptWhileBytesArrive()
+    {
+        // Keep-alive 1 s (closed after 1.5 s of silence); the still takes ~3 s to arrive, in 6 parts.
+        var token = await Api.RegisterDeviceAsync("gauge-slow-1", "river-gauge");
+        using var socket = await RawConnectAsync(level: 5, "gauge-slow-1", token, keepAlive: 1);
+        var png = new byte[300 * 1024];
+        new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }.CopyTo(png, 0);
+        var publish = Mqtt5Publish("iothub/v1/gauge-slow-1/image", qos: 1, packetId: 5, png);
+        var part = (publish.Length / 6) + 1;
+
+        for (var sent = 0; sent < publish.Length; sent += part)
+        {
+            await socket.SendAsync(publish.AsMemory(sent, Math.Min(part, publish.Length - sent)));
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+        }
+
+        Assert.Equal(new byte[] { 0x40, 0x02, 0x00, 0x05 }, await ReadPacketAsync(socket));
+    }
+
+    [Fact]
     public async Task SecondConnectionSubscribesAndLeaves_DeviceStillConnected()
     {
         // A session handed to MQTTnet at its SUBSCRIBE is counted once: it leaving does not count the
