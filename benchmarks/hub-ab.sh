@@ -16,26 +16,15 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 build_hub_and_load
 run() { dotnet "$load_dll" "$@"; }
-cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/t}' "/proc/$1/stat"; }
-field() { sed -E "s/.* $1=([0-9.]+).*/\1/" <<<"$2"; }
 
-mq_port=$(free_port)
-printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\nmax_queued_messages 1000000\nmax_inflight_messages 0\npersistence false\n' "$mq_port" >"$work/mosquitto.conf"
-mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 & pids+=($!)
-mq_pid=$!
-sleep 0.5
+start_mosquitto "$work"
 run mqtt --port "$mq_port" --devices 100 --messages 20 --points-per-message 10 >/dev/null
 
 echo "machine: $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-6s %-40s %12s %10s %10s %7s %10s %12s %10s\n' round setting http_pts/s mq_msgs/s hub_msgs/s ratio hub_us/msg big_pts/s load1
 for round in $(seq "$rounds"); do
   for setting in "$@"; do
-    data="$work/hub-$round-$RANDOM"
-    # shellcheck disable=SC2086
-    env IOTHUB_Ingest__MaxPointsPerSecondPerDevice=0 $setting dotnet "$hub_dll" serve --data "$data" --http 0 --mqtt 0 --tcp -1 --grpc -1 >"$data.log" 2>&1 &
-    hub_pid=$!
-    wait_hub "$data" "$data.log"
-    http=$(hub_http "$data"); port=$(hub_mqtt_port "$data"); token=$(hub_token "$data")
+    start_hub_with "$setting" "$work/hub-$round-$RANDOM"
     run http --url "$http/api/v2/write?bucket=b" --token "$token" --clients 4 --batches 10 --lines 5000 --first-detector 1000 >/dev/null
     run mqtt --port "$port" --hub-api "$http" --admin-token "$token" --id-prefix warm-det --devices 100 --messages 20 --points-per-message 100 >/dev/null
     h=$(run http --url "$http/api/v2/write?bucket=b" --token "$token" --clients 8 --batches 50 --lines 5000)

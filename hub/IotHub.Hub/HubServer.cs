@@ -57,6 +57,35 @@ internal static partial class HubServer
             return 2;
         }
 
+        // Mqtt:Engine "direct" (the default on Kestrel's transport) serves device telemetry sessions with the hub's own
+        // packet loop on Kestrel's pipes (MqttDirectConnectionHandler) and hands every other session to MQTTnet;
+        // "mqttnet" serves all with MQTTnet (measured slower: benchmarks/RESULTS.md, "MQTT acks from the ingest log's thread").
+        var mqttEngine = builder.Configuration["Mqtt:Engine"] ?? (mqttTransport == "sockets" ? "mqttnet" : "direct");
+        if (mqttEngine is not ("mqttnet" or "direct") || (mqttEngine == "direct" && mqttTransport != "kestrel"))
+        {
+            await output.WriteLineAsync($"error: Mqtt:Engine must be 'mqttnet' or 'direct' (direct with Mqtt:Transport 'kestrel'), was '{mqttEngine}'");
+            return 2;
+        }
+
+        var mqttDirect = mqttEngine == "direct";
+
+        // Mqtt:InlineSockets (direct engine only, default true): the MQTT listener's packet loops run on the
+        // socket layer's epoll thread and PUBACKs are sent by the ingest log's thread after its fdatasync
+        // (InlineMqttTransport, IngestLogAcks): no thread-pool hop per message.
+        var inlineText = builder.Configuration["Mqtt:InlineSockets"] ?? "true";
+        if (!bool.TryParse(inlineText, out var mqttInline))
+        {
+            await output.WriteLineAsync($"error: Mqtt:InlineSockets must be 'true' or 'false', was '{inlineText}'");
+            return 2;
+        }
+
+        mqttInline &= mqttDirect;
+        if (mqttInline)
+        {
+            // Before any socket is used: .NET reads this once, at its first socket operation.
+            InlineMqttTransport.EnableInlineCompletions();
+            builder.Services.AddSingleton<IConnectionListenerFactory, InlineMqttTransport>();
+        }
         var mqttOnSockets = mqttTransport == "sockets";
         var mqttSocketsPort = mqttOnSockets && settings.MqttPort == 0 ? FreeLoopbackPort() : settings.MqttPort;
         ListenOptions? httpListen = null;
@@ -76,9 +105,9 @@ internal static partial class HubServer
             });
             if (!mqttOnSockets)
             {
-                kestrel.Listen(IPAddress.Loopback, settings.MqttPort, listen =>
+                kestrel.Listen(mqttInline ? new InlineEndPoint(IPAddress.Loopback, settings.MqttPort) : new IPEndPoint(IPAddress.Loopback, settings.MqttPort), listen =>
                 {
-                    listen.UseMqtt();
+                    UseMqtt(listen, mqttDirect);
                     mqttListen = listen;
                 });
             }
@@ -94,7 +123,7 @@ internal static partial class HubServer
                         ServerCertificate = certificate,
                         OnAuthenticate = (_, ssl) => ssl.ApplicationProtocols = null,
                     });
-                    listen.UseMqtt();
+                    UseMqtt(listen, mqttDirect);
                     mqttsListen = listen;
                 });
                 if (tls.GrpcPort is { } grpcsPort)
@@ -185,6 +214,7 @@ internal static partial class HubServer
             builder.Services.AddSingleton<LatestImages>();
             builder.Services.AddSingleton<TelemetryMapper>();
             builder.Services.AddSingleton<MqttIngest>();
+            builder.Services.AddSingleton<MqttDirectConnectionHandler>();
             builder.Services.AddSingleton<LineProtocolIngest>();
             builder.Services.AddSingleton<InfluxWriteHandler>();
             builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = ingestOptions.MaxHttpBodyBytes + 1024);
@@ -271,6 +301,18 @@ internal static partial class HubServer
 
         await output.WriteLineAsync("Stopped.");
         return 0;
+    }
+
+    private static void UseMqtt(ListenOptions listen, bool direct)
+    {
+        if (direct)
+        {
+            listen.UseConnectionHandler<MqttDirectConnectionHandler>();
+        }
+        else
+        {
+            listen.UseMqtt();
+        }
     }
 
     // MQTTnet's socket server cannot report the port it bound to 0, so one is picked here.

@@ -3,6 +3,7 @@ using IotHub.Storage;
 using IotHub.Telemetry;
 using IotHub.Telemetry.LineProtocol;
 using Microsoft.Extensions.Logging;
+using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
@@ -35,10 +36,14 @@ public sealed partial class MqttIngest(
     // Connected admin sessions: the only ones allowed to subscribe to device topics.
     private int _adminSessions;
 
+    // The broker, for the publishes the direct engine read and that go on to subscribers.
+    private MqttServer? _server;
+
     /// <summary>Subscribes to the broker's events.</summary>
     public void Attach(MqttServer server)
     {
         ArgumentNullException.ThrowIfNull(server);
+        _server = server;
         server.ValidatingConnectionAsync += ValidateConnectionAsync;
         server.InterceptingPublishAsync += InterceptPublishAsync;
         server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
@@ -49,30 +54,65 @@ public sealed partial class MqttIngest(
     private Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
     {
         var password = e.RawPassword is null || e.RawPassword.Length == 0 ? null : e.Password;
-        if (string.Equals(e.UserName, AdminCredentials.MqttUserName, StringComparison.Ordinal) && admin.Matches(password))
+        var identity = Authenticate(e.ClientId, e.UserName, password);
+        if (identity.IsAdmin)
         {
             e.SessionItems[MqttSessionKeys.Admin] = true;
             AssignClientIdIfEmpty(e, "admin");
             return Task.CompletedTask;
         }
 
-        // client id = device id with password = token; user name = device id with password = token;
-        // or ThingsBoard style, user name = token and no password.
-        if (registry.TryAuthenticate(e.ClientId, password, out var device)
-            || registry.TryAuthenticate(e.UserName, password, out device)
-            || (password is null && registry.TryAuthenticateToken(e.UserName, out device)))
+        if (identity.Device is { } device)
         {
             e.SessionItems[MqttSessionKeys.Device] = device.Id;
-            e.SessionItems[MqttSessionKeys.Columns] = new ConnectionColumns(LineColumns.ForConnection(mapper));
+            e.SessionItems[MqttSessionKeys.Columns] = NewConnectionColumns();
             AssignClientIdIfEmpty(e, device.Id);
             return Task.CompletedTask;
         }
 
-        metrics.Rejected(RejectReason.BadCredentials);
-        LogConnectRefused(logger, e.ClientId, e.UserName ?? "", e.RemoteEndPoint?.ToString() ?? "?");
+        ConnectRefused(e.ClientId, e.UserName, e.RemoteEndPoint?.ToString());
         e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
         e.ReasonString = "unknown device or wrong token";
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Who a CONNECT's credentials name: the admin (user name <see cref="AdminCredentials.MqttUserName"/>,
+    /// password = admin token), a device (client id or user name = device id with password = its token;
+    /// or ThingsBoard style, user name = token and no password), or nobody.
+    /// </summary>
+    internal MqttIdentity Authenticate(string? clientId, string? userName, string? password)
+    {
+        if (string.Equals(userName, AdminCredentials.MqttUserName, StringComparison.Ordinal) && admin.Matches(password))
+        {
+            return new MqttIdentity(IsAdmin: true, Device: null);
+        }
+
+        return registry.TryAuthenticate(clientId, password, out var device)
+            || registry.TryAuthenticate(userName, password, out device)
+            || (password is null && registry.TryAuthenticateToken(userName, out device))
+            ? new MqttIdentity(IsAdmin: false, device)
+            : default;
+    }
+
+    /// <summary>Counts and logs a CONNECT refused for its credentials.</summary>
+    internal void ConnectRefused(string? clientId, string? userName, string? remote)
+    {
+        metrics.Rejected(RejectReason.BadCredentials);
+        LogConnectRefused(logger, clientId ?? "", userName ?? "", remote ?? "?");
+    }
+
+    /// <summary>A device connection's own line protocol columns.</summary>
+    internal ConnectionColumns NewConnectionColumns() => new(LineColumns.ForConnection(mapper));
+
+    /// <summary>Notes a device connection opened (or closed): connected-device tracking and metrics.</summary>
+    internal void DeviceConnection(string deviceId, bool connected)
+    {
+        registry.SetConnected(deviceId, connected);
+        if (connected)
+        {
+            registry.MarkMessage(deviceId, time.GetUtcNow());
+        }
     }
 
     private static void AssignClientIdIfEmpty(ValidatingConnectionEventArgs e, string prefix)
@@ -109,8 +149,7 @@ public sealed partial class MqttIngest(
 
         if (e.SessionItems[MqttSessionKeys.Device] is string device)
         {
-            registry.SetConnected(device, connected: true);
-            registry.MarkMessage(device, time.GetUtcNow());
+            DeviceConnection(device, connected: true);
         }
 
         return Task.CompletedTask;
@@ -125,7 +164,7 @@ public sealed partial class MqttIngest(
 
         if (e.SessionItems[MqttSessionKeys.Device] is string device)
         {
-            registry.SetConnected(device, connected: false);
+            DeviceConnection(device, connected: false);
         }
 
         return Task.CompletedTask;
@@ -171,57 +210,72 @@ public sealed partial class MqttIngest(
         }
 
         var message = e.ApplicationMessage;
-        if (e.SessionItems[MqttSessionKeys.Device] is not string deviceId || !registry.TryGet(deviceId, out var device))
+        var verdict = await PublishAsync(
+            e.SessionItems[MqttSessionKeys.Device] as string ?? e.ClientId,
+            e.SessionItems[MqttSessionKeys.Device] is string,
+            e.SessionItems[MqttSessionKeys.Columns] as ConnectionColumns,
+            new MqttPublish(message.Topic, message.Payload, message.ContentType, BatchSequence(message), message.Retain),
+            e.CancellationToken);
+        e.ProcessPublish = verdict.Relay;
+        e.CloseConnection = verdict.CloseConnection;
+        if (verdict.Code != MqttPubAckReasonCode.Success)
         {
-            Reject(e, e.ClientId, RejectReason.TopicNotAuthorized, MqttPubAckReasonCode.NotAuthorized, "the session has no device");
-            return;
+            e.Response.ReasonCode = verdict.Code;
+            e.Response.ReasonString = verdict.ReasonString;
+        }
+    }
+
+    /// <summary>
+    /// Decides a device's publish, whichever engine read it: checks the topic and the payload,
+    /// ingests telemetry and stills, and returns once the store has committed (or refused) it.
+    /// </summary>
+    /// <param name="who">The session's device id, or its client id when it has none.</param>
+    /// <param name="isDevice">Whether the session authenticated as a device.</param>
+    /// <param name="own">The connection's own columns (series kept from message to message), if any.</param>
+    /// <param name="message">The publish.</param>
+    /// <param name="cancellationToken">Ends with the connection.</param>
+    internal async ValueTask<PublishVerdict> PublishAsync(string who, bool isDevice, ConnectionColumns? own, MqttPublish message, CancellationToken cancellationToken)
+    {
+        if (!isDevice || !registry.TryGet(who, out var device))
+        {
+            return Reject(who, message.Topic, RejectReason.TopicNotAuthorized, MqttPubAckReasonCode.NotAuthorized, "the session has no device");
         }
 
+        var deviceId = device.Id;
         var topic = DeviceTopic.Parse(message.Topic);
         if (topic.Kind == TopicKind.Unknown)
         {
-            Reject(e, deviceId, RejectReason.UnknownTopic, MqttPubAckReasonCode.TopicNameInvalid,
+            return Reject(deviceId, message.Topic, RejectReason.UnknownTopic, MqttPubAckReasonCode.TopicNameInvalid,
                 $"topic '{message.Topic}' is not in the scheme iothub/v1/{{deviceId}}/telemetry|image|state|rpc/response/{{id}}");
-            return;
         }
 
         // ThingsBoard topics name no device: they are the connected device's own.
         if (topic.DeviceId is not null && !string.Equals(topic.DeviceId, deviceId, StringComparison.Ordinal))
         {
-            Reject(e, deviceId, RejectReason.TopicNotAuthorized, MqttPubAckReasonCode.NotAuthorized,
+            return Reject(deviceId, message.Topic, RejectReason.TopicNotAuthorized, MqttPubAckReasonCode.NotAuthorized,
                 $"device '{deviceId}' may not publish to device '{topic.DeviceId}'s topic '{message.Topic}'");
-            return;
         }
 
         if (topic.Kind is TopicKind.Config or TopicKind.RpcRequest)
         {
-            Reject(e, deviceId, RejectReason.TopicNotAuthorized, MqttPubAckReasonCode.NotAuthorized,
+            return Reject(deviceId, message.Topic, RejectReason.TopicNotAuthorized, MqttPubAckReasonCode.NotAuthorized,
                 $"'{message.Topic}' is written by the hub, not by devices");
-            return;
         }
 
         var payload = message.Payload;
         var limit = topic.Kind == TopicKind.Image ? options.MaxImageBytes : options.MaxPayloadBytes;
         if (payload.Length > limit)
         {
-            Reject(e, deviceId, RejectReason.PayloadTooLarge, MqttPubAckReasonCode.PayloadFormatInvalid,
+            return Reject(deviceId, message.Topic, RejectReason.PayloadTooLarge, MqttPubAckReasonCode.PayloadFormatInvalid,
                 $"payload of {payload.Length} bytes exceeds the limit of {limit} bytes for {topic.Kind.ToString().ToLowerInvariant()}");
-            return;
         }
 
-        switch (topic.Kind)
+        var verdict = topic.Kind switch
         {
-            case TopicKind.Telemetry:
-                await IngestTelemetryAsync(e, device, payload);
-                break;
-            case TopicKind.Image:
-                StoreImage(e, device, payload);
-                break;
-            default:
-                // State and RPC responses are relayed to subscribers (the hub's services) as they are.
-                registry.MarkMessage(deviceId, time.GetUtcNow());
-                break;
-        }
+            TopicKind.Telemetry => await IngestTelemetryAsync(device, own, message, cancellationToken),
+            TopicKind.Image => StoreImage(device, message),
+            _ => Mark(deviceId),
+        };
 
         // MQTTnet matches every relayed message against the subscriptions of every session, so with
         // 10,000 devices connected each message costs 10,000 matches (measured: most of the hub's CPU
@@ -229,20 +283,55 @@ public sealed partial class MqttIngest(
         // and RPC topics, so only admin sessions can receive a device's messages: with none connected
         // there is nobody to relay to. Retained messages are still processed, so they are kept for
         // whoever subscribes later; the PUBACK is sent either way.
-        if (!message.Retain && Volatile.Read(ref _adminSessions) == 0)
-        {
-            e.ProcessPublish = false;
-        }
+        return verdict.Relay && !message.Retain && Volatile.Read(ref _adminSessions) == 0 ? verdict with { Relay = false } : verdict;
     }
 
-    private async Task IngestTelemetryAsync(InterceptingPublishEventArgs e, DeviceRecord device, ReadOnlySequence<byte> payload)
+    /// <summary>
+    /// Hands a publish the direct engine accepted to the broker, for its subscribers (admin sessions)
+    /// and, if retained, for later ones. The payload is copied: the engine's buffer is reused.
+    /// </summary>
+    internal Task RelayAsync(string senderClientId, MqttPublish message, MqttQualityOfServiceLevel qos)
     {
-        if (PayloadFormats.Detect(e.ApplicationMessage.ContentType, payload) == PayloadFormat.LineProtocol)
+        if (_server is null)
         {
-            // Straight into columns: no object per point. MQTTnet hands a connection's publishes over
-            // one at a time, so its own instance (series kept from the device's last message) is
+            return Task.CompletedTask;
+        }
+
+        var builder = new MqttApplicationMessageBuilder()
+            .WithTopic(message.Topic)
+            .WithPayload(message.Payload.ToArray())
+            .WithQualityOfServiceLevel(qos)
+            .WithRetainFlag(message.Retain);
+        if (message.ContentType is not null)
+        {
+            builder.WithContentType(message.ContentType);
+        }
+
+        if (message.BatchSequence is { } sequence)
+        {
+            builder.WithUserProperty(UplinkProperties.BatchSequence, System.Text.Encoding.UTF8.GetBytes(sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)).AsMemory());
+        }
+
+        // Marked as the hub's own: the publish interceptor passes it on (it was checked and stored already).
+        var items = new System.Collections.Hashtable { [MqttSessionKeys.Admin] = true };
+        return _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(builder.Build()) { SenderClientId = senderClientId, CustomSessionItems = items });
+    }
+
+    // State and RPC responses are relayed to subscribers (the hub's services) as they are.
+    private PublishVerdict Mark(string deviceId)
+    {
+        registry.MarkMessage(deviceId, time.GetUtcNow());
+        return PublishVerdict.Stored;
+    }
+
+    private async ValueTask<PublishVerdict> IngestTelemetryAsync(DeviceRecord device, ConnectionColumns? own, MqttPublish message, CancellationToken cancellationToken)
+    {
+        var payload = message.Payload;
+        if (PayloadFormats.Detect(message.ContentType, payload) == PayloadFormat.LineProtocol)
+        {
+            // Straight into columns: no object per point. Both engines hand a connection's publishes
+            // over one at a time, so its own instance (series kept from the device's last message) is
             // free, unless a taken-over connection's last publish still holds it.
-            var own = e.SessionItems[MqttSessionKeys.Columns] as ConnectionColumns;
             var columns = own?.Take();
             var owned = columns is not null;
             columns ??= LineColumns.Rent(mapper);
@@ -251,11 +340,10 @@ public sealed partial class MqttIngest(
                 columns.Start(device);
                 if (ReadWhole(payload, columns) is { } refusal)
                 {
-                    Reject(e, device.Id, refusal.Reason, MqttPubAckReasonCode.PayloadFormatInvalid, refusal.Message);
-                    return;
+                    return Reject(device.Id, message.Topic, refusal.Reason, MqttPubAckReasonCode.PayloadFormatInvalid, refusal.Message);
                 }
 
-                await CommitAsync(e, device, columns.PointsAccepted, batch => store.WriteColumnsAsync(columns.ToColumns(), batch, e.CancellationToken));
+                return await CommitAsync(device, message, columns.PointsAccepted, batch => store.WriteColumnsAsync(columns.ToColumns(), batch, cancellationToken), cancellationToken);
             }
             finally
             {
@@ -270,8 +358,6 @@ public sealed partial class MqttIngest(
                     LineColumns.Return(columns);
                 }
             }
-
-            return;
         }
 
         List<Point> points;
@@ -283,18 +369,15 @@ public sealed partial class MqttIngest(
         }
         catch (PayloadException ex)
         {
-            Reject(e, device.Id, RejectReason.MalformedPayload, MqttPubAckReasonCode.PayloadFormatInvalid, ex.Message);
-            return;
+            return Reject(device.Id, message.Topic, RejectReason.MalformedPayload, MqttPubAckReasonCode.PayloadFormatInvalid, ex.Message);
         }
         catch (IngestRejectedException ex)
         {
-            Reject(e, device.Id, ex.Reason, MqttPubAckReasonCode.PayloadFormatInvalid, ex.Message);
-            return;
+            return Reject(device.Id, message.Topic, ex.Reason, MqttPubAckReasonCode.PayloadFormatInvalid, ex.Message);
         }
 
-        await CommitAsync(e, device, points.Count, batch => store.WriteAsync(points, batch, e.CancellationToken));
+        return await CommitAsync(device, message, points.Count, batch => store.WriteAsync(points, batch, cancellationToken), cancellationToken);
     }
-
     /// <summary>
     /// Reads a line protocol payload into the columns. A device's message is one unit: any bad
     /// line or refused point refuses all of it (so a resend is whole); the answer names the
@@ -337,15 +420,14 @@ public sealed partial class MqttIngest(
     }
 
     /// <summary>Writes a decoded message with its batch sequence, if any, and answers the publish by the outcome.</summary>
-    private async Task CommitAsync(InterceptingPublishEventArgs e, DeviceRecord device, int points, Func<UplinkBatch?, Task<WriteOutcome>> write)
+    private async ValueTask<PublishVerdict> CommitAsync(DeviceRecord device, MqttPublish message, int points, Func<UplinkBatch?, Task<WriteOutcome>> write, CancellationToken cancellationToken)
     {
         UplinkBatch? batch = null;
-        if (BatchSequence(e.ApplicationMessage) is { } sequence)
+        if (message.BatchSequence is { } sequence)
         {
             if (sequence == 0)
             {
-                Reject(e, device.Id, RejectReason.MalformedPayload, MqttPubAckReasonCode.PayloadFormatInvalid, $"user property '{UplinkProperties.BatchSequence}' must be a whole number of 1 or more");
-                return;
+                return Reject(device.Id, message.Topic, RejectReason.MalformedPayload, MqttPubAckReasonCode.PayloadFormatInvalid, $"user property '{UplinkProperties.BatchSequence}' must be a whole number of 1 or more");
             }
 
             batch = new UplinkBatch(device.Id, sequence);
@@ -353,11 +435,10 @@ public sealed partial class MqttIngest(
 
         // Over its rate, the device's PUBACK is held (its in-flight window then slows it); further
         // over, the message is refused with QuotaExceeded, which a device resends later.
-        var rate = await rateLimiter.AdmitAsync(device.Id, points, e.CancellationToken);
+        var rate = await rateLimiter.AdmitAsync(device.Id, points, cancellationToken);
         if (!rate.Admitted)
         {
-            Reject(e, device.Id, RejectReason.RateLimited, MqttPubAckReasonCode.QuotaExceeded, rateLimiter.Describe(points, rate));
-            return;
+            return Reject(device.Id, message.Topic, RejectReason.RateLimited, MqttPubAckReasonCode.QuotaExceeded, rateLimiter.Describe(points, rate));
         }
 
         WriteOutcome outcome;
@@ -371,17 +452,15 @@ public sealed partial class MqttIngest(
         {
             // A field's type against its series, or the device's series limit: a resend cannot help, so
             // not QuotaExceeded, which devices (our edge agent among them) take as "resend later".
-            Reject(e, device.Id, RefusalReason.Of(ex), MqttPubAckReasonCode.PayloadFormatInvalid, RefusalReason.Describe(ex));
-            return;
+            return Reject(device.Id, message.Topic, RefusalReason.Of(ex), MqttPubAckReasonCode.PayloadFormatInvalid, RefusalReason.Describe(ex));
         }
         catch (StorageException ex)
         {
             // Not acknowledged as stored: close the connection so an MQTT 3.1.1 client, which cannot
             // read a PUBACK reason code, resends the message after reconnecting.
-            Reject(e, device.Id, RejectReason.StoreFailure, MqttPubAckReasonCode.ImplementationSpecificError, "the store could not commit the readings; retry later");
+            var refused = Reject(device.Id, message.Topic, RejectReason.StoreFailure, MqttPubAckReasonCode.ImplementationSpecificError, "the store could not commit the readings; retry later");
             LogStoreFailed(logger, device.Id, ex);
-            e.CloseConnection = true;
-            return;
+            return refused with { CloseConnection = true };
         }
 
         registry.MarkMessage(device.Id, time.GetUtcNow());
@@ -389,15 +468,15 @@ public sealed partial class MqttIngest(
         {
             // Already committed: acknowledge again so the device drops it, but relay it to nobody twice.
             metrics.Duplicate(points);
-            e.ProcessPublish = false;
-            return;
+            return PublishVerdict.Kept;
         }
 
         metrics.Accepted(Listener, points);
+        return PublishVerdict.Stored;
     }
 
     /// <summary>The batch sequence user property: its value, 0 when malformed, or <c>null</c> when absent.</summary>
-    private static ulong? BatchSequence(MQTTnet.MqttApplicationMessage message)
+    private static ulong? BatchSequence(MqttApplicationMessage message)
     {
         if (message.UserProperties is null)
         {
@@ -408,31 +487,29 @@ public sealed partial class MqttIngest(
         {
             if (string.Equals(property.Name, UplinkProperties.BatchSequence, StringComparison.Ordinal))
             {
-                var text = property.ValueBuffer.Span;
-                return System.Buffers.Text.Utf8Parser.TryParse(text, out ulong sequence, out var consumed) && consumed == text.Length ? sequence : 0;
+                return MqttPublish.ParseBatchSequence(property.ValueBuffer.Span);
             }
         }
 
         return null;
     }
 
-    private void StoreImage(InterceptingPublishEventArgs e, DeviceRecord device, ReadOnlySequence<byte> payload)
+    private PublishVerdict StoreImage(DeviceRecord device, MqttPublish message)
     {
-        var contentType = LatestImages.SniffContentType(payload);
+        var contentType = LatestImages.SniffContentType(message.Payload);
         if (contentType is null)
         {
-            Reject(e, device.Id, RejectReason.MalformedPayload, MqttPubAckReasonCode.PayloadFormatInvalid, "an image must be a JPEG or PNG file");
-            return;
+            return Reject(device.Id, message.Topic, RejectReason.MalformedPayload, MqttPubAckReasonCode.PayloadFormatInvalid, "an image must be a JPEG or PNG file");
         }
 
-        images.Put(device.Id, payload.ToArray(), contentType, time.GetUtcNow());
+        images.Put(device.Id, message.Payload.ToArray(), contentType, time.GetUtcNow());
         registry.MarkMessage(device.Id, time.GetUtcNow());
         // Stills are kept by the hub, not relayed: subscribers fetch them over HTTP.
-        e.ProcessPublish = false;
+        return PublishVerdict.Kept;
     }
 
     /// <summary>A connection's own <see cref="LineColumns"/>, held by one publish at a time.</summary>
-    private sealed class ConnectionColumns(LineColumns columns)
+    internal sealed class ConnectionColumns(LineColumns columns)
     {
         private LineColumns? _free = columns;
 
@@ -443,13 +520,11 @@ public sealed partial class MqttIngest(
         public void PutBack(LineColumns columns) => Volatile.Write(ref _free, columns);
     }
 
-    private void Reject(InterceptingPublishEventArgs e, string who, RejectReason reason, MqttPubAckReasonCode code, string detail)
+    private PublishVerdict Reject(string who, string topic, RejectReason reason, MqttPubAckReasonCode code, string detail)
     {
         metrics.Rejected(reason);
-        LogPublishRejected(logger, who, e.ApplicationMessage.Topic, reason, detail);
-        e.ProcessPublish = false;
-        e.Response.ReasonCode = code;
-        e.Response.ReasonString = detail.Length > 512 ? detail[..512] : detail;
+        LogPublishRejected(logger, who, topic, reason, detail);
+        return new PublishVerdict(code, detail.Length > 512 ? detail[..512] : detail, Relay: false, CloseConnection: false);
     }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "MQTT CONNECT refused: client '{ClientId}', user '{UserName}' from {Remote}: unknown device or wrong token")]

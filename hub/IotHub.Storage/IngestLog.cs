@@ -14,7 +14,8 @@ namespace IotHub.Storage;
 /// <c>u32 payload length, u32 CRC-32C of length and payload, payload</c>; a position is a byte
 /// offset over all segments. Writers append under the caller's order; one flusher thread writes
 /// every record waiting and makes them durable with one <c>fdatasync</c> (group commit), then
-/// hands the completion of their tasks to one thread-pool work item. A segment file grows in
+/// hands the completion of their tasks to one thread-pool work item (or completes them itself, for
+/// writers that asked to be, see <see cref="IngestLogAcks"/>). A segment file grows in
 /// zero-filled steps of <see cref="PreallocateBytes"/>: the small group write that extends it also
 /// writes the zeros after its records, so the groups after it overwrite blocks already allocated and
 /// their <c>fdatasync</c> writes data only, not the inode (a file that grows with every group costs
@@ -176,7 +177,7 @@ internal sealed partial class IngestLog : IDisposable
     {
         BinaryPrimitives.WriteInt32LittleEndian(buffer, payloadLength);
         BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(4), Checksum(buffer.AsSpan(HeaderBytes, payloadLength), payloadLength));
-        var entry = new IngestLogEntry(buffer, HeaderBytes + payloadLength, values);
+        var entry = new IngestLogEntry(buffer, HeaderBytes + payloadLength, values) { CompleteOnLogThread = IngestLogAcks.CompleteOnLogThreadRequested };
         lock (_gate)
         {
             if (_failure is { } failure)
@@ -373,6 +374,7 @@ internal sealed partial class IngestLog : IDisposable
 
     private void FlushLoop()
     {
+        IngestLogAcks.MarkLogThread();
         var group = new List<IngestLogEntry>();
         var memory = new List<ReadOnlyMemory<byte>>();
         while (true)
@@ -474,7 +476,42 @@ internal sealed partial class IngestLog : IDisposable
         var durable = group.ToList();
         _onDurable(durable);
         Durable.Advance(group[^1].End);
-        CompleteOnThreadPool(durable, null);
+        CompleteDurable(durable);
+    }
+
+    /// <summary>
+    /// Flusher thread, after the group's sync: queues the completion of the records whose writers run on the thread pool, then
+    /// completes those that asked for the flusher thread (<see cref="IngestLogAcks"/>) here, in log order.
+    /// </summary>
+    private static void CompleteDurable(List<IngestLogEntry> durable)
+    {
+        var here = 0;
+        foreach (var entry in durable)
+        {
+            if (entry.CompleteOnLogThread)
+            {
+                here++;
+            }
+        }
+
+        if (here == 0)
+        {
+            CompleteOnThreadPool(durable, null);
+            return;
+        }
+
+        if (here < durable.Count)
+        {
+            CompleteOnThreadPool(durable.FindAll(static entry => !entry.CompleteOnLogThread), null);
+        }
+
+        foreach (var entry in durable)
+        {
+            if (entry.CompleteOnLogThread)
+            {
+                entry.Durable.TrySetResult();
+            }
+        }
     }
 
     /// <summary>Flusher thread: the log takes no more records; waiters on the durable position are woken to see the failure.</summary>

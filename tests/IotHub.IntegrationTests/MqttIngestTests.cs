@@ -5,8 +5,11 @@ using MQTTnet.Protocol;
 
 namespace IotHub.IntegrationTests;
 
-/// <summary>Devices publishing to the hub's broker: with Debian's mosquitto_pub (a client we did not write) and with MQTTnet.</summary>
-public sealed class MqttIngestTests : ServeHubTest
+/// <summary>
+/// Devices publishing to the hub's broker: with Debian's mosquitto_pub (a client we did not write) and with MQTTnet.
+/// Run against the default MQTT engine here and against the other one in <see cref="MqttIngestOtherEngineTests"/>.
+/// </summary>
+public class MqttIngestTests : ServeHubTest
 {
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(30);
     [Fact]
@@ -273,4 +276,10 @@ public sealed class MqttIngestTests : ServeHubTest
     /// <summary>How many PUBLISH packets mosquitto_pub sent, over every attempt of <see cref="MosquittoPubAsync"/>.</summary>
     private static int PublishesSent(ExternalTool.Result result) =>
         result.StandardOutput.Split("sending PUBLISH").Length - 1;
+}
+
+/// <summary>Every test of <see cref="MqttIngestTests"/> against the engine that is not the default.</summary>
+public sealed class MqttIngestOtherEngineTests : MqttIngestTests
+{
+    protected override IReadOnlyDictionary<string, string>? HubEnvironment { get; } = new Dictionary<string, string> { ["IOTHUB_Mqtt__Engine"] = "mqttnet" };
 }

@@ -10,9 +10,12 @@ public abstract class ServeHubTest : IAsyncLifetime
 
     protected HttpClient Api { get; private set; } = null!;
 
+    /// <summary>Environment of the hub process (configuration such as <c>IOTHUB_Mqtt__Engine</c>); none by default.</summary>
+    protected virtual IReadOnlyDictionary<string, string>? HubEnvironment => null;
+
     public async Task InitializeAsync()
     {
-        Hub = await HubProcess.StartAsync("serve");
+        Hub = await HubProcess.StartAsync("serve", environment: HubEnvironment);
         Api = Hub.CreateApiClient();
     }
 

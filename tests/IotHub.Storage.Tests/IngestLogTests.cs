@@ -93,6 +93,50 @@ public sealed class IngestLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Append_InCompleteOnLogThreadScope_WriterResumesOnTheFlusherAfterTheSync_OthersOnThePool()
+    {
+        // The flusher waits after its sync (in the durable callback) until both writers are awaiting.
+        using var awaiting = new ManualResetEventSlim();
+        using var log = IngestLog.Open(_directory, 1 << 20, applied: 0, NullLogger.Instance, _ => awaiting.Wait(TimeSpan.FromSeconds(10)), out _);
+        var column = new SeriesColumns("river", [new("device", "dev-1")], "level", [Base], [1.5], 1);
+
+        IngestLogEntry Append()
+        {
+            var (buffer, length) = IngestLogRecord.Write([column], null, Base, IngestLog.HeaderBytes);
+            return log.Append(buffer, length, 1);
+        }
+
+        async Task<(string? Thread, bool OnLogThread, long Durable)> ResumeAsync(IngestLogEntry entry)
+        {
+            // No test framework context: the continuation runs where the log completes the task.
+            await entry.Durable.Task.ConfigureAwait(false);
+            return (Thread.CurrentThread.Name, IngestLogAcks.OnLogThread, log.Durable.Value);
+        }
+
+        IngestLogEntry inline;
+        using (IngestLogAcks.CompleteOnLogThread())
+        {
+            inline = Append();
+        }
+
+        var pooled = Append();
+        var inlineResumed = ResumeAsync(inline);
+        var pooledResumed = ResumeAsync(pooled);
+        awaiting.Set();
+
+        Assert.True(inline.CompleteOnLogThread);
+        Assert.False(pooled.CompleteOnLogThread);
+        Assert.False(IngestLogAcks.OnLogThread);
+        var (thread, onLogThread, durable) = await inlineResumed;
+        Assert.Equal("ingest-log", thread);
+        Assert.True(onLogThread);
+        Assert.True(durable >= inline.End, "resumed before its record was durable");
+        var (_, pooledOnLogThread, pooledDurable) = await pooledResumed;
+        Assert.False(pooledOnLogThread);
+        Assert.True(pooledDurable >= pooled.End);
+    }
+
+    [Fact]
     public async Task DeleteApplied_IdleLogAllApplied_NewSegmentStartsAndAppliedOneIsDeleted()
     {
         // Arrange: one record of over a megabyte, durable, then reported applied.
