@@ -108,6 +108,13 @@ public sealed class HubProcess : IAsyncDisposable
         var hub = this;
         var process = _process;
         await Poll.UntilAsync(() => Task.FromResult(File.Exists(endpointsFile) || process.HasExited), TimeSpan.FromSeconds(60), () => "hub did not write endpoints.json:\n" + hub.Output);
+        if (process.HasExited)
+        {
+            // The output read asynchronously may still be arriving: wait for the streams' end so the message holds the hub's error.
+            using var drained = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync(drained.Token);
+        }
+
         Assert.False(process.HasExited, "hub exited at start:\n" + hub.Output);
         using (var endpoints = JsonDocument.Parse(await File.ReadAllBytesAsync(endpointsFile)))
         {
