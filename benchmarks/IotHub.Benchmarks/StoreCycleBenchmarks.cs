@@ -84,13 +84,8 @@ public class StoreCycleBenchmarks : IDisposable
 
     public void Dispose()
     {
-        if (_store is not null)
-        {
-            _store.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            _store = null!;
-            Directory.Delete(_directory, recursive: true);
-        }
-
+        ScratchStore.Close(_store, _directory);
+        _store = null!;
         GC.SuppressFinalize(this);
     }
 }
