@@ -16,11 +16,11 @@ namespace IotHub.Hub;
 /// </summary>
 internal sealed class InlineMqttTransport(ILoggerFactory loggerFactory) : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
+    // The environment variable of .NET's socket layer that runs socket completions on its epoll threads.
+    private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     private readonly SocketTransportFactory _sockets = new(
         Options.Create(new SocketTransportOptions { UnsafePreferInlineScheduling = true }), loggerFactory);
-
-    /// <summary>The environment variable of .NET's socket layer that runs socket completions on its epoll threads.</summary>
-    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
     /// <inheritdoc />
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
@@ -36,18 +36,14 @@ internal sealed class InlineMqttTransport(ILoggerFactory loggerFactory) : IConne
     /// Asks .NET's socket layer to run socket completions on its epoll threads (process-wide; read when the
     /// first socket operation starts, so this must run before any). Without it the inline scheduling above
     /// still starts from a thread-pool thread: one hop per receive. An explicit setting in the
-    /// environment wins. Returns whether the setting is on.
+    /// environment wins.
     /// </summary>
-    public static bool EnableInlineCompletions()
+    public static void EnableInlineCompletions()
     {
-        var set = Environment.GetEnvironmentVariable(InlineCompletionsVariable);
-        if (set is null)
+        if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
         {
             Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
-            return true;
         }
-
-        return set == "1";
     }
 }
 

@@ -65,13 +65,13 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
         var remote = connection.RemoteEndPoint?.ToString() ?? "?";
 
         // The CONNECT is only looked at here, not consumed: a session handed to MQTTnet reads it itself.
-        var (connectBytes, handOver) = await ReadConnectAsync(connection, remote);
+        var (connectBytes, connect, device) = await ReadConnectAsync(connection, remote);
         if (connectBytes is null)
         {
             return;
         }
 
-        if (handOver)
+        if (connect is null || device is null)
         {
             // Off the inline socket thread first: MQTTnet's packet loop and fan-out must not stall epoll.
             await Task.Yield();
@@ -79,9 +79,6 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
             return;
         }
 
-        MqttPackets.TryReadConnect(MqttPackets.BodyOf(connectBytes), out var connect);
-        var identity = _ingest.Authenticate(connect.ClientId, connect.UserName, connect.Password);
-        var device = identity.Device!;
         var v5 = connect.Level == 5;
         string? assigned = null;
         if (connect.ClientId.Length == 0)
@@ -129,10 +126,11 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
     }
 
     /// <summary>
-    /// Waits for the first packet. Returns its bytes (a copy) and whether MQTTnet serves the session,
-    /// or null bytes when the connection was closed (bad first packet, or the peer left).
+    /// Waits for the first packet. Returns its bytes (a copy), the CONNECT read from them and the device
+    /// it authenticated, for a session this engine serves; bytes without the CONNECT and device when
+    /// MQTTnet serves the session; null bytes when the connection was closed (bad first packet, or the peer left).
     /// </summary>
-    private async Task<(byte[]? Connect, bool HandOver)> ReadConnectAsync(ConnectionContext connection, string remote)
+    private async Task<(byte[]? Bytes, MqttPackets.ConnectPacket? Connect, DeviceRecord? Device)> ReadConnectAsync(ConnectionContext connection, string remote)
     {
         var input = connection.Transport.Input;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -147,11 +145,11 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
             {
                 LogClosed(_logger, remote, "?", "no CONNECT within 10 s of the connection");
                 await input.CompleteAsync();
-                return (null, false);
+                return (null, null, null);
             }
             catch (Exception ex) when (ex is ConnectionResetException or IOException)
             {
-                return (null, false);
+                return (null, null, null);
             }
 
             var buffer = result.Buffer;
@@ -161,13 +159,13 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
                 {
                     input.AdvanceTo(buffer.Start);
                     await CloseAsync(connection, remote, "?", null, $"the first packet is of type {first >> 4}, not CONNECT");
-                    return (null, false);
+                    return (null, null, null);
                 }
 
                 if (remaining > MaxConnectBytes)
                 {
                     input.AdvanceTo(buffer.Start);
-                    return ([], true);
+                    return ([], null, null);
                 }
 
                 if (buffer.Length >= headerLength + remaining)
@@ -179,7 +177,7 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
                     {
                         input.AdvanceTo(buffer.Start);
                         await CloseAsync(connection, remote, "?", null, "malformed CONNECT: " + problem);
-                        return (null, false);
+                        return (null, null, null);
                     }
 
                     if (connect.Level is not (3 or 4 or 5))
@@ -188,50 +186,53 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
                         input.AdvanceTo(buffer.Start);
                         MqttPackets.WriteConnAck(connection.Transport.Output, v5: false, 0x01, null, 0, null);
                         await CloseAsync(connection, remote, connect.ClientId, null, $"protocol level {connect.Level} is not MQTT 3.1, 3.1.1 or 5");
-                        return (null, false);
+                        return (null, null, null);
                     }
 
-                    if (!ServesDirectly(connect, remote))
+                    if (ServedDevice(connect, remote) is not { } device)
                     {
                         input.AdvanceTo(buffer.Start);
-                        return ([], true);
+                        return ([], null, null);
                     }
 
                     var bytes = packet.ToArray();
                     input.AdvanceTo(packet.End);
-                    return (bytes, false);
+                    return (bytes, connect, device);
                 }
             }
             else if (malformed)
             {
                 input.AdvanceTo(buffer.Start);
                 await CloseAsync(connection, remote, "?", null, "the first packet's remaining length is not a valid variable byte integer");
-                return (null, false);
+                return (null, null, null);
             }
 
             if (result.IsCompleted)
             {
                 input.AdvanceTo(buffer.Start);
                 await input.CompleteAsync();
-                return (null, false);
+                return (null, null, null);
             }
 
             input.AdvanceTo(buffer.Start, buffer.End);
         }
     }
 
-    /// <summary>Whether this engine serves the session: a device, clean, without will or enhanced auth, MQTT 3.1.1 or 5.</summary>
-    private bool ServesDirectly(MqttPackets.ConnectPacket connect, string remote)
+    /// <summary>
+    /// The device whose session this engine serves (a device, clean, without will or enhanced auth, MQTT 3.1.1 or 5),
+    /// or null when MQTTnet serves it.
+    /// </summary>
+    private DeviceRecord? ServedDevice(MqttPackets.ConnectPacket connect, string remote)
     {
         if (connect.Level is not (4 or 5) || connect.HasWill || connect.HasAuthenticationMethod
             || (connect.Level == 4 && !connect.CleanSession) || (connect.Level == 5 && connect.SessionExpiry > 0))
         {
             LogHandedOver(_logger, remote, connect.ClientId, "protocol level, will, persistent session or enhanced authentication");
-            return false;
+            return null;
         }
 
         // Admin sessions and refused credentials: MQTTnet answers them as it always did.
-        return _ingest.Authenticate(connect.ClientId, connect.UserName, connect.Password).Device is not null;
+        return _ingest.Authenticate(connect.ClientId, connect.UserName, connect.Password).Device;
     }
 
     /// <summary>The packet loop of a device session. Returns true when the session was handed to MQTTnet.</summary>
@@ -366,8 +367,7 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
                         await output.FlushAsync(token);
                     }
 
-                    await LeaveLogThreadAsync();
-                    await CloseAsync(connection, remote, session.ClientId, v5 ? refused.Code : null, refused.Reason);
+                    await CloseForAsync(session, remote, refused);
                     return false;
                 }
 
@@ -401,8 +401,7 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
                     large = null;
                     if (largeProblem is { } largeRefused)
                     {
-                        await LeaveLogThreadAsync();
-                        await CloseAsync(connection, remote, session.ClientId, v5 ? largeRefused.Code : null, largeRefused.Reason);
+                        await CloseForAsync(session, remote, largeRefused);
                         return false;
                     }
 
@@ -582,6 +581,13 @@ public sealed partial class MqttDirectConnectionHandler : ConnectionHandler, IDi
                 session.Close(_logger, $"no packet within 1.5 x the keep-alive of {session.Connect.KeepAliveSeconds} s");
             }
         }
+    }
+
+    /// <summary>Closes a session for a problem in what it sent (MQTT 5: a DISCONNECT naming it), off the log's thread.</summary>
+    private async Task CloseForAsync(Session session, string remote, MqttProblem problem)
+    {
+        await LeaveLogThreadAsync();
+        await CloseAsync(session.Connection, remote, session.ClientId, session.Connect.Level == 5 ? problem.Code : null, problem.Reason);
     }
 
     private async Task CloseAsync(ConnectionContext connection, string remote, string clientId, MqttDisconnect? disconnect, string reason)

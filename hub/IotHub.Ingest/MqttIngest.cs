@@ -378,6 +378,7 @@ public sealed partial class MqttIngest(
 
         return await CommitAsync(device, message, points.Count, batch => store.WriteAsync(points, batch, cancellationToken), cancellationToken);
     }
+
     /// <summary>
     /// Reads a line protocol payload into the columns. A device's message is one unit: any bad
     /// line or refused point refuses all of it (so a resend is whole); the answer names the

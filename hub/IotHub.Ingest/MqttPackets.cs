@@ -51,36 +51,17 @@ internal static class MqttPackets
     /// </summary>
     public static bool TryReadFixedHeader(in ReadOnlySequence<byte> buffer, out byte first, out int remaining, out int headerLength, out bool malformed)
     {
-        first = 0;
         remaining = 0;
         headerLength = 0;
         malformed = false;
         var reader = new SequenceReader<byte>(buffer);
-        if (!reader.TryRead(out first))
+        if (!reader.TryRead(out first) || !TryReadVariableInt(ref reader, out remaining, out malformed))
         {
             return false;
         }
 
-        var multiplier = 1;
-        for (var i = 0; i < 4; i++)
-        {
-            if (!reader.TryRead(out var b))
-            {
-                return false;
-            }
-
-            remaining += (b & 0x7F) * multiplier;
-            if ((b & 0x80) == 0)
-            {
-                headerLength = i + 2;
-                return true;
-            }
-
-            multiplier *= 128;
-        }
-
-        malformed = true;
-        return false;
+        headerLength = (int)reader.Consumed;
+        return true;
     }
 
     /// <summary>Reads an MQTT UTF-8 string (two-byte length, then the bytes).</summary>
@@ -98,9 +79,13 @@ internal static class MqttPackets
     }
 
     /// <summary>Reads a variable byte integer (MQTT 5 property lengths).</summary>
-    public static bool TryReadVariableInt(ref SequenceReader<byte> reader, out int value)
+    public static bool TryReadVariableInt(ref SequenceReader<byte> reader, out int value) => TryReadVariableInt(ref reader, out value, out _);
+
+    // False when the bytes end first (malformed false) or a fifth byte would follow the fourth (malformed true).
+    private static bool TryReadVariableInt(ref SequenceReader<byte> reader, out int value, out bool malformed)
     {
         value = 0;
+        malformed = false;
         var multiplier = 1;
         for (var i = 0; i < 4; i++)
         {
@@ -118,6 +103,7 @@ internal static class MqttPackets
             multiplier *= 128;
         }
 
+        malformed = true;
         return false;
     }
 
@@ -578,8 +564,9 @@ internal static class MqttPackets
 
     private static void WriteString(ArrayBufferWriter<byte> output, string value)
     {
-        var length = Math.Min(Encoding.UTF8.GetByteCount(value), ushort.MaxValue);
-        var span = output.GetSpan(2 + Encoding.UTF8.GetByteCount(value));
+        var bytes = Encoding.UTF8.GetByteCount(value);
+        var length = Math.Min(bytes, ushort.MaxValue);
+        var span = output.GetSpan(2 + bytes);
         BinaryPrimitives.WriteUInt16BigEndian(span, (ushort)length);
         Encoding.UTF8.GetBytes(value, span[2..]);
         output.Advance(2 + length);
