@@ -42,11 +42,10 @@ run mqtt --port "$hub_mqtt" --hub-api "$hub_http" --admin-token "$token" --id-pr
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 vm=$(run http --url "http://127.0.0.1:$vm_port/api/v2/write?bucket=b" "${http_args[@]}"); echo "$vm"
 hub=$(run http --url "$hub_http/api/v2/write?bucket=b" --token "$token" "${http_args[@]}"); echo "$hub"
-rate() { sed -E 's/.*points_per_s=([0-9]+).*/\1/' <<<"$1"; }
+rate() { field points_per_s "$1"; }
 echo "ratio http hub/victoria-metrics = $(python3 -c "print(round($(rate "$hub")/$(rate "$vm"),2))")"
 
-# CPU seconds (user + system) a process has used so far: where the 2 cores went in each run.
-cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/t}' "/proc/$1/stat"; }
+# CPU seconds (user + system) each process used in each run (cpu_s, from hub-files.sh): where the 2 cores went.
 mq_pid=${pids[1]}; hub_pid=${pids[2]}
 c0=$(cpu_s "$mq_pid"); mq=$(run mqtt --port "$mq_port" "${mqtt_small[@]}"); echo "$mq mosquitto_cpu_s=$(python3 -c "print(round($(cpu_s "$mq_pid")-$c0,2))")"
 c0=$(cpu_s "$hub_pid"); hubm=$(run mqtt --port "$hub_mqtt" --hub-api "$hub_http" --admin-token "$token" "${mqtt_small[@]}"); echo "$hubm hub_cpu_s=$(python3 -c "print(round($(cpu_s "$hub_pid")-$c0,2))")"
