@@ -118,15 +118,9 @@ internal sealed class RiverForecaster
             scores[c] = [];
         }
 
-        var bins = new int[gauges][];
+        var bins = Bins(features, frame, first, to);
         for (int g = 0; g < gauges; g++)
         {
-            bins[g] = new int[frame.Length];
-            for (int i = first; i < to; i++)
-            {
-                bins[g][i] = features.Bin(g, i);
-            }
-
             var level = frame[RiverColumns.Level(_network.Gauges[g].DeviceId)];
             foreach (double threshold in _network.Gauges[g].Thresholds.Levels())
             {
@@ -232,18 +226,23 @@ internal sealed class RiverForecaster
     /// <summary>Forecasts with features already built over <paramref name="frame"/>.</summary>
     internal (double[][][] Level, int[][] Bin) Predict(HorizonModel[] models, RiverFeatures features, SeriesFrame frame, int from, int to)
     {
-        int gauges = _network.Gauges.Length;
-        var bins = new int[gauges][];
-        for (int g = 0; g < gauges; g++)
+        return (ForecastLevels(models, features, frame, from, to, outOfFold: false), Bins(features, frame, Math.Max(from, RiverFeatures.History), to));
+    }
+
+    /// <summary>Each gauge's uncertainty bin at rows [<paramref name="start"/>, <paramref name="to"/>) of the frame (0 elsewhere).</summary>
+    private int[][] Bins(RiverFeatures features, SeriesFrame frame, int start, int to)
+    {
+        var bins = new int[_network.Gauges.Length][];
+        for (int g = 0; g < bins.Length; g++)
         {
             bins[g] = new int[frame.Length];
-            for (int i = Math.Max(from, RiverFeatures.History); i < to; i++)
+            for (int i = start; i < to; i++)
             {
                 bins[g][i] = features.Bin(g, i);
             }
         }
 
-        return (ForecastLevels(models, features, frame, from, to, outOfFold: false), bins);
+        return bins;
     }
 
     /// <summary>
